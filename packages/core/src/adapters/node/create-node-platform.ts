@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createAnnotationService } from '../../annotations/annotation-service.js';
+import type { DatasetLimits } from '../../datasets/dataset-limits.js';
+import { createDatasetService } from '../../datasets/dataset-service.js';
+import { systemClock, type Clock } from '../../platform/clock.port.js';
+import { createFsBlobStore, sweepFsBlobStore } from './fs-blob-store.js';
+import { createSharpImageProbe } from './sharp-image-probe.js';
+import { createSqliteAnnotationStore } from './sqlite-annotation-store.js';
+import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
+import { createSqliteDatasetStore } from './sqlite-dataset-store.js';
+
+export interface NodePlatformOptions {
+  /** Data root: `yoloops.db`, uploads and datasets live here (default `./data`). */
+  dataDir: string;
+  limits?: Partial<DatasetLimits>;
+  /** Largest image accepted, in pixels (default 40 MP). */
+  maxImagePixels?: number;
+  clock?: Clock;
+}
+
+/**
+ * The embedded default platform: SQLite (`<dataDir>/yoloops.db`, WAL) for metadata and the local
+ * filesystem for files. Sweeps leftovers of interrupted work and recovers interrupted prepares on open.
+ * @example
+ * const platform = await createNodePlatform({ dataDir: './data' });
+ * const ds = await platform.datasets.upload({ filename: 'coco8.zip', body: createReadStream('coco8.zip') });
+ */
+export async function createNodePlatform(options: NodePlatformOptions) {
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  await sweepFsBlobStore(dataDir);
+  const db: SqliteDatabase = openSqliteDatabase(path.join(dataDir, 'yoloops.db'));
+  const blobs = createFsBlobStore(dataDir);
+  const clock = options.clock ?? systemClock;
+  const datasetStore = createSqliteDatasetStore(db);
+  const datasets = createDatasetService({
+    datasets: datasetStore, blobs, clock, images: createSharpImageProbe({ maxPixels: options.maxImagePixels }), limits: options.limits,
+  });
+  const annotations = createAnnotationService({
+    annotations: createSqliteAnnotationStore(db), datasets: datasetStore, datasetService: datasets, blobs, clock,
+  });
+  await datasets.recoverInterrupted();
+  const platform: { dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void } = {
+    dataDir, db, blobs, datasets, annotations, close: () => db.close(),
+  };
+  return platform;
+}
+
+export type NodePlatform = Awaited<ReturnType<typeof createNodePlatform>>;

@@ -1,0 +1,138 @@
+import { ValidationError } from '../errors.js';
+import type { BlobStore } from '../storage/blob-store.port.js';
+import { cleanLabels, maxClassId, type LabelSource } from './collect-labels.js';
+import { derivedClassNames, parseClassesTxt, parseYamlClassNames, validateClassNames } from './dataset-classes.js';
+import type { DatasetImage, SplitName, ValidationIssue, ValidationReport } from './dataset.schema.js';
+import type { DetectedLayout } from './detect-layout.js';
+import { extractImages } from './extract-images.js';
+import type { ImageProbe } from './image-probe.port.js';
+import type { PlannedImage } from './plan-splits.js';
+import type { SafeZip } from './zip/open-safe-zip.js';
+
+export interface BuildVersionOptions {
+  zip: SafeZip;
+  detected: DetectedLayout;
+  plans: PlannedImage[];
+  requestedClasses?: string[] | null;
+  blobs: BlobStore;
+  images: ImageProbe;
+  staging: string;
+  maxLabelFileBytes: number;
+  maxIssues: number;
+  probeConcurrency: number;
+}
+
+export interface BuiltVersion {
+  images: DatasetImage[];
+  classes: string[];
+  splits: SplitName[];
+  report: ValidationReport;
+}
+
+function createReporter(maxIssues: number) {
+  const issues: ValidationIssue[] = [];
+  let truncated = 0;
+  const report = (issue: ValidationIssue) => {
+    if (issues.length < maxIssues) issues.push(issue);
+    else truncated += 1;
+  };
+  return { issues, report, truncated: () => truncated };
+}
+
+async function readText(zip: SafeZip, name: string, maxBytes: number): Promise<string> {
+  const entry = zip.entries.find((e) => e.name === name);
+  if (!entry) return '';
+  return (await zip.readEntry(entry, maxBytes)).toString('utf8');
+}
+
+async function resolveClasses(o: BuildVersionOptions, labels: LabelSource[]): Promise<string[]> {
+  if (o.requestedClasses && o.requestedClasses.length > 0) return validateClassNames(o.requestedClasses);
+  if (o.detected.yaml) {
+    const names = parseYamlClassNames(await readText(o.zip, o.detected.yaml, 1 << 20), o.detected.yaml);
+    if (names && names.length > 0) return names;
+  }
+  if (o.detected.classesTxt) {
+    const names = parseClassesTxt(await readText(o.zip, o.detected.classesTxt, 1 << 20), o.detected.classesTxt);
+    if (names.length > 0) return names;
+  }
+  return derivedClassNames(maxClassId(labels));
+}
+
+interface LabelTotals {
+  images: DatasetImage[];
+  valid: number;
+  invalid: number;
+  background: number;
+}
+
+async function writeLabels(
+  o: BuildVersionOptions,
+  valid: ReadonlyArray<{ plan: PlannedImage; width: number; height: number }>,
+  labelOf: Map<PlannedImage, LabelSource>,
+  nc: number,
+  report: (issue: ValidationIssue) => void,
+): Promise<LabelTotals> {
+  const totals: LabelTotals = { images: [], valid: 0, invalid: 0, background: 0 };
+  for (const { plan, width, height } of valid) {
+    const image: DatasetImage = { path: plan.target, split: plan.split, width, height };
+    const source = labelOf.get(plan);
+    let rows = 0;
+    if (source) {
+      const clean = cleanLabels(source, nc, report);
+      rows = clean.rows.length;
+      totals.invalid += clean.invalidLines;
+      await o.blobs.write(`${o.staging}/${plan.labelTarget}`, clean.text, { durable: false });
+      image.label_path = plan.labelTarget;
+    }
+    totals.valid += rows;
+    if (rows === 0) totals.background += 1;
+    totals.images.push(image);
+  }
+  return totals;
+}
+
+/**
+ * Extracts, decodes and checks one dataset version into `staging`: images by plan, cleaned label files
+ * (invalid lines dropped and reported), and the validation report. The caller writes data.yaml and publishes.
+ */
+export async function buildVersion(o: BuildVersionOptions): Promise<BuiltVersion> {
+  const reporter = createReporter(o.maxIssues);
+  const extracted = await extractImages({ ...o, concurrency: o.probeConcurrency });
+  const valid = extracted.flatMap((x) => (x.info ? [{ plan: x.plan, width: x.info.width, height: x.info.height }] : []));
+  for (const x of extracted) if (x.problem) reporter.report({ file: x.plan.image.entry, ...x.problem });
+  if (valid.length === 0) {
+    throw new ValidationError(`no decodable images found in the ZIP (layout "${o.detected.layout}", ${extracted.length} image entries)`, {
+      reason: 'no_images',
+    });
+  }
+  const labelOf = new Map<PlannedImage, LabelSource>();
+  for (const { plan } of valid) {
+    if (plan.image.label) labelOf.set(plan, { entry: plan.image.label, text: await readText(o.zip, plan.image.label, o.maxLabelFileBytes) });
+  }
+  const classes = await resolveClasses(o, [...labelOf.values()]);
+  const totals = await writeLabels(o, valid, labelOf, classes.length, reporter.report);
+  for (const entry of o.detected.labelsWithoutImage) {
+    reporter.report({ file: entry, code: 'label_without_image', message: `label file "${entry}" has no matching image` });
+  }
+  const splits = (['train', 'val', 'test'] as const).filter((s) => totals.images.some((i) => i.split === s));
+  return {
+    images: totals.images,
+    classes,
+    splits,
+    report: {
+      layout: o.detected.layout,
+      root: o.detected.root,
+      images_total: extracted.length,
+      images_valid: valid.length,
+      images_invalid: extracted.length - valid.length,
+      background_images: totals.background,
+      label_files: labelOf.size,
+      labels_without_image: o.detected.labelsWithoutImage.length,
+      label_lines_valid: totals.valid,
+      label_lines_invalid: totals.invalid,
+      ignored_entries: o.detected.ignored.length,
+      issues: reporter.issues,
+      issues_truncated: reporter.truncated(),
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import express, { type Express } from 'express';
+import type { AppServices } from './services.js';
+import { createErrorHandler, HttpError } from './http/errors.js';
+import { registerRoutes } from './http/register-routes.js';
+import { createStaticHandler } from './http/static-files.js';
+import { buildOpenApi } from './openapi/build-openapi.js';
+import { renderDocsPage } from './openapi/docs-page.js';
+import { allRoutes, API_INFO } from './routes/index.js';
+
+export interface CreateAppOptions {
+  services: AppServices;
+  /** Where unexpected errors are reported (default console.error). */
+  log?: (message: string, error: unknown) => void;
+  /** Largest JSON body (default 1 MiB). */
+  jsonLimit?: string;
+}
+
+/**
+ * Builds the Express app over core services: the S001 REST API at the root, `/static` dataset images,
+ * `/openapi.json` and `/docs`. Embed it in your own server or use `yoloops serve`.
+ * @example
+ * const platform = await createNodePlatform({ dataDir: './data' });
+ * createApp({ services: platform }).listen(8000);
+ */
+export function createApp(options: CreateAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const spec = buildOpenApi(allRoutes, API_INFO);
+  const docs = renderDocsPage(spec);
+  app.use((req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    res.setHeader('Vary', 'Origin');
+    if (req.method !== 'OPTIONS') return next();
+    res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PUT,DELETE,OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*');
+    res.status(204).end();
+  });
+  app.use(express.json({ limit: options.jsonLimit ?? '1mb' }));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(spec);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docs);
+  });
+  app.get('/static/{*path}', createStaticHandler(options.services.blobs));
+  registerRoutes(app, allRoutes, options.services);
+  app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));
+  app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error))));
+  return app;
+}
+
+export { allRoutes, API_INFO, buildOpenApi };

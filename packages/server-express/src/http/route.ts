@@ -1,0 +1,60 @@
+import type { Request, Response } from 'express';
+import type { Readable } from 'node:stream';
+import type { z } from 'zod';
+import type { AppServices } from '../services.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+/** A file response (ZIP export…): streamed with a safe Content-Disposition. */
+export interface StreamResult {
+  kind: 'stream';
+  contentType: string;
+  filename: string;
+  stream: Readable;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** Default `application/json`. */
+  contentType?: string;
+}
+
+export interface MultipartSpec {
+  /** Name of the file field (`file` for single uploads, `files` for repeated ones). */
+  fileField: string;
+  /** Other form fields, documented in the spec. */
+  fields?: Record<string, { description: string; type: 'string' | 'number' }>;
+  description: string;
+}
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  req: Request;
+  res: Response;
+  services: AppServices;
+}
+
+/** One route, declared once: it registers the Express handler, validates input and feeds the OpenAPI document. */
+export interface Route<P = unknown, Q = unknown, B = unknown> {
+  method: HttpMethod;
+  /** OpenAPI path template, e.g. `/datasets/{dataset_id}`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  multipart?: MultipartSpec;
+  responses: Record<number, ResponseSpec>;
+  handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+}
+
+/** Declares a route with its input types inferred from its schemas. */
+export function defineRoute<P = undefined, Q = undefined, B = undefined>(route: Route<P, Q, B>): Route {
+  return route as unknown as Route;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { Route } from '../http/route.js';
+
+type Json = Record<string, unknown>;
+const REF = '#/components/schemas/';
+
+function toJsonSchema(schema: z.ZodType, io: 'input' | 'output', defs: Json): Json {
+  const { $schema: _s, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  for (const [id, def] of Object.entries(($defs ?? {}) as Json)) defs[id] ??= def;
+  const id = z.globalRegistry.get(schema)?.id;
+  if (!id) return rest;
+  const { id: _id, ...def } = rest;
+  defs[id] ??= def;
+  return { $ref: REF + id };
+}
+
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', defs: Json): Json[] {
+  if (!(schema instanceof z.ZodObject)) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => {
+    const json = toJsonSchema(field, 'input', defs);
+    const optional = field.safeParse(undefined).success;
+    return { name, in: where, required: where === 'path' || !optional, schema: json, ...(json.description ? { description: json.description } : {}) };
+  });
+}
+
+function requestBody(route: Route, defs: Json): Json | undefined {
+  if (route.multipart) {
+    const { fileField, fields = {}, description } = route.multipart;
+    const properties: Json = { [fileField]: { type: 'string', format: 'binary', description } };
+    for (const [name, f] of Object.entries(fields)) properties[name] = { type: f.type, description: f.description };
+    return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: [fileField], properties } } } };
+  }
+  if (!route.body) return undefined;
+  return { required: true, content: { 'application/json': { schema: toJsonSchema(route.body, 'input', defs) } } };
+}
+
+function responses(route: Route, defs: Json): Json {
+  const out: Json = {};
+  for (const [status, spec] of Object.entries(route.responses)) {
+    const type = spec.contentType ?? 'application/json';
+    const schema = spec.schema ? toJsonSchema(spec.schema, 'output', defs) : { type: 'string', format: 'binary' };
+    out[status] = { description: spec.description, content: { [type]: { schema } } };
+  }
+  return out;
+}
+
+const sortKeys = (obj: Json): Json => Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]]));
+
+/** Builds the OpenAPI 3.1 document of a route table (stable key order, components from zod `.meta({ id })`). */
+export function buildOpenApi(routes: readonly Route[], info: { title: string; version: string; description: string }): Json {
+  const defs: Json = {};
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const params = [...parameters(route.params, 'path', defs), ...parameters(route.query, 'query', defs)];
+    const body = requestBody(route, defs);
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: route.tags,
+      ...(params.length ? { parameters: params } : {}),
+      ...(body ? { requestBody: body } : {}),
+      responses: responses(route, defs),
+    };
+  }
+  const doc = { openapi: '3.1.0', info, paths: sortKeys(paths), components: { schemas: sortKeys(defs) } };
+  return JSON.parse(JSON.stringify(doc).replaceAll('"#/$defs/', `"${REF}`)) as Json;
+}

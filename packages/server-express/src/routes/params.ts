@@ -1,0 +1,37 @@
+import { RESOURCE_ID_PATTERN } from '@yoloops/core';
+import { z } from 'zod';
+
+/** A server-made id (`ds_…`, `task_…`): letters, digits, `_` and `-` only — never a path. */
+export const idParam = (name: string) =>
+  z.string().regex(RESOURCE_ID_PATTERN, `${name} must be 1–128 letters, digits, "_" or "-"`);
+
+/** An image id (a file stem): any text except path separators, control characters and dot-only names. */
+export const imageIdParam = z
+  .string()
+  .min(1)
+  .max(255)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^(?!\.{1,2}$)[^/\\\u0000-\u001f]+$/, 'image_id must not contain "/", "\\", control characters, or be "." or ".."');
+
+export const versionQuery = z.string().regex(/^v\d{1,6}$/, 'version must look like v1').default('v1');
+
+/** `{ detail, code }`: how every S001 route reports an error. */
+export const ErrorSchema = z
+  .object({
+    detail: z.string().describe('What went wrong, for a person.'),
+    code: z.string().describe('Stable machine-readable reason, e.g. `unsafe_path`, `not_found`.'),
+    errors: z.array(z.object({ loc: z.array(z.string()), msg: z.string(), type: z.string() })).optional(),
+  })
+  .meta({ id: 'Error' });
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: ERROR_TEXT[s] ?? 'Error', schema: ErrorSchema }]));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid input (bad id, unsafe ZIP entry, malformed body…)',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  413: 'Too large',
+  415: 'Unsupported content',
+  422: 'Request validation failed',
+};
