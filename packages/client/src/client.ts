@@ -87,7 +87,7 @@ export function createClient(options: ClientOptions) {
     return (await res.body.json()) as ResponseOf<P, 'post'>;
   }
 
-  /** GETs a binary route: bytes in memory, or streamed to `saveTo` (returns the byte count). */
+  /** GETs a binary route: its bytes in memory, or streamed to the file `saveTo` (then it resolves to an empty array). */
   async function download(url: string, saveTo?: string): Promise<Uint8Array> {
     const res = await send('get', url);
     if (!saveTo) return new Uint8Array(await res.body.arrayBuffer());

@@ -2,7 +2,16 @@
 import { startServer } from './start-server.js';
 
 const USAGE = `usage: yoloops serve [--port N] [--host H] [--data DIR]
-  env: PORT (default 8000), HOST (default 0.0.0.0), YOLOOPS_DATA_DIR (default ./data)`;
+  env: PORT (default 8000), HOST (default 0.0.0.0), YOLOOPS_DATA_DIR (default ./data),
+       YOLOOPS_MAX_UPLOAD_BYTES (default 21474836480 = 20 GiB), YOLOOPS_MAX_IMAGE_PIXELS (default 40000000)`;
+
+function positiveEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -17,10 +26,13 @@ async function main(args: string[]): Promise<void> {
   }
   const port = Number(flag(args, '--port') ?? process.env.PORT ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${port}`);
+  const maxUploadBytes = positiveEnv('YOLOOPS_MAX_UPLOAD_BYTES');
   const running = await startServer({
     port,
     host: flag(args, '--host') ?? process.env.HOST ?? '0.0.0.0',
     dataDir: flag(args, '--data') ?? process.env.YOLOOPS_DATA_DIR ?? './data',
+    limits: maxUploadBytes === undefined ? {} : { maxUploadBytes },
+    maxImagePixels: positiveEnv('YOLOOPS_MAX_IMAGE_PIXELS'),
   });
   console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs)`);
   const stop = () => {

@@ -25,6 +25,25 @@ export interface AnnotationServiceDeps {
 const BoxesSchema = z.array(PixelBoxSchema.extend({ x1: z.number().finite(), y1: z.number().finite(), x2: z.number().finite(), y2: z.number().finite() })).max(10_000);
 
 /**
+ * Finds the dataset image of a task item: by its path, else (the dataset was prepared again and the image
+ * moved to another split) by its path below the split folder when that is unique.
+ */
+function createImageFinder(images: readonly DatasetImage[], root: string) {
+  const belowSplit = (path: string) => path.replace(/^images\/[^/]+\//, '');
+  const byPath = new Map(images.map((i) => [`${root}/${i.path}`, i]));
+  const byRest = new Map<string, DatasetImage | null>();
+  for (const image of images) {
+    const rest = belowSplit(image.path);
+    byRest.set(rest, byRest.has(rest) ? null : image);
+  }
+  return (imagePath: string): DatasetImage | undefined => {
+    const exact = byPath.get(imagePath);
+    if (exact || !imagePath.startsWith(`${root}/`)) return exact;
+    return byRest.get(belowSplit(imagePath.slice(root.length + 1))) ?? undefined;
+  };
+}
+
+/**
  * Annotation use cases over a prepared dataset version: tasks with their items (true image sizes),
  * import of existing YOLO labels as pixel boxes, saving boxes per image, and export back to YOLO files.
  */
@@ -122,27 +141,35 @@ export function createAnnotationService(deps: AnnotationServiceDeps) {
       const root = versionKey(task.dataset_id, task.version);
       await deps.datasetService.mustGetVersion(task.dataset_id, task.version);
       const items = new Map((await annotations.listItems(taskId)).map((i) => [i.image_id, i]));
-      const images = new Map((await deps.datasets.listImages(task.dataset_id, task.version)).map((i) => [`${root}/${i.path}`, i]));
+      const all = await deps.datasets.listImages(task.dataset_id, task.version);
+      const findImage = createImageFinder(all, root);
       const updated: DatasetImage[] = [];
+      const errors: string[] = [];
       const saved = await annotations.listAnnotations(taskId);
       let clipped = 0;
+      let written = 0;
       for (const annotation of saved) {
         const item = items.get(annotation.image_id);
-        const image = item && images.get(item.image_path);
-        if (!item || !image) continue;
+        const image = item && findImage(item.image_path);
+        if (!item || !image) {
+          errors.push(`${annotation.image_id}: the image is no longer in dataset ${task.dataset_id} ${task.version} (was it prepared again?)`);
+          continue;
+        }
         const rows = annotation.boxes.map((b) => pixelBoxToYolo(b, item.width, item.height)).filter((r): r is YoloRow => r !== undefined);
         clipped += annotation.boxes.length - rows.length;
         const labelPath = image.label_path ?? `labels/${image.path.slice('images/'.length).replace(/\.[^./]+$/, '')}.txt`;
         await blobs.write(`${root}/${labelPath}`, serializeYoloLabels(rows));
+        written += 1;
         if (!image.label_path) updated.push({ ...image, label_path: labelPath });
       }
-      if (updated.length > 0) await recordNewLabels(task, [...images.values()], updated);
+      if (updated.length > 0) await recordNewLabels(task, all, updated);
       return {
         ok: true as const,
-        exported_count: saved.length,
+        exported_count: written,
         dropped_boxes: clipped,
         labels_dir: blobs.localPath?.(`${root}/labels`) ?? `${root}/labels`,
-        message: `Exported ${saved.length} label files`,
+        message: `Exported ${written} label files`,
+        ...(errors.length > 0 ? { errors } : {}),
       };
     },
   };

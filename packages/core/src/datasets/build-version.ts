@@ -4,7 +4,7 @@ import { cleanLabels, maxClassId, type LabelSource } from './collect-labels.js';
 import { derivedClassNames, parseClassesTxt, parseYamlClassNames, validateClassNames } from './dataset-classes.js';
 import type { DatasetImage, SplitName, ValidationIssue, ValidationReport } from './dataset.schema.js';
 import type { DetectedLayout } from './detect-layout.js';
-import { extractImages } from './extract-images.js';
+import { extractImages, type ExtractedImage } from './extract-images.js';
 import type { ImageProbe } from './image-probe.port.js';
 import type { PlannedImage } from './plan-splits.js';
 import type { SafeZip } from './zip/open-safe-zip.js';
@@ -91,6 +91,16 @@ async function writeLabels(
   return totals;
 }
 
+/** Why a ZIP gave no usable image, naming the first few rejected entries and their problem. */
+function noImages(layout: string, extracted: readonly ExtractedImage[]): ValidationError {
+  const shown = extracted.slice(0, 3).map((x) => `"${x.plan.image.entry}": ${x.problem?.message ?? 'rejected'}`);
+  const more = extracted.length > shown.length ? `; and ${extracted.length - shown.length} more` : '';
+  const why = shown.length > 0 ? `: ${shown.join('; ')}${more}` : '';
+  return new ValidationError(`no decodable images found in the ZIP (layout "${layout}", ${extracted.length} image entries)${why}`, {
+    reason: 'no_images',
+  });
+}
+
 /**
  * Extracts, decodes and checks one dataset version into `staging`: images by plan, cleaned label files
  * (invalid lines dropped and reported), and the validation report. The caller writes data.yaml and publishes.
@@ -100,11 +110,7 @@ export async function buildVersion(o: BuildVersionOptions): Promise<BuiltVersion
   const extracted = await extractImages({ ...o, concurrency: o.probeConcurrency });
   const valid = extracted.flatMap((x) => (x.info ? [{ plan: x.plan, width: x.info.width, height: x.info.height }] : []));
   for (const x of extracted) if (x.problem) reporter.report({ file: x.plan.image.entry, ...x.problem });
-  if (valid.length === 0) {
-    throw new ValidationError(`no decodable images found in the ZIP (layout "${o.detected.layout}", ${extracted.length} image entries)`, {
-      reason: 'no_images',
-    });
-  }
+  if (valid.length === 0) throw noImages(o.detected.layout, extracted);
   const labelOf = new Map<PlannedImage, LabelSource>();
   for (const { plan } of valid) {
     if (plan.image.label) labelOf.set(plan, { entry: plan.image.label, text: await readText(o.zip, plan.image.label, o.maxLabelFileBytes) });

@@ -42,8 +42,15 @@ export function createDatasetService(deps: DatasetServiceDeps) {
   async function mustGetVersion(datasetId: string, version: string) {
     const dataset = await mustGet(datasetId);
     if (!/^v\d{1,6}$/.test(version)) throw new ValidationError(`invalid version "${version}" (expected v1, v2, …)`, { reason: 'invalid_version' });
-    if (dataset.status !== 'prepared' || !dataset.versions.includes(version)) {
-      throw new NotFoundError(`Dataset ${datasetId} has no prepared version ${version}`, { reason: 'version_not_found' });
+    if (dataset.status === 'preparing') {
+      throw new InvalidStateError(`Dataset ${datasetId} is being prepared; try again when that ends`, { reason: 'preparing' });
+    }
+    if (dataset.status !== 'prepared') {
+      const failed = dataset.error ? `; its last prepare failed: ${dataset.error}` : '';
+      throw new NotFoundError(`Dataset ${datasetId} is not prepared yet (status "${dataset.status}"): prepare it first${failed}`, { reason: 'not_prepared' });
+    }
+    if (!dataset.versions.includes(version)) {
+      throw new NotFoundError(`Dataset ${datasetId} has no version ${version} (it has ${dataset.versions.join(', ') || 'none'})`, { reason: 'version_not_found' });
     }
     return dataset;
   }

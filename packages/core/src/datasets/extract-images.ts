@@ -37,22 +37,32 @@ export async function extractImages(options: ExtractImagesOptions): Promise<Extr
   const byEntry = new Map<string, ZipEntryInfo>(zip.entries.map((e) => [e.name, e]));
   const pool = createTaskPool(options.concurrency);
   const results: ExtractedImage[] = [];
-  for (const plan of options.plans) {
-    const entry = byEntry.get(plan.image.entry);
-    if (!entry) continue;
-    const key = `${staging}/${plan.target}`;
-    await blobs.write(key, await zip.openEntry(entry), { durable: false });
-    const result: ExtractedImage = { plan };
-    results.push(result);
-    await pool.add(async () => {
-      try {
-        result.info = await probeStored(blobs, images, key);
-      } catch (error) {
-        if (!isCoreError(error) || error.code !== 'INVALID_INPUT') throw error;
-        result.problem = { code: error.reason ?? 'image_decode_failed', message: error.message };
+  try {
+    for (const plan of options.plans) {
+      const entry = byEntry.get(plan.image.entry);
+      if (!entry) continue;
+      const key = `${staging}/${plan.target}`;
+      const { size } = await blobs.write(key, await zip.openEntry(entry), { durable: false });
+      const result: ExtractedImage = { plan };
+      results.push(result);
+      if (size === 0) {
+        result.problem = { code: 'image_decode_failed', message: 'image file is empty (0 bytes)' };
         await blobs.delete(key);
+        continue;
       }
-    });
+      await pool.add(async () => {
+        try {
+          result.info = await probeStored(blobs, images, key);
+        } catch (error) {
+          if (!isCoreError(error) || error.code !== 'INVALID_INPUT') throw error;
+          result.problem = { code: error.reason ?? 'image_decode_failed', message: error.message };
+          await blobs.delete(key);
+        }
+      });
+    }
+  } catch (error) {
+    await pool.drain().catch(() => undefined); // no decoding left running on files the caller is about to remove
+    throw error;
   }
   await pool.drain();
   return results;

@@ -47,6 +47,9 @@ export async function storeZipUpload(
 ): Promise<StoredUpload> {
   const m = meter(limits.maxBytes, limits.label);
   body.on('error', (error) => m.stream.destroy(error));
+  // The meter may fail (over the cap, client gone) before `blobs.write` starts reading it; the error stays
+  // on the stream for the write to throw, but an 'error' event nobody listens to would kill the process.
+  m.stream.on('error', () => {});
   try {
     await blobs.write(key, body.pipe(m.stream));
     const stored = m.result();

@@ -1,3 +1,4 @@
+import { isCoreError } from '@yoloops/core';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
@@ -37,12 +38,24 @@ export function receiveSingleFile<T>(req: Request, options: SingleFileOptions, c
     });
     bb.on('file', (name, stream, info) => {
       if (name !== options.field || work) {
+        stream.on('error', () => {}); // drained; busboy destroying it on a truncated body must not go uncaught
         stream.resume();
         return;
       }
       current = stream;
+      // busboy fails the file stream with a plain Error when the body ends early ("Unexpected end of
+      // form"): the client's fault (400), not ours (500). The listener also matters when `consume` has
+      // already given up on the stream (a refused non-.zip name): without it that error goes uncaught
+      // and kills the process.
+      let broken: Error | undefined;
+      stream.on('error', (error: Error) => {
+        broken ??= error;
+      });
       work = consume({ filename: info.filename ?? '', mimeType: info.mimeType, stream }, fields);
-      work.then(resolve, reject);
+      work.then(resolve, (error: unknown) => {
+        const ours = error instanceof HttpError || isCoreError(error);
+        reject(broken && !ours ? new HttpError(400, `malformed multipart body: ${broken.message}`, 'bad_multipart') : error);
+      });
     });
     bb.on('error', (error: Error) => {
       const failure = new HttpError(400, `malformed multipart body: ${error.message}`, 'bad_multipart');

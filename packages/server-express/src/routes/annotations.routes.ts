@@ -26,7 +26,7 @@ export const annotationRoutes: Route[] = [
       version: z.string().regex(/^v\d{1,6}$/).nullish(),
       classes: z.array(z.string()).max(10_000).nullish(),
     }).meta({ id: 'CreateTaskRequest' }),
-    responses: { 200: { description: 'Created', schema: CreatedTaskSchema }, ...errorResponses(400, 404, 422) },
+    responses: { 200: { description: 'Created', schema: CreatedTaskSchema }, ...errorResponses(400, 404, 409, 422) },
     handler: ({ body, services }) => services.annotations.createTask(body),
   }),
   defineRoute({
@@ -72,9 +72,10 @@ export const annotationRoutes: Route[] = [
         schema: z.object({
           ok: z.literal(true), exported_count: z.number().int(), dropped_boxes: z.number().int().describe('Boxes wholly outside their image.'),
           labels_dir: z.string(), message: z.string(),
+          errors: z.array(z.string()).optional().describe('Per-image problems (e.g. an image gone after a new prepare); those images were not exported.'),
         }).meta({ id: 'ExportResult' }),
       },
-      ...errorResponses(400, 404),
+      ...errorResponses(400, 404, 409),
     },
     handler: ({ params, query, services }) => services.annotations.exportYolo(params.task_id, query.format),
   }),

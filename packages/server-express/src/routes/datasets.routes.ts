@@ -25,7 +25,7 @@ const DatasetDetailSchema = DatasetSchema.extend({
   sample_images: z.array(z.string()).describe('Up to 5 image paths relative to the data root (served under /static/).'),
 }).meta({ id: 'DatasetDetail' });
 
-const zipResponse = (description: string) => ({ 200: { description, contentType: 'application/zip' }, ...errorResponses(400, 404) });
+const zipResponse = (description: string) => ({ 200: { description, contentType: 'application/zip' }, ...errorResponses(400, 404, 409, 422) });
 
 export const datasetRoutes: Route[] = [
   defineRoute({

@@ -18,9 +18,11 @@ export function hardenSharp(): void {
   hardened = true;
 }
 
-function decodeError(error: unknown): ValidationError {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/pixel limit/i.test(message)) return new ValidationError(`image exceeds the pixel limit: ${message}`, { reason: 'pixel_limit', cause: error });
+function decodeError(error: unknown, maxPixels: number): ValidationError {
+  const message = (error instanceof Error ? error.message : String(error)).trim().replace(/\s*\n\s*/g, '; ');
+  if (/pixel limit/i.test(message)) {
+    return new ValidationError(`image is larger than the ${maxPixels}-pixel limit (width × height): ${message}`, { reason: 'pixel_limit', cause: error });
+  }
   if (/unsupported image format|is blocked|not permitted/i.test(message)) {
     return new ValidationError(`unsupported image format: ${message}`, { reason: 'unsupported_image', cause: error });
   }
@@ -42,7 +44,7 @@ export function createSharpImageProbe(options: SharpImageProbeOptions = {}): Ima
       try {
         meta = await open().metadata();
       } catch (error) {
-        throw decodeError(error);
+        throw decodeError(error, limitInputPixels);
       }
       if (!meta.format || !ALLOWED_FORMATS.has(meta.format)) {
         throw new ValidationError(`unsupported image format "${meta.format ?? 'unknown'}" (accepted: ${[...ALLOWED_FORMATS].join(', ')})`, { reason: 'unsupported_image' });
@@ -55,7 +57,7 @@ export function createSharpImageProbe(options: SharpImageProbeOptions = {}): Ima
       try {
         await open().resize(32, 32, { fit: 'inside' }).raw().toBuffer();
       } catch (error) {
-        throw decodeError(error);
+        throw decodeError(error, limitInputPixels);
       }
       const rotated = (meta.orientation ?? 1) >= 5;
       return { width: rotated ? height : width, height: rotated ? width : height, format: meta.format };

@@ -83,6 +83,10 @@ export async function openEntryStream(o: OpenEntryStreamOptions): Promise<Readab
   const inflate = entry.compressionMethod === 8 && entry.compressedSize > 0 ? createInflateRaw() : undefined;
   const stages: Readable[] = inflate ? [raw, inflate] : [raw];
   for (const stage of stages) stage.on('error', (error) => meter.destroy(streamError(name, error)));
+  // The pipe below inflates before the caller starts reading, so the meter can fail (a size lie in the
+  // first 16 KB) while nobody listens yet; an 'error' event without a listener would kill the process.
+  // The error stays on the destroyed stream (`meter.errored`) and is thrown to whoever reads it later.
+  meter.on('error', () => {});
   meter.once('close', () => stages.forEach((stage) => stage.destroy()));
   return (inflate ? raw.pipe(inflate) : raw).pipe(meter);
 }
