@@ -18,9 +18,13 @@ export interface DatasetZipOptions {
   seed?: number;
 }
 
-/** yazl has no per-entry progress event; its entries finish in order, so the count of done ones bounds what it holds. */
+/**
+ * The yazl internals this writer leans on: entries finish in order (`state`), and `addBuffer` keeps each
+ * compressed buffer alive in the entry's `doFileDataPump` closure until the archive ends (1 GiB for a
+ * 1 GiB ZIP), so finished entries drop it — it is called once, when the entry is written.
+ */
 interface YazlEntries {
-  entries: ReadonlyArray<{ state: number }>;
+  entries: Array<{ state: number; doFileDataPump: unknown }>;
 }
 const YAZL_FILE_DATA_DONE = 3;
 /** Entries queued ahead of the writer: each holds a zlib context and, once compressed, its output. */
@@ -54,7 +58,9 @@ export async function writeDatasetZip(o: DatasetZipOptions): Promise<number> {
   let done = 0;
   const settle = async () => {
     for (;;) {
-      while (done < internals.entries.length && internals.entries[done]!.state === YAZL_FILE_DATA_DONE) done += 1;
+      for (let entry = internals.entries[done]; entry?.state === YAZL_FILE_DATA_DONE; entry = internals.entries[++done]) {
+        entry.doFileDataPump = undefined;
+      }
       const buffered = output.readableLength + out.writableLength;
       if (internals.entries.length - done <= WINDOW && buffered <= MAX_BUFFERED_BYTES) return;
       await delay(2);

@@ -6,12 +6,12 @@ import type { BlobStore } from '../storage/blob-store.port.js';
 import { validateClassNames } from '../datasets/dataset-classes.js';
 import type { DatasetService } from '../datasets/dataset-service.js';
 import type { DatasetStore } from '../datasets/dataset-store.port.js';
-import type { DatasetImage } from '../datasets/dataset.schema.js';
 import { versionKey } from '../datasets/prepare-dataset.js';
-import { pixelBoxToYolo, yoloToPixelBox } from '../labels/box-convert.js';
-import { parseYoloLabels, serializeYoloLabels, type YoloRow } from '../labels/yolo-labels.js';
+import { yoloToPixelBox } from '../labels/box-convert.js';
+import { parseYoloLabels } from '../labels/yolo-labels.js';
 import type { AnnotationStore } from './annotation-store.port.js';
 import { PixelBoxSchema, type AnnotationTask, type ImageAnnotation, type PixelBox, type TaskItem } from './annotation.schema.js';
+import { exportTaskLabels } from './export-task-labels.js';
 import { buildTaskItems } from './task-items.js';
 
 export interface AnnotationServiceDeps {
@@ -23,25 +23,6 @@ export interface AnnotationServiceDeps {
 }
 
 const BoxesSchema = z.array(PixelBoxSchema.extend({ x1: z.number().finite(), y1: z.number().finite(), x2: z.number().finite(), y2: z.number().finite() })).max(10_000);
-
-/**
- * Finds the dataset image of a task item: by its path, else (the dataset was prepared again and the image
- * moved to another split) by its path below the split folder when that is unique.
- */
-function createImageFinder(images: readonly DatasetImage[], root: string) {
-  const belowSplit = (path: string) => path.replace(/^images\/[^/]+\//, '');
-  const byPath = new Map(images.map((i) => [`${root}/${i.path}`, i]));
-  const byRest = new Map<string, DatasetImage | null>();
-  for (const image of images) {
-    const rest = belowSplit(image.path);
-    byRest.set(rest, byRest.has(rest) ? null : image);
-  }
-  return (imagePath: string): DatasetImage | undefined => {
-    const exact = byPath.get(imagePath);
-    if (exact || !imagePath.startsWith(`${root}/`)) return exact;
-    return byRest.get(belowSplit(imagePath.slice(root.length + 1))) ?? undefined;
-  };
-}
 
 /**
  * Annotation use cases over a prepared dataset version: tasks with their items (true image sizes),
@@ -68,15 +49,6 @@ export function createAnnotationService(deps: AnnotationServiceDeps) {
       imported.push({ image_id: item.image_id, boxes, updated_at: now(), source: 'imported' });
     }
     return imported;
-  }
-
-  /** Images that got their first label file: keep the version index and label_count true. */
-  async function recordNewLabels(task: AnnotationTask, all: DatasetImage[], updated: DatasetImage[]) {
-    const byPath = new Map(updated.map((i) => [i.path, i]));
-    const images = all.map((i) => byPath.get(i.path) ?? i);
-    const report = await deps.datasets.getReport(task.dataset_id, task.version);
-    if (report) await deps.datasets.putVersion(task.dataset_id, task.version, images, report);
-    await deps.datasets.update(task.dataset_id, { label_count: images.filter((i) => i.label_path).length });
   }
 
   return {
@@ -138,39 +110,8 @@ export function createAnnotationService(deps: AnnotationServiceDeps) {
     async exportYolo(taskId: string, format = 'yolo') {
       if (format !== 'yolo') throw new ValidationError(`Only yolo format is supported (got "${format}")`, { reason: 'unsupported_format' });
       const task = await mustGetTask(taskId);
-      const root = versionKey(task.dataset_id, task.version);
       await deps.datasetService.mustGetVersion(task.dataset_id, task.version);
-      const items = new Map((await annotations.listItems(taskId)).map((i) => [i.image_id, i]));
-      const all = await deps.datasets.listImages(task.dataset_id, task.version);
-      const findImage = createImageFinder(all, root);
-      const updated: DatasetImage[] = [];
-      const errors: string[] = [];
-      const saved = await annotations.listAnnotations(taskId);
-      let clipped = 0;
-      let written = 0;
-      for (const annotation of saved) {
-        const item = items.get(annotation.image_id);
-        const image = item && findImage(item.image_path);
-        if (!item || !image) {
-          errors.push(`${annotation.image_id}: the image is no longer in dataset ${task.dataset_id} ${task.version} (was it prepared again?)`);
-          continue;
-        }
-        const rows = annotation.boxes.map((b) => pixelBoxToYolo(b, item.width, item.height)).filter((r): r is YoloRow => r !== undefined);
-        clipped += annotation.boxes.length - rows.length;
-        const labelPath = image.label_path ?? `labels/${image.path.slice('images/'.length).replace(/\.[^./]+$/, '')}.txt`;
-        await blobs.write(`${root}/${labelPath}`, serializeYoloLabels(rows));
-        written += 1;
-        if (!image.label_path) updated.push({ ...image, label_path: labelPath });
-      }
-      if (updated.length > 0) await recordNewLabels(task, all, updated);
-      return {
-        ok: true as const,
-        exported_count: written,
-        dropped_boxes: clipped,
-        labels_dir: blobs.localPath?.(`${root}/labels`) ?? `${root}/labels`,
-        message: `Exported ${written} label files`,
-        ...(errors.length > 0 ? { errors } : {}),
-      };
+      return exportTaskLabels({ task, annotations, datasets: deps.datasets, blobs });
     },
   };
 }

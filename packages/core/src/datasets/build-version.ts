@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.js';
+import { isCoreError, ValidationError } from '../errors.js';
 import type { BlobStore } from '../storage/blob-store.port.js';
 import { cleanLabels, maxClassId, type LabelSource } from './collect-labels.js';
 import { derivedClassNames, parseClassesTxt, parseYamlClassNames, validateClassNames } from './dataset-classes.js';
@@ -45,10 +45,21 @@ async function readText(zip: SafeZip, name: string, maxBytes: number): Promise<s
   return (await zip.readEntry(entry, maxBytes)).toString('utf8');
 }
 
+/** `names` of the ZIP's data.yaml; anything the YAML library throws (an alias bomb…) is the file's fault, not ours. */
+function yamlClassNames(text: string, source: string): string[] | undefined {
+  try {
+    return parseYamlClassNames(text, source);
+  } catch (error) {
+    if (isCoreError(error)) throw error;
+    const problem = error instanceof Error ? error.message : String(error);
+    throw new ValidationError(`${source} cannot be read: ${problem}`, { reason: 'invalid_yaml', details: { entry: source }, cause: error });
+  }
+}
+
 async function resolveClasses(o: BuildVersionOptions, labels: LabelSource[]): Promise<string[]> {
   if (o.requestedClasses && o.requestedClasses.length > 0) return validateClassNames(o.requestedClasses);
   if (o.detected.yaml) {
-    const names = parseYamlClassNames(await readText(o.zip, o.detected.yaml, 1 << 20), o.detected.yaml);
+    const names = yamlClassNames(await readText(o.zip, o.detected.yaml, 1 << 20), o.detected.yaml);
     if (names && names.length > 0) return names;
   }
   if (o.detected.classesTxt) {

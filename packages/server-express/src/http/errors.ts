@@ -34,6 +34,10 @@ interface BodyParserError {
 /** Renders every error as the S001 dialect `{detail, code}`; unknown errors are logged, never leaked. */
 export function createErrorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    if (res.headersSent && (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      res.destroy(); // the client went away mid-download: nothing failed on our side, nothing to log
+      return;
+    }
     let status = 500;
     let body: Record<string, unknown> = { detail: 'Internal Server Error', code: 'internal_error' };
     if (error instanceof CoreError) {

@@ -1,6 +1,7 @@
 import { RESOURCE_ID_PATTERN } from '@yoloops/core';
 import type { BlobStore } from '@yoloops/core';
 import type { Request, RequestHandler } from 'express';
+import { pipeline } from 'node:stream/promises';
 import { HttpError } from './errors.js';
 
 const IMAGE_TYPES: Record<string, string> = {
@@ -41,6 +42,7 @@ export function createStaticHandler(blobs: BlobStore): RequestHandler {
     res.setHeader('Content-Length', String(stat.size));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'private, max-age=60');
-    (await blobs.read(key)).pipe(res);
+    // pipeline, not pipe: a client that goes away mid-download must close the file (pipe leaks the fd)
+    await pipeline(await blobs.read(key), res);
   };
 }

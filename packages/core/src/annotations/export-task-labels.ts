@@ -1,0 +1,82 @@
+import type { DatasetImage } from '../datasets/dataset.schema.js';
+import type { DatasetStore } from '../datasets/dataset-store.port.js';
+import { versionKey } from '../datasets/prepare-dataset.js';
+import { pixelBoxToYolo } from '../labels/box-convert.js';
+import { serializeYoloLabels, type YoloRow } from '../labels/yolo-labels.js';
+import type { BlobStore } from '../storage/blob-store.port.js';
+import type { AnnotationStore } from './annotation-store.port.js';
+import type { AnnotationTask } from './annotation.schema.js';
+
+export interface ExportTaskLabelsOptions {
+  task: AnnotationTask;
+  annotations: AnnotationStore;
+  datasets: DatasetStore;
+  blobs: BlobStore;
+}
+
+/**
+ * Finds the dataset image of a task item: by its path, else (the dataset was prepared again and the image
+ * moved to another split) by its path below the split folder when that is unique.
+ */
+function createImageFinder(images: readonly DatasetImage[], root: string) {
+  const belowSplit = (path: string) => path.replace(/^images\/[^/]+\//, '');
+  const byPath = new Map(images.map((i) => [`${root}/${i.path}`, i]));
+  const byRest = new Map<string, DatasetImage | null>();
+  for (const image of images) {
+    const rest = belowSplit(image.path);
+    byRest.set(rest, byRest.has(rest) ? null : image);
+  }
+  return (imagePath: string): DatasetImage | undefined => {
+    const exact = byPath.get(imagePath);
+    if (exact || !imagePath.startsWith(`${root}/`)) return exact;
+    return byRest.get(belowSplit(imagePath.slice(root.length + 1))) ?? undefined;
+  };
+}
+
+/** Images that got their first label file: keep the version index and label_count true. */
+async function recordNewLabels(datasets: DatasetStore, task: AnnotationTask, all: DatasetImage[], updated: DatasetImage[]) {
+  const byPath = new Map(updated.map((i) => [i.path, i]));
+  const images = all.map((i) => byPath.get(i.path) ?? i);
+  const report = await datasets.getReport(task.dataset_id, task.version);
+  if (report) await datasets.putVersion(task.dataset_id, task.version, images, report);
+  await datasets.update(task.dataset_id, { label_count: images.filter((i) => i.label_path).length });
+}
+
+/**
+ * Writes every saved box list of a task as a YOLO label file into its dataset version: boxes swapped
+ * when x1>x2, clipped to the image, 6 decimals; an image saved with no boxes gets an empty file.
+ * @see https://docs.ultralytics.com/datasets/detect/#ultralytics-yolo-format
+ */
+export async function exportTaskLabels({ task, annotations, datasets, blobs }: ExportTaskLabelsOptions) {
+  const root = versionKey(task.dataset_id, task.version);
+  const items = new Map((await annotations.listItems(task.task_id)).map((i) => [i.image_id, i]));
+  const all = await datasets.listImages(task.dataset_id, task.version);
+  const findImage = createImageFinder(all, root);
+  const updated: DatasetImage[] = [];
+  const errors: string[] = [];
+  let clipped = 0;
+  let written = 0;
+  for (const annotation of await annotations.listAnnotations(task.task_id)) {
+    const item = items.get(annotation.image_id);
+    const image = item && findImage(item.image_path);
+    if (!item || !image) {
+      errors.push(`${annotation.image_id}: the image is no longer in dataset ${task.dataset_id} ${task.version} (was it prepared again?)`);
+      continue;
+    }
+    const rows = annotation.boxes.map((b) => pixelBoxToYolo(b, item.width, item.height)).filter((r): r is YoloRow => r !== undefined);
+    clipped += annotation.boxes.length - rows.length;
+    const labelPath = image.label_path ?? `labels/${image.path.slice('images/'.length).replace(/\.[^./]+$/, '')}.txt`;
+    await blobs.write(`${root}/${labelPath}`, serializeYoloLabels(rows));
+    written += 1;
+    if (!image.label_path) updated.push({ ...image, label_path: labelPath });
+  }
+  if (updated.length > 0) await recordNewLabels(datasets, task, all, updated);
+  return {
+    ok: true as const,
+    exported_count: written,
+    dropped_boxes: clipped,
+    labels_dir: blobs.localPath?.(`${root}/labels`) ?? `${root}/labels`,
+    message: `Exported ${written} label files`,
+    ...(errors.length > 0 ? { errors } : {}),
+  };
+}
