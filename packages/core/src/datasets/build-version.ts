@@ -1,4 +1,5 @@
 import { isCoreError, ValidationError } from '../errors.js';
+import { createTaskPool } from '../platform/limit-concurrency.js';
 import type { BlobStore } from '../storage/blob-store.port.js';
 import { cleanLabels, maxClassId, type LabelSource } from './collect-labels.js';
 import { derivedClassNames, parseClassesTxt, parseYamlClassNames, validateClassNames } from './dataset-classes.js';
@@ -39,10 +40,30 @@ function createReporter(maxIssues: number) {
   return { issues, report, truncated: () => truncated };
 }
 
-async function readText(zip: SafeZip, name: string, maxBytes: number): Promise<string> {
-  const entry = zip.entries.find((e) => e.name === name);
-  if (!entry) return '';
-  return (await zip.readEntry(entry, maxBytes)).toString('utf8');
+type TextReader = (name: string, maxBytes: number) => Promise<string>;
+
+/** Reads small text entries by name (a Map, not a scan: a ZIP may hold 100,000 entries). */
+function createTextReader(zip: SafeZip): TextReader {
+  const byName = new Map(zip.entries.map((e) => [e.name, e]));
+  return async (name: string, maxBytes: number): Promise<string> => {
+    const entry = byName.get(name);
+    return entry ? (await zip.readEntry(entry, maxBytes)).toString('utf8') : '';
+  };
+}
+
+/** Reads the label file of every valid image, several at a time. */
+async function readLabels(o: BuildVersionOptions, plans: readonly PlannedImage[], readText: TextReader) {
+  const labelOf = new Map<PlannedImage, LabelSource>();
+  const pool = createTaskPool(8);
+  for (const plan of plans) {
+    const entry = plan.image.label;
+    if (!entry) continue;
+    await pool.add(async () => {
+      labelOf.set(plan, { entry, text: await readText(entry, o.maxLabelFileBytes) });
+    });
+  }
+  await pool.drain();
+  return labelOf;
 }
 
 /** `names` of the ZIP's data.yaml; anything the YAML library throws (an alias bomb…) is the file's fault, not ours. */
@@ -56,14 +77,14 @@ function yamlClassNames(text: string, source: string): string[] | undefined {
   }
 }
 
-async function resolveClasses(o: BuildVersionOptions, labels: LabelSource[]): Promise<string[]> {
+async function resolveClasses(o: BuildVersionOptions, labels: LabelSource[], readText: TextReader): Promise<string[]> {
   if (o.requestedClasses && o.requestedClasses.length > 0) return validateClassNames(o.requestedClasses);
   if (o.detected.yaml) {
-    const names = yamlClassNames(await readText(o.zip, o.detected.yaml, 1 << 20), o.detected.yaml);
+    const names = yamlClassNames(await readText(o.detected.yaml, 1 << 20), o.detected.yaml);
     if (names && names.length > 0) return names;
   }
   if (o.detected.classesTxt) {
-    const names = parseClassesTxt(await readText(o.zip, o.detected.classesTxt, 1 << 20), o.detected.classesTxt);
+    const names = parseClassesTxt(await readText(o.detected.classesTxt, 1 << 20), o.detected.classesTxt);
     if (names.length > 0) return names;
   }
   return derivedClassNames(maxClassId(labels));
@@ -84,6 +105,7 @@ async function writeLabels(
   report: (issue: ValidationIssue) => void,
 ): Promise<LabelTotals> {
   const totals: LabelTotals = { images: [], valid: 0, invalid: 0, background: 0 };
+  const pool = createTaskPool(8);
   for (const { plan, width, height } of valid) {
     const image: DatasetImage = { path: plan.target, split: plan.split, width, height };
     const source = labelOf.get(plan);
@@ -92,13 +114,14 @@ async function writeLabels(
       const clean = cleanLabels(source, nc, report);
       rows = clean.rows.length;
       totals.invalid += clean.invalidLines;
-      await o.blobs.write(`${o.staging}/${plan.labelTarget}`, clean.text, { durable: false });
+      await pool.add(() => o.blobs.write(`${o.staging}/${plan.labelTarget}`, clean.text, { durable: false }).then(() => undefined));
       image.label_path = plan.labelTarget;
     }
     totals.valid += rows;
     if (rows === 0) totals.background += 1;
     totals.images.push(image);
   }
+  await pool.drain();
   return totals;
 }
 
@@ -122,11 +145,9 @@ export async function buildVersion(o: BuildVersionOptions): Promise<BuiltVersion
   const valid = extracted.flatMap((x) => (x.info ? [{ plan: x.plan, width: x.info.width, height: x.info.height }] : []));
   for (const x of extracted) if (x.problem) reporter.report({ file: x.plan.image.entry, ...x.problem });
   if (valid.length === 0) throw noImages(o.detected.layout, extracted);
-  const labelOf = new Map<PlannedImage, LabelSource>();
-  for (const { plan } of valid) {
-    if (plan.image.label) labelOf.set(plan, { entry: plan.image.label, text: await readText(o.zip, plan.image.label, o.maxLabelFileBytes) });
-  }
-  const classes = await resolveClasses(o, [...labelOf.values()]);
+  const readText = createTextReader(o.zip);
+  const labelOf = await readLabels(o, valid.map((v) => v.plan), readText);
+  const classes = await resolveClasses(o, [...labelOf.values()], readText);
   const totals = await writeLabels(o, valid, labelOf, classes.length, reporter.report);
   for (const entry of o.detected.labelsWithoutImage) {
     reporter.report({ file: entry, code: 'label_without_image', message: `label file "${entry}" has no matching image` });

@@ -18,5 +18,5 @@ export const DEFAULT_DATASET_LIMITS: DatasetLimits = {
   zip: {},
   maxLabelFileBytes: 16 * 1024 ** 2,
   maxIssues: 1000,
-  probeConcurrency: 4,
+  probeConcurrency: 6,
 };

@@ -19,49 +19,59 @@ export interface ExtractImagesOptions {
   /** Key of the staging version folder. */
   staging: string;
   plans: readonly PlannedImage[];
+  /** Images extracted and checked at once. */
   concurrency: number;
 }
 
-async function probeStored(blobs: BlobStore, probe: ImageProbe, key: string): Promise<ImageInfo> {
-  const path = blobs.localPath?.(key);
-  return probe.probe(path ? { path } : { bytes: await blobs.readBytes(key) });
+/** Images up to this size are checked in memory before they are written; larger ones are streamed to disk first. */
+const IN_MEMORY_BYTES = 16 * 1024 * 1024;
+
+/** Runs an image check, turning a rejected image into a reported problem (other failures propagate). */
+async function check(probe: () => Promise<ImageInfo>): Promise<Pick<ExtractedImage, 'info' | 'problem'>> {
+  try {
+    return { info: await probe() };
+  } catch (error) {
+    if (!isCoreError(error) || error.code !== 'INVALID_INPUT') throw error;
+    return { problem: { code: error.reason ?? 'image_decode_failed', message: error.message } };
+  }
+}
+
+async function extractOne(o: ExtractImagesOptions, plan: PlannedImage, entry: ZipEntryInfo): Promise<ExtractedImage> {
+  const key = `${o.staging}/${plan.target}`;
+  if (entry.uncompressedSize === 0) return { plan, problem: { code: 'image_decode_failed', message: 'image file is empty (0 bytes)' } };
+  if (entry.uncompressedSize <= IN_MEMORY_BYTES) {
+    const bytes = await o.zip.readEntry(entry, IN_MEMORY_BYTES);
+    const result = await check(() => o.images.probe({ bytes }));
+    if (result.info) await o.blobs.write(key, bytes, { durable: false });
+    return { plan, ...result };
+  }
+  await o.blobs.write(key, await o.zip.openEntry(entry), { durable: false });
+  const path = o.blobs.localPath?.(key);
+  const result = await check(async () => o.images.probe(path ? { path } : { bytes: await o.blobs.readBytes(key) }));
+  if (result.problem) await o.blobs.delete(key);
+  return { plan, ...result };
 }
 
 /**
- * Streams every planned image from the ZIP into the staging folder (one entry at a time, never whole
- * in memory) and decodes each one, overlapping decoding with the next entry's extraction.
- * ZIP-level failures (bombs, size lies) abort; an undecodable image is removed and reported.
+ * Extracts every planned image into the staging folder, several at a time: small images are read whole,
+ * checked in memory and written only when valid; large ones are streamed to disk (never whole in memory)
+ * and checked there. ZIP-level failures (bombs, size lies) abort; a bad image is reported, not kept.
  */
 export async function extractImages(options: ExtractImagesOptions): Promise<ExtractedImage[]> {
-  const { zip, blobs, images, staging } = options;
-  const byEntry = new Map<string, ZipEntryInfo>(zip.entries.map((e) => [e.name, e]));
+  const byEntry = new Map<string, ZipEntryInfo>(options.zip.entries.map((e) => [e.name, e]));
   const pool = createTaskPool(options.concurrency);
   const results: ExtractedImage[] = [];
   try {
     for (const plan of options.plans) {
       const entry = byEntry.get(plan.image.entry);
       if (!entry) continue;
-      const key = `${staging}/${plan.target}`;
-      const { size } = await blobs.write(key, await zip.openEntry(entry), { durable: false });
-      const result: ExtractedImage = { plan };
-      results.push(result);
-      if (size === 0) {
-        result.problem = { code: 'image_decode_failed', message: 'image file is empty (0 bytes)' };
-        await blobs.delete(key);
-        continue;
-      }
+      const at = results.push({ plan }) - 1;
       await pool.add(async () => {
-        try {
-          result.info = await probeStored(blobs, images, key);
-        } catch (error) {
-          if (!isCoreError(error) || error.code !== 'INVALID_INPUT') throw error;
-          result.problem = { code: error.reason ?? 'image_decode_failed', message: error.message };
-          await blobs.delete(key);
-        }
+        results[at] = await extractOne(options, plan, entry);
       });
     }
   } catch (error) {
-    await pool.drain().catch(() => undefined); // no decoding left running on files the caller is about to remove
+    await pool.drain().catch(() => undefined); // nothing left writing into a folder the caller is about to remove
     throw error;
   }
   await pool.drain();

@@ -64,6 +64,17 @@ describe('createFsBlobStore', () => {
     expect((await store.readBytes('alias/f.txt')).toString()).toBe('inside');
   });
 
+  test('never follows a symlinked file, even one pointing inside the root (a planted link to the database)', async () => {
+    const store = createFsBlobStore(root);
+    await store.write('yoloops.db', 'secret rows');
+    await store.write('datasets/d/v1/images/train/ok.jpg', 'jpeg');
+    symlinkSync(path.join(root, 'yoloops.db'), path.join(root, 'datasets/d/v1/images/train/db.jpg'));
+    await expect(store.readBytes('datasets/d/v1/images/train/db.jpg')).rejects.toMatchObject(UNSAFE);
+    await expect(store.read('datasets/d/v1/images/train/db.jpg')).rejects.toMatchObject(UNSAFE);
+    await expect(store.write('datasets/d/v1/images/train/db.jpg', 'x', { durable: false })).rejects.toMatchObject(UNSAFE);
+    expect(readFileSync(path.join(root, 'yoloops.db'), 'utf8')).toBe('secret rows');
+  });
+
   test('rejects keys using the reserved temp and trash names', async () => {
     const store = createFsBlobStore(root);
     await expect(store.write('.tmp-x', 'x')).rejects.toMatchObject(UNSAFE);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, test } from 'vitest';
 import { fixturePath } from '../../../../../test/support/fixtures.js';
-import { createSharpImageProbe } from './sharp-image-probe.js';
+import { createSharpImageProbe, looksComplete } from './sharp-image-probe.js';
 
 const probe = createSharpImageProbe({ maxPixels: 4_000_000 });
 const bus = readFileSync(fixturePath('images/bus.jpg'));
@@ -29,5 +29,38 @@ describe('createSharpImageProbe', () => {
   test('rejects an image over the pixel cap before decoding it', async () => {
     const big = await sharp({ create: { width: 2100, height: 2000, channels: 3, background: '#000' } }).png().toBuffer();
     await expect(probe.probe({ bytes: big })).rejects.toMatchObject({ reason: 'pixel_limit', message: expect.stringMatching(/pixel limit/) });
+  });
+});
+
+describe('structure check', () => {
+  const tail = (...bytes: number[]) => Buffer.from(bytes);
+  test.each([
+    { format: 'jpeg', tail: tail(0x00, 0xff, 0xd9), want: true },
+    { format: 'jpeg', tail: tail(0xff, 0xd9, 0x00), want: false },
+    { format: 'png', tail: Buffer.from('0000000049454e44ae426082', 'hex'), want: true },
+    { format: 'png', tail: Buffer.from('49454e44ae4260', 'hex'), want: false },
+    { format: 'tiff', tail: tail(0, 0), want: false },
+  ])('$format ending in $tail → complete: $want', ({ format, tail: t, want }) => {
+    expect(looksComplete(format, t, 100, Buffer.alloc(16))).toBe(want);
+  });
+
+  test('a WebP is complete when its RIFF length matches the file', () => {
+    const head = Buffer.alloc(16);
+    head.writeUInt32LE(92, 4);
+    expect(looksComplete('webp', Buffer.alloc(2), 100, head)).toBe(true);
+    expect(looksComplete('webp', Buffer.alloc(2), 90, head)).toBe(false);
+  });
+
+  test('a JPEG whose scan data is garbage but ends with EOI passes the structure check and fails a full decode', async () => {
+    const corrupt = Buffer.from(bus);
+    const sos = corrupt.indexOf(Buffer.from([0xff, 0xda]));
+    corrupt.fill(0xff, sos + 200, corrupt.length - 2);
+    await expect(createSharpImageProbe().probe({ bytes: corrupt })).resolves.toMatchObject({ width: 810 });
+    await expect(createSharpImageProbe({ check: 'decode' }).probe({ bytes: corrupt })).rejects.toMatchObject({ reason: 'image_decode_failed' });
+  });
+
+  test('a truncated PNG (no IEND) is decoded and rejected', async () => {
+    const png = await sharp(bus).resize(64).png().toBuffer();
+    await expect(probe.probe({ bytes: png.subarray(0, png.length - 40) })).rejects.toMatchObject({ reason: 'image_decode_failed' });
   });
 });

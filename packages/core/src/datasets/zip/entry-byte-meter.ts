@@ -16,7 +16,8 @@ export interface EntryByteMeterOptions {
   total: { bytes: number };
 }
 
-function overrun(o: EntryByteMeterOptions, bytes: number): CoreError | undefined {
+/** The limit `bytes` inflated bytes of this entry break, if any (call after adding them to `total`). */
+export function overrun(o: EntryByteMeterOptions, bytes: number): CoreError | undefined {
   const label = entryLabel(o.name);
   const details = { entry: o.name, bytes };
   if (bytes > o.declaredBytes) {
@@ -30,6 +31,19 @@ function overrun(o: EntryByteMeterOptions, bytes: number): CoreError | undefined
   }
   if (o.total.bytes > o.limits.maxTotalBytes) {
     return new TooLargeError(`${label} takes the archive past its ${o.limits.maxTotalBytes}-byte expanded limit`, { reason: 'expanded_size_limit', details });
+  }
+  return undefined;
+}
+
+/** The error for an entry that ended at `bytes` with checksum `crc`, if its size or CRC-32 is wrong. */
+export function checkEntryEnd(options: EntryByteMeterOptions, bytes: number, crc: number): CoreError | undefined {
+  const label = entryLabel(options.name);
+  if (bytes < options.declaredBytes) {
+    const message = `${label} ends after ${bytes} of its declared ${options.declaredBytes} bytes`;
+    return new ValidationError(message, { reason: 'size_mismatch', details: { entry: options.name, bytes } });
+  }
+  if (crc !== options.crc32 >>> 0) {
+    return new ValidationError(`${label} is corrupt (CRC-32 mismatch)`, { reason: 'crc_mismatch', details: { entry: options.name } });
   }
   return undefined;
 }
@@ -51,15 +65,7 @@ export function createEntryByteMeter(options: EntryByteMeterOptions): Transform 
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {
-      const label = entryLabel(options.name);
-      if (bytes < options.declaredBytes) {
-        const message = `${label} ends after ${bytes} of its declared ${options.declaredBytes} bytes`;
-        return callback(new ValidationError(message, { reason: 'size_mismatch', details: { entry: options.name, bytes } }));
-      }
-      if (crc !== options.crc32 >>> 0) {
-        return callback(new ValidationError(`${label} is corrupt (CRC-32 mismatch)`, { reason: 'crc_mismatch', details: { entry: options.name } }));
-      }
-      callback();
+      callback(checkEntryEnd(options, bytes, crc));
     },
   });
 }

@@ -5,6 +5,7 @@ import type { BlobReader } from '../../storage/blob-store.port.js';
 import type { CentralRecord } from './accept-central-record.js';
 import { BlobRandomAccessReader } from './blob-random-access-reader.js';
 import { openEntryStream } from './open-entry-stream.js';
+import { readEntryBuffer } from './read-entry-buffer.js';
 import { type CentralDirectory, readCentralDirectory } from './read-central-directory.js';
 import { entryLabel } from './zip-errors.js';
 import { resolveZipLimits, type ZipLimits } from './zip-limits.js';
@@ -78,7 +79,10 @@ function indexRecords(directory: CentralDirectory) {
   return { entries, skipped, find };
 }
 
-function createSafeZip(directory: CentralDirectory, limits: ZipLimits): SafeZip {
+/** Entries up to this size are read whole in one read + one inflate instead of streamed. */
+const BUFFERED_ENTRY_BYTES = 32 * 1024 * 1024;
+
+function createSafeZip(directory: CentralDirectory, reader: BlobRandomAccessReader, limits: ZipLimits): SafeZip {
   const { entries, skipped, find } = indexRecords(directory);
   const streams = new Set<Readable>();
   const total = { bytes: 0 };
@@ -104,6 +108,10 @@ function createSafeZip(directory: CentralDirectory, limits: ZipLimits): SafeZip 
     async readEntry(entry, maxBytes) {
       const record = find(entry);
       if (record.info.uncompressedSize > maxBytes) throw tooLarge(record.name, record.info.uncompressedSize, maxBytes);
+      if (record.info.uncompressedSize <= BUFFERED_ENTRY_BYTES) {
+        assertOpen();
+        return readEntryBuffer({ reader, record, dataEndLimit: directory.dataEndLimit.get(record) ?? 0, limits, total });
+      }
       return collect(await openEntry(record.info), record.name, maxBytes);
     },
     async close() {
@@ -134,6 +142,7 @@ function createSafeZip(directory: CentralDirectory, limits: ZipLimits): SafeZip 
  */
 export async function openSafeZip(reader: BlobReader, limits?: Partial<ZipLimits>): Promise<SafeZip> {
   const resolved = resolveZipLimits(limits);
-  const directory = await readCentralDirectory(new BlobRandomAccessReader(reader), reader.size, resolved);
-  return createSafeZip(directory, resolved);
+  const randomAccess = new BlobRandomAccessReader(reader);
+  const directory = await readCentralDirectory(randomAccess, reader.size, resolved);
+  return createSafeZip(directory, randomAccess, resolved);
 }
