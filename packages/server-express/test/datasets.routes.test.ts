@@ -89,7 +89,7 @@ describe('POST /datasets/upload', () => {
     for (const d of uploaded) expect(existsSync(dataPath('uploads', `${d.dataset_id}.zip`))).toBe(true);
   });
 
-  test.skip('keeps a UTF-8 filename (skipped: http/multipart.ts must pass defParamCharset "utf8" to busboy; it decodes as latin1)', async () => {
+  test('keeps a UTF-8 filename', async () => {
     expect((await upload(tiny, 'données.zip')).filename).toBe('données.zip');
   });
 });

@@ -32,10 +32,23 @@ const COMPRESSED = /\.(txt|ya?ml|json|csv|bmp|tiff?)$/i;
 export async function exportDatasetZip(options: ExportOptions): Promise<Readable> {
   const { blobs, versionKey } = options;
   const zip = new yazl.ZipFile() as yazl.ZipFile & LazyZip;
+  const output = zip.outputStream as Readable;
+  // When the reader goes away (client abort), close the file being read and open no more.
+  const open = new Set<Readable>();
+  let abandoned = false;
+  output.once('close', () => {
+    abandoned = true;
+    for (const stream of open) stream.destroy();
+  });
   const add = (key: string) => {
     zip.addReadStreamLazy(key, { mtime: FIXED_MTIME, compress: COMPRESSED.test(key) }, (callback) => {
       blobs.read(`${versionKey}/${key}`).then(
-        (stream) => callback(null, stream),
+        (stream) => {
+          if (abandoned) return void stream.destroy();
+          open.add(stream);
+          stream.once('close', () => open.delete(stream));
+          callback(null, stream);
+        },
         (error: Error) => callback(error, undefined as never),
       );
     });
@@ -48,5 +61,5 @@ export async function exportDatasetZip(options: ExportOptions): Promise<Readable
   const splits = (['train', 'val', 'test'] as SplitName[]).filter((s) => options.images.some((i) => i.split === s));
   zip.addBuffer(Buffer.from(renderDataYaml({ splits, names: options.classes })), 'data.yaml', { mtime: FIXED_MTIME });
   zip.end();
-  return zip.outputStream as Readable;
+  return output;
 }

@@ -25,7 +25,7 @@ export function receiveSingleFile<T>(req: Request, options: SingleFileOptions, c
   return new Promise<T>((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { files: 1, fields: 20, parts: 40, fieldSize: options.maxFieldBytes ?? 65_536, headerPairs: 100 } });
+      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 20, parts: 40, fieldSize: options.maxFieldBytes ?? 65_536, headerPairs: 100 } });
     } catch (error) {
       reject(new HttpError(400, `expected a multipart/form-data body with a "${options.field}" file: ${(error as Error).message}`, 'bad_multipart'));
       return;
