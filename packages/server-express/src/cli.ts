@@ -3,7 +3,15 @@ import { startServer } from './start-server.js';
 
 const USAGE = `usage: yoloops serve [--port N] [--host H] [--data DIR]
   env: PORT (default 8000), HOST (default 0.0.0.0), YOLOOPS_DATA_DIR (default ./data),
-       YOLOOPS_MAX_UPLOAD_BYTES (default 21474836480 = 20 GiB), YOLOOPS_MAX_IMAGE_PIXELS (default 40000000)`;
+       YOLOOPS_MAX_UPLOAD_BYTES (default 21474836480 = 20 GiB), YOLOOPS_MAX_IMAGE_PIXELS (default 40000000),
+       YOLOOPS_IMAGE_CHECK (structure | decode; default structure)`;
+
+function imageCheckEnv(): 'structure' | 'decode' | undefined {
+  const value = process.env.YOLOOPS_IMAGE_CHECK;
+  if (value === undefined || value === '') return undefined;
+  if (value === 'structure' || value === 'decode') return value;
+  throw new Error(`YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "${value}"`);
+}
 
 function positiveEnv(name: string): number | undefined {
   const raw = process.env[name];
@@ -33,6 +41,7 @@ async function main(args: string[]): Promise<void> {
     dataDir: flag(args, '--data') ?? process.env.YOLOOPS_DATA_DIR ?? './data',
     limits: maxUploadBytes === undefined ? {} : { maxUploadBytes },
     maxImagePixels: positiveEnv('YOLOOPS_MAX_IMAGE_PIXELS'),
+    imageCheck: imageCheckEnv(),
   });
   console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs)`);
   const stop = () => {

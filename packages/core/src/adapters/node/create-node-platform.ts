@@ -16,6 +16,8 @@ export interface NodePlatformOptions {
   limits?: Partial<DatasetLimits>;
   /** Largest image accepted, in pixels (default 40 MP). */
   maxImagePixels?: number;
+  /** `structure` (default, Ultralytics' own check) or `decode` (fully decode every image at prepare). */
+  imageCheck?: 'structure' | 'decode';
   clock?: Clock;
 }
 
@@ -35,7 +37,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const clock = options.clock ?? systemClock;
   const datasetStore = createSqliteDatasetStore(db);
   const datasets = createDatasetService({
-    datasets: datasetStore, blobs, clock, images: createSharpImageProbe({ maxPixels: options.maxImagePixels }), limits: options.limits,
+    datasets: datasetStore, blobs, clock, images: createSharpImageProbe({ maxPixels: options.maxImagePixels, check: options.imageCheck }), limits: options.limits,
   });
   const annotations = createAnnotationService({
     annotations: createSqliteAnnotationStore(db), datasets: datasetStore, datasetService: datasets, blobs, clock,
