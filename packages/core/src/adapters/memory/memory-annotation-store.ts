@@ -1,10 +1,8 @@
+import { storedCopy as clone } from '../../platform/safe-json.js';
 import { CoreError, NotFoundError, ValidationError } from '../../errors.js';
 import type { AnnotationStore } from '../../annotations/annotation-store.port.js';
 import type { AnnotationTask, ImageAnnotation, StoredTaskItem } from '../../annotations/annotation.schema.js';
 
-/** Deep copy as the SQLite store would read it back: `undefined` keys gone, `__proto__` keys dropped. */
-const clone = <T>(value: T): T =>
-  JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === '__proto__' ? undefined : v)) as T;
 
 interface StoredTask {
   task: AnnotationTask;

@@ -1,10 +1,8 @@
+import { storedCopy as clone } from '../../platform/safe-json.js';
 import { CoreError, NotFoundError, ValidationError } from '../../errors.js';
 import type { DatasetStore } from '../../datasets/dataset-store.port.js';
 import type { Dataset, DatasetImage, ValidationReport } from '../../datasets/dataset.schema.js';
 
-/** Deep copy as the SQLite store would read it back: `undefined` keys gone, `__proto__` keys dropped. */
-const clone = <T>(value: T): T =>
-  JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === '__proto__' ? undefined : v)) as T;
 const notFound = (datasetId: string) => new NotFoundError(`dataset not found: ${datasetId}`, { details: { dataset_id: datasetId } });
 const byNewest = (a: Dataset, b: Dataset) =>
   a.uploaded_at === b.uploaded_at ? (a.dataset_id < b.dataset_id ? 1 : -1) : a.uploaded_at < b.uploaded_at ? 1 : -1;

@@ -1,28 +1,13 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { constants, mkdirSync, realpathSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { finished, Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { CoreError, NotFoundError, ValidationError } from '../../errors.js';
 import { parseBlobKey } from '../../storage/blob-key.js';
 import type { BlobReader, BlobStore } from '../../storage/blob-store.port.js';
-
-const TEMP = '.tmp-';
-const TRASH = '.trash-';
-const STAGING = '.staging-';
-const TRASH_NAME = /^\.trash-[0-9a-f]{16}-(.+)$/;
-
-const codeOf = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
-const isMissing = (error: unknown) => codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR';
-const isReserved = (name: string) => name.startsWith(TEMP) || name.startsWith(TRASH);
-/** `<marker><random>-<basename>`; the basename is dropped when too long for a file name. */
-const sideName = (marker: string, target: string) => {
-  const base = path.basename(target);
-  return `${marker}${randomBytes(8).toString('hex')}-${Buffer.byteLength(base) <= 200 ? base : ''}`;
-};
+import { codeOf, isMissing, isReserved, sideName, TEMP, TRASH } from './fs-names.js';
+import { fsyncPath, mkdirs, syncTree } from './fs-durable.js';
 
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
@@ -41,56 +26,6 @@ function checkRange(start: number, end: number, size: number): void {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > size) {
     throw new ValidationError(`invalid byte range [${start}, ${end}) of a ${size}-byte blob`, { reason: 'invalid_range' });
   }
-}
-
-/** fsync of a file, or of a folder to make renames and new entries in it durable (Pillai et al., OSDI 2014). */
-async function fsyncPath(target: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fsp.open(target, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** `mkdir -p`; when durable, also fsyncs the parent of every folder it creates. */
-async function mkdirs(dir: string, durable: boolean): Promise<void> {
-  const first = await fsp.mkdir(dir, { recursive: true });
-  if (first === undefined || !durable) return;
-  for (let created = dir; ; created = path.dirname(created)) {
-    await fsyncPath(path.dirname(created));
-    if (created === first) return;
-  }
-}
-
-const execFileAsync = promisify(execFile);
-
-/**
- * Makes a tree durable: on Linux one `syncfs(2)` of its filesystem (coreutils `sync --file-system`), which
- * costs one call instead of one fsync per file; elsewhere, or if that fails, an fsync of every file and folder.
- */
-async function syncTree(top: string): Promise<void> {
-  if (process.platform === 'linux') {
-    try {
-      await execFileAsync('sync', ['--file-system', top], { timeout: 120_000 });
-      return;
-    } catch {
-      // no coreutils sync here: fall back to per-file fsync
-    }
-  }
-  await fsyncTree(top);
-}
-
-/** fsyncs every file and folder of a tree, so blobs written with `durable: false` are durable once published. */
-async function fsyncTree(top: string): Promise<void> {
-  const paths = [top];
-  if ((await fsp.lstat(top)).isDirectory()) {
-    for (const entry of await fsp.readdir(top, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile() || entry.isDirectory()) paths.push(path.join(entry.parentPath, entry.name));
-    }
-  }
-  for (let at = 0; at < paths.length; at += 32) await Promise.all(paths.slice(at, at + 32).map(fsyncPath));
 }
 
 async function writeAll(handle: FileHandle, data: Readable | Uint8Array | string): Promise<number> {
@@ -327,36 +262,5 @@ export function createFsBlobStore(rootDir: string): BlobStore & { localPath(key:
   };
 }
 
-/**
- * Cleans what a crash can leave under the root: removes `.tmp-*` files and `.staging-*` trees, and
- * each `.trash-*` tree, unless its target is missing (a crash inside `replacePrefix`), in which case
- * the old tree is renamed back. Run once at startup, before serving. Returns the relative paths handled.
- */
-export async function sweepFsBlobStore(rootDir: string): Promise<string[]> {
-  const handled: string[] = [];
-  const sweep = async (dir: string, rel: string): Promise<void> => {
-    const entries = await fsp.readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
-      if (isMissing(error)) return [];
-      throw error;
-    });
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      const trashOf = TRASH_NAME.exec(entry.name)?.[1];
-      if (trashOf !== undefined && entry.isDirectory() && !(await fsp.lstat(path.join(dir, trashOf)).catch(() => false))) {
-        await fsp.rename(full, path.join(dir, trashOf));
-        await fsyncPath(dir);
-        handled.push(relPath);
-        await sweep(path.join(dir, trashOf), rel === '' ? trashOf : `${rel}/${trashOf}`);
-      } else if (entry.name.startsWith(TEMP) || entry.name.startsWith(TRASH) || entry.name.startsWith(STAGING)) {
-        await fsp.rm(full, { recursive: true, force: true });
-        handled.push(relPath);
-      } else if (entry.isDirectory()) {
-        await sweep(full, relPath);
-      }
-    }
-  };
-  await sweep(path.resolve(rootDir), '');
-  if (handled.length > 0) await fsyncPath(path.resolve(rootDir)).catch(() => undefined);
-  return handled;
-}
+
+export { sweepFsBlobStore } from './fs-sweep.js';

@@ -60,9 +60,7 @@ export const MIGRATIONS: readonly string[] = [
    ) STRICT;`,
 ];
 
-/** `JSON.parse` into fresh plain objects, dropping `__proto__` keys so stored data cannot alter prototypes. */
-export const parseStoredJson = <T>(text: string): T =>
-  JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value)) as T;
+export { parseStoredJson } from '../../platform/safe-json.js';
 
 /** Applies the pending `MIGRATIONS` in one immediate transaction (safe when two processes open at once). */
 export function migrateSqliteDatabase(db: SqliteDatabase): void {
