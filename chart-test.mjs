@@ -1,0 +1,12 @@
+import * as echarts from 'echarts';
+import { Resvg, initWasm } from '@resvg/resvg-wasm';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const t0 = performance.now();
+await initWasm(readFileSync(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));
+const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 1200, height: 600 });
+chart.setOption({ title: { text: '损失曲线 loss' }, xAxis: { type: 'category', data: [1,2,3] }, yAxis: {}, series: [{ type: 'line', data: [3,2,1] }] });
+const svg = chart.renderToSVGString();
+const png = new Resvg(svg, { font: { loadSystemFonts: true } }).render().asPng();
+console.log(png.length, performance.now() - t0);
