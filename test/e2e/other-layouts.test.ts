@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fixturePath, listFiles, unzipToMap, zipFiles } from '../support/fixtures.js';
+import { fixturePath, listFiles, zipFiles } from '../support/fixtures.js';
+import { annotateAndRoundTrip } from '../support/round-trip.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const COCO8 = fixturePath('datasets/coco8');
@@ -43,7 +44,7 @@ describe('other dataset layouts', () => {
     expect(yaml).toMatch(/test: images\/test/);
     const task = await api.annotations.createTask({ dataset_id: ds.dataset_id, version: 'v1' });
     expect(task.imported_annotations).toBe(8);
-    const files = await unzipToMap(await api.datasets.exportAnnotated(ds.dataset_id));
+    const files = await annotateAndRoundTrip(api, ds.dataset_id);
     expect([...files.keys()].filter((k) => k.startsWith('labels/test/'))).toHaveLength(2);
   });
 
@@ -62,6 +63,11 @@ describe('other dataset layouts', () => {
     };
     const first = await splitOf(42);
     expect(await splitOf(42)).toEqual(first);
+    const ds = (await api.datasets.list()).datasets.find((d) => d.layout === 'flat')!;
+    const files = await annotateAndRoundTrip(api, ds.dataset_id, ['cat', 'dog']);
+    expect([...files.keys()].filter((k) => k.startsWith('labels/'))).toHaveLength(1);
+    expect(files.get('data.yaml')?.toString()).toContain('names:\n  - cat\n  - dog\nnc: 2');
+    expect((await api.datasets.get(ds.dataset_id)).classes).toEqual(['cat', 'dog']);
     const others = await Promise.all([1, 2, 3].map(splitOf));
     expect(others.some((s) => JSON.stringify(s) !== JSON.stringify(first))).toBe(true);
   });

@@ -334,6 +334,8 @@ export interface components {
             /** @constant */
             ok: true;
             exported_count: number;
+            /** @description The dataset took the task's classes (its data.yaml was rewritten). */
+            classes_updated: boolean;
             /** @description Boxes wholly outside their image. */
             dropped_boxes: number;
             labels_dir: string;

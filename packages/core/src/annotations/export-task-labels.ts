@@ -1,5 +1,6 @@
 import type { DatasetImage } from '../datasets/dataset.schema.js';
 import type { DatasetStore } from '../datasets/dataset-store.port.js';
+import { renderDataYaml } from '../datasets/data-yaml.js';
 import { versionKey } from '../datasets/prepare-dataset.js';
 import { pixelBoxToYolo } from '../labels/box-convert.js';
 import { serializeYoloLabels, type YoloRow } from '../labels/yolo-labels.js';
@@ -43,8 +44,24 @@ async function recordNewLabels(datasets: DatasetStore, task: AnnotationTask, all
 }
 
 /**
+ * Makes the dataset name the task's classes (the task is what the labels were drawn with): updates the
+ * record and rewrites data.yaml. Returns whether anything changed.
+ */
+async function adoptTaskClasses(o: ExportTaskLabelsOptions, images: readonly DatasetImage[]): Promise<boolean> {
+  const { task, datasets, blobs } = o;
+  const dataset = await datasets.get(task.dataset_id);
+  if (!dataset || JSON.stringify(dataset.classes ?? []) === JSON.stringify(task.classes)) return false;
+  const root = versionKey(task.dataset_id, task.version);
+  const splits = (['train', 'val', 'test'] as const).filter((s) => images.some((i) => i.split === s));
+  await blobs.write(`${root}/data.yaml`, renderDataYaml({ path: blobs.localPath?.(root) ?? root, splits, names: task.classes }));
+  await datasets.update(task.dataset_id, { classes: [...task.classes] });
+  return true;
+}
+
+/**
  * Writes every saved box list of a task as a YOLO label file into its dataset version: boxes swapped
- * when x1>x2, clipped to the image, 6 decimals; an image saved with no boxes gets an empty file.
+ * when x1>x2, clipped to the image, 6 decimals; an image saved with no boxes gets an empty file. When the
+ * task's classes differ from the dataset's, the dataset (and its data.yaml) takes the task's classes.
  * @see https://docs.ultralytics.com/datasets/detect/#ultralytics-yolo-format
  */
 export async function exportTaskLabels({ task, annotations, datasets, blobs }: ExportTaskLabelsOptions) {
@@ -71,7 +88,9 @@ export async function exportTaskLabels({ task, annotations, datasets, blobs }: E
     if (!image.label_path) updated.push({ ...image, label_path: labelPath });
   }
   if (updated.length > 0) await recordNewLabels(datasets, task, all, updated);
+  const classesUpdated = written > 0 && (await adoptTaskClasses({ task, annotations, datasets, blobs }, all));
   return {
+    classes_updated: classesUpdated,
     ok: true as const,
     exported_count: written,
     dropped_boxes: clipped,

@@ -70,7 +70,7 @@ export const annotationRoutes: Route[] = [
       200: {
         description: 'Exported',
         schema: z.object({
-          ok: z.literal(true), exported_count: z.number().int(), dropped_boxes: z.number().int().describe('Boxes wholly outside their image.'),
+          ok: z.literal(true), exported_count: z.number().int(), classes_updated: z.boolean().describe('The dataset took the task\'s classes (its data.yaml was rewritten).'), dropped_boxes: z.number().int().describe('Boxes wholly outside their image.'),
           labels_dir: z.string(), message: z.string(),
           errors: z.array(z.string()).optional().describe('Per-image problems (e.g. an image gone after a new prepare); those images were not exported.'),
         }).meta({ id: 'ExportResult' }),
