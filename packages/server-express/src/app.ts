@@ -1,4 +1,6 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
+import type { Dialect } from './http/dialects.js';
+import type { Route } from './http/route.js';
 import type { AppServices } from './services.js';
 import { createErrorHandler, HttpError } from './http/errors.js';
 import { registerRoutes } from './http/register-routes.js';
@@ -13,6 +15,14 @@ export interface CreateAppOptions {
   log?: (message: string, error: unknown) => void;
   /** Largest JSON body (default 1 MiB). */
   jsonLimit?: string;
+}
+
+/** The dialect of the route whose path template matches a request path (`s001` when none does). */
+function dialectMatcher(routes: readonly Route[]): (req: Request) => Dialect {
+  const patterns = routes
+    .filter((r) => r.dialect && r.dialect !== 's001')
+    .map((r) => ({ dialect: r.dialect!, re: new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`) }));
+  return (req) => patterns.find((p) => p.re.test(req.path))?.dialect ?? 's001';
 }
 
 /**
@@ -47,7 +57,7 @@ export function createApp(options: CreateAppOptions): Express {
   app.get('/static/{*path}', createStaticHandler(options.services.blobs));
   registerRoutes(app, allRoutes, options.services);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));
-  app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error))));
+  app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error)), dialectMatcher(allRoutes)));
   return app;
 }
 

@@ -1,6 +1,7 @@
 import type { CoreErrorCode } from '@yoloops/core';
 import { CoreError } from '@yoloops/core';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
+import { renderError, type Dialect, type ErrorBody } from './dialects.js';
 
 /** The one place a core error code becomes an HTTP status. */
 export const STATUS_BY_CODE: Record<CoreErrorCode, number> = {
@@ -31,32 +32,41 @@ interface BodyParserError {
   message?: string;
 }
 
-/** Renders every error as the S001 dialect `{detail, code}`; unknown errors are logged, never leaked. */
-export function createErrorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+/** Status, message and stable code of any error; unknown errors become a logged 500 that leaks nothing. */
+function describeError(error: unknown, onUnknown: () => void): ErrorBody {
+  if (error instanceof CoreError) {
+    return { status: STATUS_BY_CODE[error.code], detail: error.message, code: error.reason ?? error.code.toLowerCase() };
+  }
+  if (error instanceof HttpError) return { status: error.status, detail: error.message, code: error.code, ...(error.errors ? { errors: error.errors } : {}) };
+  const parser = error as BodyParserError | null;
+  if (typeof parser?.type === 'string' && parser.status) {
+    const tooLarge = parser.type === 'entity.too.large';
+    return {
+      status: parser.status,
+      detail: tooLarge ? 'request body is too large' : `malformed request body: ${parser.message ?? ''}`,
+      code: tooLarge ? 'body_too_large' : 'malformed_body',
+    };
+  }
+  onUnknown();
+  return { status: 500, detail: 'Internal Server Error', code: 'internal_error' };
+}
+
+/**
+ * Renders every error in the dialect of its route family (`res.locals.dialect`, else `dialectOf(req)` for
+ * errors raised before routing, e.g. a malformed JSON body); unknown errors are logged, never leaked.
+ */
+export function createErrorHandler(log: (message: string, error: unknown) => void, dialectOf: (req: Request) => Dialect): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     if (res.headersSent && (error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
       res.destroy(); // the client went away mid-download: nothing failed on our side, nothing to log
       return;
     }
-    let status = 500;
-    let body: Record<string, unknown> = { detail: 'Internal Server Error', code: 'internal_error' };
-    if (error instanceof CoreError) {
-      status = STATUS_BY_CODE[error.code];
-      body = { detail: error.message, code: error.reason ?? error.code.toLowerCase() };
-    } else if (error instanceof HttpError) {
-      status = error.status;
-      body = { detail: error.message, code: error.code, ...(error.errors ? { errors: error.errors } : {}) };
-    } else if (typeof (error as BodyParserError)?.type === 'string' && (error as BodyParserError).status) {
-      const e = error as BodyParserError;
-      status = e.status ?? 400;
-      body = { detail: e.type === 'entity.too.large' ? 'request body is too large' : `malformed request body: ${e.message ?? ''}`, code: e.type ?? 'bad_request' };
-    } else {
-      log(`${req.method} ${req.originalUrl} failed`, error);
-    }
+    const described = describeError(error, () => log(`${req.method} ${req.originalUrl} failed`, error));
     if (res.headersSent) {
       res.destroy();
       return;
     }
+    const { status, body } = renderError((res.locals.dialect as Dialect | undefined) ?? dialectOf(req), described);
     res.status(status).json(body);
   };
 }

@@ -2,6 +2,7 @@ import type { Express, Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import type { AppServices } from '../services.js';
+import { wrapSuccess, type Dialect } from './dialects.js';
 import { HttpError } from './errors.js';
 import type { Route, StreamResult } from './route.js';
 
@@ -27,9 +28,9 @@ export function contentDisposition(filename: string): string {
 const isStream = (value: unknown): value is StreamResult =>
   typeof value === 'object' && value !== null && (value as StreamResult).kind === 'stream';
 
-async function send(res: Response, value: unknown): Promise<void> {
+async function send(res: Response, value: unknown, dialect: Dialect): Promise<void> {
   if (!isStream(value)) {
-    res.json(value);
+    res.json(wrapSuccess(dialect, value));
     return;
   }
   res.setHeader('Content-Type', value.contentType);
@@ -42,11 +43,12 @@ async function send(res: Response, value: unknown): Promise<void> {
 export function registerRoutes(app: Express, routes: readonly Route[], services: AppServices): void {
   for (const route of routes) {
     app[route.method](toExpressPath(route.path), async (req: Request, res: Response) => {
+      res.locals.dialect = route.dialect ?? 's001';
       const params = parseOr(route.params, req.params, 'path');
       const query = parseOr(route.query, req.query, 'query');
       const body = route.multipart ? undefined : parseOr(route.body, req.body ?? {}, 'body');
       const value = await route.handler({ params, query, body, req, res, services });
-      await send(res, value);
+      await send(res, value, route.dialect ?? 's001');
     });
   }
 }

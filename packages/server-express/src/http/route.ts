@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { AppServices } from '../services.js';
+import type { Dialect } from './dialects.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
@@ -46,6 +47,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   summary: string;
   description?: string;
   tags: string[];
+  /** Response envelope of the route's family (default `s001`). */
+  dialect?: Dialect;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

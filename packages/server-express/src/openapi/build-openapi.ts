@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_SCHEMAS, wrapSchema } from '../http/dialects.js';
 import type { Route } from '../http/route.js';
 
 type Json = Record<string, unknown>;
@@ -34,11 +35,21 @@ function requestBody(route: Route, defs: Json): Json | undefined {
   return { required: true, content: { 'application/json': { schema: toJsonSchema(route.body, 'input', defs) } } };
 }
 
+/** The documented body of one response, in the route's dialect envelope. */
+function bodySchema(route: Route, status: number, schema: z.ZodType): z.ZodType {
+  const dialect = route.dialect ?? 's001';
+  if (dialect === 's001') return schema;
+  if (status >= 400) return ERROR_SCHEMAS[dialect];
+  const success = wrapSchema(dialect, schema);
+  return dialect === 's004' ? z.union([success, ERROR_SCHEMAS.s004]) : success;
+}
+
 function responses(route: Route, defs: Json): Json {
   const out: Json = {};
   for (const [status, spec] of Object.entries(route.responses)) {
+    if (route.dialect === 's004' && Number(status) >= 400) continue; // s004 answers every error with HTTP 200
     const type = spec.contentType ?? 'application/json';
-    const schema = spec.schema ? toJsonSchema(spec.schema, 'output', defs) : { type: 'string', format: 'binary' };
+    const schema = spec.schema ? toJsonSchema(bodySchema(route, Number(status), spec.schema), 'output', defs) : { type: 'string', format: 'binary' };
     out[status] = { description: spec.description, content: { [type]: { schema } } };
   }
   return out;

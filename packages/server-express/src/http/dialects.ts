@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * The response envelope of a route family, so each seed's clients keep working:
+ * `s001` plain JSON + `{detail, code}` errors; `s000` `{code, message, data}` with HTTP status = code;
+ * `s004` `{success, code, msg, data}`, always HTTP 200 (its caller only checks for 2xx).
+ */
+export type Dialect = 's001' | 's000' | 's004';
+
+export interface ErrorBody {
+  status: number;
+  detail: string;
+  code: string;
+  errors?: unknown[];
+}
+
+/** Wraps a handler's result in the dialect's success envelope. */
+export function wrapSuccess(dialect: Dialect, data: unknown): unknown {
+  if (dialect === 's000') return { code: 200, message: 'success', data };
+  if (dialect === 's004') return { success: true, code: 200, msg: 'ok', data: data ?? '' };
+  return data;
+}
+
+/** HTTP status and body of an error in the dialect. */
+export function renderError(dialect: Dialect, e: ErrorBody): { status: number; body: unknown } {
+  if (dialect === 's000') return { status: e.status, body: { code: e.status, message: e.detail, data: null, reason: e.code } };
+  if (dialect === 's004') return { status: 200, body: { success: false, code: e.status, msg: e.detail, data: null, reason: e.code } };
+  return { status: e.status, body: { detail: e.detail, code: e.code, ...(e.errors ? { errors: e.errors } : {}) } };
+}
+
+/** The OpenAPI schema of a success body in the dialect. */
+export function wrapSchema(dialect: Dialect, schema: z.ZodType): z.ZodType {
+  if (dialect === 's000') return z.object({ code: z.literal(200), message: z.string(), data: schema });
+  if (dialect === 's004') return z.object({ success: z.literal(true), code: z.number().int(), msg: z.string(), data: schema });
+  return schema;
+}
+
+/** Error body schemas per dialect, for the OpenAPI document. */
+export const ERROR_SCHEMAS: Record<Exclude<Dialect, 's001'>, z.ZodType> = {
+  s000: z.object({ code: z.number().int(), message: z.string(), data: z.null(), reason: z.string() }).meta({ id: 'Seed000Error' }),
+  s004: z.object({ success: z.literal(false), code: z.number().int(), msg: z.string(), data: z.null(), reason: z.string() }).meta({ id: 'Seed004Error' }),
+};
