@@ -34,3 +34,42 @@ export {
 } from './annotations/annotation.schema.js';
 export type { AnnotationStore } from './annotations/annotation-store.port.js';
 export { createAnnotationService, type AnnotationService, type AnnotationServiceDeps } from './annotations/annotation-service.js';
+
+export { parseResultsCsv, type ParsedResultsCsv, type ResultsCsvRow } from './metrics/results-csv.js';
+
+export {
+  JobSchema, JobStatusSchema, CreateJobRequestSchema, TrainerCommandSchema, ArgvTemplateSchema,
+  type Job, type JobStatus, type JobPatch, type CreateJobRequest, type TrainerCommand,
+} from './jobs/job.schema.js';
+export { TRANSITIONS, assertTransition, canTransition, isTerminal, RESUMABLE } from './jobs/job-state.js';
+export type { JobStore, JobPatchInput } from './jobs/job-store.port.js';
+export type { MetricStore, EpochMeta, EpochRecord, EpochMetricValues } from './jobs/metric-store.port.js';
+export { normalizeEpochMetrics, EPOCH_LIMITS } from './jobs/epoch-metrics.js';
+export type { TrainingExecutor, TrainingSpec, TrainingExit, TrainingExitListener } from './jobs/training-executor.port.js';
+export {
+  DEFAULT_TRAINER_COMMAND, DEFAULT_AGENT_COMMAND, PLACEHOLDERS, renderArgv, buildAttemptArgv, checkArgvTemplate, describeMissingProgram, type Placeholder,
+} from './jobs/trainer-command.js';
+export { jobKeys, RUN_NAME, type LocalBlobStore } from './jobs/job-paths.js';
+export type { ResolveModelWeights } from './jobs/job-requests.js';
+export { describeExit } from './jobs/job-runner.js';
+export { createJobService, type JobService, type JobServiceDeps } from './jobs/job-service.js';
+
+export {
+  canonicalMetricName, canonicalizeMetrics, compareMetricKeys, metricInfo, normalizeMetricValue, percentToFraction, slugifyMetricName, KNOWN_METRIC_KEYS,
+  type MetricInfo, type MetricKind, type MetricLabels,
+} from './metrics/metric-names.js';
+export { lttb, lttbIndices, type MaybeNumber } from './metrics/lttb.js';
+export { sortByEpoch, type EpochMetrics } from './metrics/metric-series.js';
+export {
+  toEChartsOption, DEFAULT_CHART_TITLE,
+  type ChartLocale, type EChartsOptionOptions, type EChartsLineSeries, type EChartsValueAxis, type MetricsChartOption,
+} from './metrics/to-echarts-option.js';
+export { toTrainingHistory, toTrainingMetrics, type TrainingHistory, type TrainingMetrics, type FinalMetrics } from './metrics/training-history.js';
+export {
+  toSeed000MetricsData, toSeed000ChartConfig, SEED000_METRICS, type Seed000MetricsData, type Seed000ChartConfig, type EpochRange,
+} from './metrics/seed000-metrics.js';
+export { toTrainingChart, TRAINING_CHART_SIZES, type TrainingChart, type TrainingChartType } from './metrics/training-charts.js';
+
+export { ModelSchema, WeightsFileSchema, type Model, type WeightsFile } from './models/model.schema.js';
+export type { ModelStore } from './models/model-store.port.js';
+export { createModelService, checkWeightsName, type ModelService, type ModelServiceDeps, type RegisterModelInput, type WeightsInput } from './models/model-service.js';

@@ -1,1 +1,8 @@
-export {};
+export { createTrainerAgent, type TrainerAgent, type TrainerAgentOptions } from './agent.js';
+export {
+  resultEvent, statusEvent, seedFields, STATUS_TYPES, RESULT_PATH, STATUS_PATH,
+  type TrainStatus, type EpochMetrics, type NotifyEvent, type SeedFields,
+} from './events.js';
+export { openOutbox, outboxFiles, type Outbox, type OutboxRecord, type Settlement } from './outbox.js';
+export { backoffDelay, parseRetryAfter, DEFAULT_BACKOFF, MAX_RETRY_AFTER_MS, type BackoffOptions } from './backoff.js';
+export { classifyResponse, createAgentHttp, routeUrl, type AgentHttp, type AgentHttpOptions, type SendOutcome } from './http.js';

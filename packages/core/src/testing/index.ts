@@ -4,3 +4,9 @@ export { createMemoryAnnotationStore } from '../adapters/memory/memory-annotatio
 export { describeBlobStoreContract } from './blob-store.contract.js';
 export { describeDatasetStoreContract } from './dataset-store.contract.js';
 export { describeAnnotationStoreContract } from './annotation-store.contract.js';
+export { createMemoryJobStore } from '../adapters/memory/memory-job-store.js';
+export { createMemoryMetricStore } from '../adapters/memory/memory-metric-store.js';
+export { describeJobStoreContract } from './job-store.contract.js';
+export { describeMetricStoreContract } from './metric-store.contract.js';
+export { createMemoryModelStore } from '../adapters/memory/memory-model-store.js';
+export { describeModelStoreContract } from './model-store.contract.js';

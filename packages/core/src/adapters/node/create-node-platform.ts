@@ -9,6 +9,17 @@ import { createSharpImageProbe } from './sharp-image-probe.js';
 import { createSqliteAnnotationStore } from './sqlite-annotation-store.js';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
 import { createSqliteDatasetStore } from './sqlite-dataset-store.js';
+import { createJobService, type JobServiceDeps } from '../../jobs/job-service.js';
+import { createExecaTrainingExecutor } from './execa-training-executor.js';
+import { createSqliteJobStore } from './sqlite-job-store.js';
+import { createSqliteModelStore } from './sqlite-model-store.js';
+import { createModelService } from '../../models/model-service.js';
+import { createSqliteMetricStore } from './sqlite-metric-store.js';
+
+/** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
+export type NodeJobOptions = Partial<Pick<JobServiceDeps, 'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights'>> & {
+  watchdogMs?: number;
+};
 
 export interface NodePlatformOptions {
   /** Data root: `yoloops.db`, uploads and datasets live here (default `./data`). */
@@ -19,6 +30,8 @@ export interface NodePlatformOptions {
   /** `structure` (default, Ultralytics' own check) or `decode` (fully decode every image at prepare). */
   imageCheck?: 'structure' | 'decode';
   clock?: Clock;
+  /** Training jobs: trainer/agent commands, concurrency, stop grace… */
+  jobs?: NodeJobOptions;
 }
 
 /**
@@ -43,8 +56,29 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     annotations: createSqliteAnnotationStore(db), datasets: datasetStore, datasetService: datasets, blobs, clock,
   });
   await datasets.recoverInterrupted();
-  const platform: { dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void } = {
-    dataDir, db, blobs, datasets, annotations, close: () => db.close(),
+  const models = createModelService({ models: createSqliteModelStore(db), blobs, clock });
+  /** Fine-tuning starts from a registered model's PyTorch weights (Ultralytics cannot train from ONNX). */
+  const resolveModelWeights = async (modelId: string) => {
+    const model = await models.get(modelId).catch(() => undefined);
+    const pt = model?.weights.find((w) => w.format === 'pt');
+    return model && pt ? blobs.localPath(models.weightsKey(model, pt.file)) : undefined;
+  };
+  const jobMetrics = createSqliteMetricStore(db);
+  const { watchdogMs, ...jobOptions } = options.jobs ?? {};
+  const jobs = createJobService({
+    jobs: createSqliteJobStore(db), metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
+    resolveModelWeights, ...jobOptions,
+  });
+  await jobs.recoverOnStart();
+  const stopWatchdog = jobs.startWatchdog(watchdogMs);
+  const platform: {
+    dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
+    jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models;
+  } = {
+    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, close: () => {
+      stopWatchdog();
+      db.close();
+    },
   };
   return platform;
 }

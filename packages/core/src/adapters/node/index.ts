@@ -4,3 +4,9 @@ export { createSharpImageProbe, hardenSharp, type SharpImageProbeOptions } from 
 export { openSqliteDatabase, migrateSqliteDatabase, MIGRATIONS, type SqliteDatabase } from './sqlite-database.js';
 export { createSqliteDatasetStore } from './sqlite-dataset-store.js';
 export { createSqliteAnnotationStore } from './sqlite-annotation-store.js';
+export { createSqliteJobStore } from './sqlite-job-store.js';
+export { createSqliteMetricStore } from './sqlite-metric-store.js';
+export { createExecaTrainingExecutor } from './execa-training-executor.js';
+export type { NodeJobOptions } from './create-node-platform.js';
+export { renderChartPng, renderTrainingCharts, loadChartFonts, type ChartFonts, type ChartPngOptions } from './echarts-png.js';
+export { createSqliteModelStore } from './sqlite-model-store.js';

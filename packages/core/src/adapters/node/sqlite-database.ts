@@ -58,6 +58,32 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (task_id, image_id),
      FOREIGN KEY (task_id, image_id) REFERENCES task_items (task_id, image_id) ON DELETE CASCADE
    ) STRICT;`,
+  `CREATE TABLE training_jobs (
+     seq INTEGER PRIMARY KEY,
+     job_id TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL,
+     status TEXT NOT NULL,
+     data TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX training_jobs_by_created ON training_jobs (created_at DESC, seq DESC);
+   CREATE INDEX training_jobs_by_status ON training_jobs (status);
+   CREATE TABLE training_epoch_metrics (
+     job_id TEXT NOT NULL,
+     epoch INTEGER NOT NULL,
+     attempt INTEGER NOT NULL,
+     recorded_at TEXT NOT NULL,
+     metrics TEXT NOT NULL,
+     non_finite TEXT,
+     PRIMARY KEY (job_id, epoch)
+   ) STRICT;`,
+  `CREATE TABLE models (
+     model_id TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     job_id TEXT,
+     data TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX models_by_created ON models (created_at DESC, model_id DESC);
+   CREATE INDEX models_by_job ON models (job_id);`,
 ];
 
 export { parseStoredJson } from '../../platform/safe-json.js';

@@ -1,0 +1,7 @@
+import { describeJobStoreContract } from '../../testing/job-store.contract.js';
+import { describeMetricStoreContract } from '../../testing/metric-store.contract.js';
+import { createMemoryJobStore } from './memory-job-store.js';
+import { createMemoryMetricStore } from './memory-metric-store.js';
+
+describeJobStoreContract('memory', () => createMemoryJobStore());
+describeMetricStoreContract('memory', () => createMemoryMetricStore());

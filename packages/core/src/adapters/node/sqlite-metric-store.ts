@@ -1,0 +1,50 @@
+import { normalizeEpochMetrics } from '../../jobs/epoch-metrics.js';
+import type { EpochRecord, MetricStore } from '../../jobs/metric-store.port.js';
+import { parseStoredJson, type SqliteDatabase } from './sqlite-database.js';
+
+interface Row {
+  epoch: number;
+  attempt: number;
+  recorded_at: string;
+  metrics: string;
+  non_finite: string | null;
+}
+
+const toRecord = (row: Row): EpochRecord => ({
+  epoch: row.epoch,
+  metrics: parseStoredJson(row.metrics),
+  attempt: row.attempt,
+  recorded_at: row.recorded_at,
+  ...(row.non_finite === null ? {} : { non_finite: parseStoredJson<string[]>(row.non_finite) }),
+});
+
+/**
+ * `MetricStore` on SQLite (`training_epoch_metrics`): one upsert statement per epoch, which keeps the
+ * stored row when it came from a later attempt.
+ * @example const metrics = createSqliteMetricStore(openSqliteDatabase(file));
+ */
+export function createSqliteMetricStore(db: SqliteDatabase): MetricStore {
+  const q = {
+    upsert: db.prepare<[string, number, number, string, string, string | null]>(
+      `INSERT INTO training_epoch_metrics (job_id, epoch, attempt, recorded_at, metrics, non_finite) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (job_id, epoch) DO UPDATE SET attempt = excluded.attempt, recorded_at = excluded.recorded_at,
+         metrics = excluded.metrics, non_finite = excluded.non_finite
+       WHERE excluded.attempt >= training_epoch_metrics.attempt`,
+    ),
+    list: db.prepare<[{ id: string; start: number | null; end: number | null }], Row>(
+      `SELECT epoch, attempt, recorded_at, metrics, non_finite FROM training_epoch_metrics
+       WHERE job_id = @id AND (@start IS NULL OR epoch >= @start) AND (@end IS NULL OR epoch <= @end) ORDER BY epoch`,
+    ),
+    delete: db.prepare<[string]>('DELETE FROM training_epoch_metrics WHERE job_id = ?'),
+  };
+
+  return {
+    async upsertEpoch(jobId, epoch, values, meta) {
+      const { metrics, nonFinite } = normalizeEpochMetrics(epoch, values, meta);
+      const flags = nonFinite.length > 0 ? JSON.stringify(nonFinite) : null;
+      return q.upsert.run(jobId, epoch, meta.attempt, meta.recorded_at, JSON.stringify(metrics), flags).changes > 0;
+    },
+    listEpochs: async (jobId, range = {}) => q.list.all({ id: jobId, start: range.start ?? null, end: range.end ?? null }).map(toRecord),
+    deleteJob: async (jobId) => q.delete.run(jobId).changes,
+  };
+}

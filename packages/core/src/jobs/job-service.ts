@@ -1,0 +1,177 @@
+import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../errors.js';
+import type { DatasetStore } from '../datasets/dataset-store.port.js';
+import type { Clock } from '../platform/clock.port.js';
+import { createJobRunner } from './job-runner.js';
+import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
+import { planChildJob, planNewJob, requireDataYaml, type ResolveModelWeights } from './job-requests.js';
+import { assertTransition, isTerminal, RESUMABLE, transitionJob } from './job-state.js';
+import type { JobStore } from './job-store.port.js';
+import type { CreateJobRequest, Job, JobStatus, TrainerCommand } from './job.schema.js';
+import type { MetricStore } from './metric-store.port.js';
+import { buildAttemptArgv, checkArgvTemplate, DEFAULT_AGENT_COMMAND, DEFAULT_TRAINER_COMMAND, describeMissingProgram } from './trainer-command.js';
+import type { TrainingExecutor } from './training-executor.port.js';
+
+/** Dependencies and settings of the job service; only the first six are required. */
+export interface JobServiceDeps {
+  jobs: JobStore;
+  metrics: MetricStore;
+  executor: TrainingExecutor;
+  clock: Clock;
+  datasets: DatasetStore;
+  /** The data root as a blob store with local paths: jobs live under `jobs/`, datasets under `datasets/`. */
+  blobs: LocalBlobStore;
+  /** Processes alive at once (default 1); the rest wait `queued`, started oldest first. */
+  concurrency?: number;
+  /** Default trainer templates (default: the Ultralytics CLI); a job may carry its own. */
+  trainerCommand?: TrainerCommand;
+  /** Wrapper before the trainer argv (default `DEFAULT_AGENT_COMMAND`); null runs the trainer directly. */
+  agentCommand?: readonly string[] | null;
+  /** `{server}` of the agent command (default `http://127.0.0.1:8000`). */
+  serverUrl?: string;
+  /** Extra environment for every trainer. */
+  env?: Readonly<Record<string, string>>;
+  /** SIGTERM → SIGKILL grace period of a stop (default 5000 ms, as the origin). */
+  stopGraceMs?: number;
+  /** Weights of a registered model, for fine-tuning (`base_model_id`). */
+  resolveModelWeights?: ResolveModelWeights;
+}
+
+const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'stopped', 'crashed'];
+const notFound = (jobId: string) => new NotFoundError('Job not found', { reason: 'job_not_found', details: { job_id: jobId } });
+
+function describeStartError(error: unknown): string {
+  if (error instanceof CoreError && error.reason === 'program_not_found') {
+    return describeMissingProgram(String(error.details.program), typeof error.details.errno === 'string' ? error.details.errno : undefined);
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Training job use cases: create (queued, started when a slot frees), list, get, stop, resume from
+ * last.pt, extend as a child job, delete; plus crash recovery. See jobs/README.md for the
+ * persist-before-act order of every transition and the crash semantics.
+ * @example
+ * const jobs = createJobService({ jobs: store, metrics, executor: createExecaTrainingExecutor(), clock: systemClock, datasets, blobs });
+ * await jobs.recoverOnStart();
+ * const job = await jobs.create({ dataset_id: 'ds_1', epochs: 50 });
+ */
+export function createJobService(deps: JobServiceDeps) {
+  const { jobs, blobs, clock } = deps;
+  const trainer = deps.trainerCommand ?? DEFAULT_TRAINER_COMMAND;
+  const agent = deps.agentCommand === undefined ? DEFAULT_AGENT_COMMAND : deps.agentCommand;
+  const checkTrainer = (command: TrainerCommand) => {
+    checkArgvTemplate(command.train, 'trainer command (train)');
+    checkArgvTemplate(command.resume, 'trainer command (resume)');
+  };
+  checkTrainer(trainer);
+  if (agent !== null) checkArgvTemplate(agent, 'agent command');
+  const concurrency = deps.concurrency ?? 1;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ValidationError(`concurrency must be a positive integer (got ${concurrency})`, { reason: 'invalid_concurrency' });
+  const planDeps = { datasets: deps.datasets, blobs, clock, resolveModelWeights: deps.resolveModelWeights };
+  const now = () => clock.now().toISOString();
+
+  const specFor = (job: Job) => {
+    const resume = job.attempt > 1 && job.resumed_from !== undefined;
+    const keys = jobKeys(job.job_id);
+    const values = {
+      data: blobs.localPath(dataYamlKey(job.dataset_id, job.version)), model: resume ? (job.resumed_from ?? '') : job.original_model_path,
+      epochs: String(job.epochs), imgsz: String(job.imgsz), batch: String(job.batch), project: blobs.localPath(keys.dir), name: 'train',
+      job_id: job.job_id, run_dir: job.run_dir, server: deps.serverUrl ?? 'http://127.0.0.1:8000',
+    };
+    const argv = buildAttemptArgv({ trainer: job.trainer_command ?? trainer, agent, resume, values });
+    const env = { ...deps.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(job.attempt) };
+    return { jobId: job.job_id, argv, cwd: values.project, env, logFile: job.log_file };
+  };
+  const runner = createJobRunner({
+    jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError,
+  });
+
+  async function mustGet(jobId: string): Promise<Job> {
+    const job = await jobs.get(jobId);
+    if (job === undefined) throw notFound(jobId);
+    return job;
+  }
+  /** Throws the error a lost compare-and-set deserves: NOT_FOUND, or the illegal move from the status that won. */
+  async function refuse(jobId: string, to: JobStatus, hint: string): Promise<never> {
+    const current = await mustGet(jobId);
+    assertTransition(current.status, to, { jobId, hint });
+    throw new InvalidStateError(`job ${jobId} changed while being moved to "${to}"; try again`, { reason: 'conflict', details: { job_id: jobId } });
+  }
+
+  async function stop(jobId: string): Promise<Job> {
+    const stopped = await transitionJob(jobs, jobId, ['queued', 'running'], 'stopped', { stopped_at: now() });
+    if (stopped === undefined) {
+      const current = await mustGet(jobId);
+      throw new InvalidStateError(`Job ${jobId} is not running (status "${current.status}")`, { reason: 'not_running', details: { job_id: jobId, status: current.status } });
+    }
+    await runner.halt(jobId);
+    return (await jobs.get(jobId)) ?? stopped;
+  }
+
+  async function resume(jobId: string): Promise<Job> {
+    const job = await mustGet(jobId);
+    assertTransition(job.status, 'queued', { jobId, hint: job.status === 'completed' ? 'a completed job cannot resume; extend it instead' : 'only stopped, failed or crashed jobs resume' });
+    const lastPt = jobKeys(jobId).lastPt;
+    if (!(await blobs.stat(lastPt))) {
+      throw new InvalidStateError(`no last.pt to resume from (${blobs.localPath(lastPt)} is missing); start a new job instead`, { reason: 'no_checkpoint', details: { job_id: jobId } });
+    }
+    await requireDataYaml(planDeps, job.dataset_id, job.version);
+    const at = now();
+    const queued = await transitionJob(jobs, jobId, RESUMABLE, 'queued', (current) => ({
+      attempt: current.attempt + 1, resume_count: (current.resume_count ?? 0) + 1, resumed_at: at, queued_at: at, resumed_from: blobs.localPath(lastPt),
+      error: undefined, exit_code: undefined, signal: undefined, pid: undefined, finished_at: undefined,
+    }));
+    if (queued === undefined) return refuse(jobId, 'queued', 'it changed while resuming');
+    void runner.pump();
+    return queued;
+  }
+
+  /** Stops the job if needed, then removes the record (only once no process is left), its metrics, run folder and log. */
+  async function remove(jobId: string): Promise<void> {
+    for (let round = 0; round < 10; round++) {
+      const job = await mustGet(jobId);
+      if (!isTerminal(job.status)) await stop(jobId).catch((error: unknown) => (error instanceof InvalidStateError ? undefined : Promise.reject(error)));
+      await runner.halt(jobId);
+      if (!runner.has(jobId) && (await jobs.delete(jobId, { ifStatus: TERMINAL }))) {
+        await deps.metrics.deleteJob(jobId);
+        await blobs.delete(jobKeys(jobId).dir);
+        await blobs.delete(jobKeys(jobId).log);
+        return;
+      }
+    }
+    throw new InvalidStateError(`Job ${jobId} kept being restarted while it was being deleted; try again`, { reason: 'conflict' });
+  }
+
+  async function enqueue(job: Job): Promise<Job> {
+    await jobs.create(job);
+    void runner.pump();
+    return job;
+  }
+
+  return {
+    /** Validates and queues a new job; it starts when a slot is free. `trainerCommand` overrides the templates for this job (SDK only). */
+    async create(request: CreateJobRequest, options: { trainerCommand?: TrainerCommand } = {}): Promise<Job> {
+      if (options.trainerCommand) checkTrainer(options.trainerCommand);
+      return enqueue(await planNewJob(planDeps, request, options.trainerCommand));
+    },
+    list: () => jobs.list(),
+    get: mustGet,
+    stop,
+    resume,
+    delete: remove,
+    /** Queues a child job training `extraEpochs` more from this job's last (or best) weights. */
+    extend: async (jobId: string, extraEpochs: number) => enqueue(await planChildJob(planDeps, await mustGet(jobId), extraEpochs)),
+    /** Call once at start-up: crashed jobs are marked, survivors adopted, interrupted stops finished, the queue filled. */
+    recoverOnStart: () => runner.recover(),
+    checkAlive: () => runner.checkAlive(),
+    /** Runs `checkAlive` every `intervalMs` (unref'd timer); returns the function that stops it. */
+    startWatchdog(intervalMs = 5000): () => void {
+      const timer = setInterval(() => void runner.checkAlive().catch(() => undefined), intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  };
+}
+
+/** The training job use cases returned by `createJobService`. */
+export type JobService = ReturnType<typeof createJobService>;

@@ -1,0 +1,121 @@
+import { constants } from 'node:os';
+import path from 'node:path';
+import { execa, type Result } from 'execa';
+import { createTrainerAgent, type TrainerAgent } from './agent.js';
+import type { RunArgs } from './cli-args.js';
+import type { TrainStatus } from './events.js';
+import { createLineTail } from './line-tail.js';
+import { createProgress } from './progress.js';
+import { startResultsTail } from './results-tail.js';
+import { handOverWeights } from './weights.js';
+
+/** Where the CLI writes; injectable so tests and embedders can capture it. */
+export interface RunIo {
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd: string;
+}
+
+interface Outcome {
+  status: Extract<TrainStatus, 'completed' | 'failed' | 'stopped'>;
+  message?: string;
+  exitCode: number;
+}
+
+const MAX_MESSAGE = 500;
+
+/** The terminal status of a finished trainer: a forwarded stop wins, then exit code 0, else failed with the stderr tail. */
+export function decideOutcome(result: Pick<Result, 'exitCode' | 'signal' | 'code'>, stopSignal: string | undefined, stderrTail: string, program: string): Outcome {
+  const bySignal = result.signal ? 128 + (constants.signals[result.signal as keyof typeof constants.signals] ?? 0) : undefined;
+  const exitCode = result.exitCode ?? bySignal ?? 127;
+  if (stopSignal) return { status: 'stopped', message: `Training stopped by request (${stopSignal})`, exitCode };
+  if (result.exitCode === 0) return { status: 'completed', exitCode: 0 };
+  const head =
+    result.exitCode === undefined && !result.signal
+      ? `could not start "${program}" (${result.code ?? 'spawn failed'})`
+      : result.signal
+        ? `trainer killed by ${result.signal}`
+        : `trainer exited with code ${result.exitCode}`;
+  const room = MAX_MESSAGE - head.length - 1;
+  const tail = stderrTail.length > room ? stderrTail.slice(-room) : stderrTail;
+  return { status: 'failed', message: (tail ? `${head}\n${tail}` : head).slice(0, MAX_MESSAGE), exitCode };
+}
+
+/** Forwards SIGTERM/SIGINT to the child and remembers the first one; `dispose` removes the handlers. */
+function forwardSignals(kill: (signal: NodeJS.Signals) => void) {
+  let received: NodeJS.Signals | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    received ??= signal;
+    kill(signal);
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return {
+    received: () => received,
+    dispose() {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    },
+  };
+}
+
+async function report(step: Promise<void>, log: (line: string) => void): Promise<void> {
+  await step.catch((error: unknown) => log(`yoloops-agent: could not journal a report: ${(error as Error).message}`));
+}
+
+/** Starts the tail; each new row is journaled, then shown. */
+function tailResults(args: RunArgs, io: RunIo, agent: TrainerAgent, startedAt: number, log: (line: string) => void) {
+  const progress = createProgress(io.stderr, args.command);
+  const tail = startResultsTail({
+    ...(args.runDir !== undefined ? { runDir: args.runDir } : {}),
+    searchRoot: io.cwd,
+    startedAt,
+    log,
+    onRows(rows, file) {
+      for (const row of rows) {
+        void report(agent.reportEpoch(row.epoch, row.values), log);
+        progress.epoch(row, path.dirname(file));
+      }
+    },
+  });
+  return { tail, progress };
+}
+
+/**
+ * `yoloops-agent run`: the outbox lives in `<cwd>/.yoloops-agent` (not in the run folder: creating that
+ * before the trainer starts would make Ultralytics without `exist_ok` pick `train2`); spawns the trainer (stdout/stderr passed through), reports running, tails
+ * results.csv into per-epoch reports, forwards SIGTERM/SIGINT, reports the terminal status (after
+ * handing over the best weights on success), flushes within `flushTimeoutMs`, and returns the
+ * trainer's exit code.
+ */
+export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
+  const args: RunArgs = { ...input, ...(input.runDir !== undefined ? { runDir: path.resolve(io.cwd, input.runDir) } : {}) };
+  const log = (line: string) => void io.stderr.write(`${line}\n`);
+  const agent = createTrainerAgent({
+    serverUrl: args.server, taskId: args.task, attempt: args.attempt, log,
+    ...(args.token ? { token: args.token } : {}),
+    outboxDir: path.join(io.cwd, '.yoloops-agent'),
+    ...(args.retryCapMs !== undefined ? { retry: { capMs: args.retryCapMs } } : {}),
+  });
+  const startedAt = Date.now();
+  const [program = '', ...rest] = args.command;
+  const child = execa(program, rest, { cwd: io.cwd, stdin: 'inherit', stdout: 'inherit', stderr: ['inherit', 'pipe'], buffer: false, reject: false });
+  const stderrTail = createLineTail();
+  child.stderr?.on('data', (chunk: Buffer) => stderrTail.push(chunk));
+  const signals = forwardSignals((signal) => child.kill(signal));
+  await report(agent.reportStatus('running'), log);
+  const { tail, progress } = tailResults(args, io, agent, startedAt, log);
+  const result = await child;
+  await tail.stop();
+  progress.done();
+  const outcome = decideOutcome(result, signals.received(), stderrTail.text(), program);
+  const found = tail.file();
+  const runDir = args.runDir ?? (found === undefined ? undefined : path.dirname(found));
+  if (outcome.status === 'completed' && runDir !== undefined) {
+    await handOverWeights({ runDir, taskId: args.task, http: agent.http, noExport: args.noExport, log, ...(args.exportCmd !== undefined ? { exportCmd: args.exportCmd } : {}) });
+  }
+  await report(agent.reportStatus(outcome.status, outcome.message), log);
+  if (!(await agent.flush(args.flushTimeoutMs))) log(`yoloops-agent: server not reachable; un-sent events stay in ${path.dirname(agent.outboxFiles.events)} and are sent by the next agent run`);
+  await agent.close();
+  signals.dispose();
+  return outcome.exitCode;
+}
