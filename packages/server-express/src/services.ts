@@ -1,8 +1,12 @@
-import type { AnnotationService, BlobStore, DatasetService } from '@yoloops/core';
+import type { AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService } from '@yoloops/core';
 
 /** What route handlers may use; built by `createApp` from the core platform. */
 export interface AppServices {
   datasets: DatasetService;
   annotations: AnnotationService;
   blobs: BlobStore;
+  jobs: JobService;
+  /** Per-epoch metrics of training jobs. */
+  jobMetrics: MetricStore;
+  models: ModelService;
 }

@@ -2,9 +2,18 @@ import type { Route } from '../http/route.js';
 import { annotationRoutes } from './annotations.routes.js';
 import { datasetRoutes } from './datasets.routes.js';
 import { systemRoutes } from './system.routes.js';
+import { trainingRoutes } from './training.routes.js';
+import { logsRoutes } from './logs.routes.js';
+import { notifyRoutes } from './notify.routes.js';
+import { agentRoutes } from './agent.routes.js';
+import { modelsRoutes } from './models.routes.js';
+import { seed000Routes } from './seed000.routes.js';
 
 /** Every API route, in documentation order. */
-export const allRoutes: readonly Route[] = [...systemRoutes, ...datasetRoutes, ...annotationRoutes];
+export const allRoutes: readonly Route[] = [
+  ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes,
+  ...seed000Routes, ...notifyRoutes, ...agentRoutes,
+];
 
 export const API_INFO = {
   title: 'yoloops API',
