@@ -53,6 +53,8 @@ export { jobKeys, RUN_NAME, type LocalBlobStore } from './jobs/job-paths.js';
 export type { ResolveModelWeights } from './jobs/job-requests.js';
 export { describeExit } from './jobs/job-runner.js';
 export { createJobService, type JobService, type JobServiceDeps } from './jobs/job-service.js';
+export { createJobNotify, NOTIFY_STATUS_TYPES, type JobNotify, type JobNotifyDeps, type StatusReportResult } from './jobs/job-notify.js';
+export { cleanLogLine, lastLinesOffset, readLastLogLines, readLogChunk, LOG_CHUNK_LINES, LOG_LINES_CAP, type LogChunk } from './jobs/job-logs.js';
 
 export {
   canonicalMetricName, canonicalizeMetrics, compareMetricKeys, metricInfo, normalizeMetricValue, percentToFraction, slugifyMetricName, KNOWN_METRIC_KEYS,

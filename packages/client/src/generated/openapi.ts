@@ -87,6 +87,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agent/tasks/{task_id}/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trainer agent: register a finished job's weights
+         * @description Registers the uploaded `.onnx` or `.pt` as the job's trained model (classes from its dataset) and sets the job's `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged.
+         */
+        post: operations["uploadTaskWeights"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/model/train/notify/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seed 004: per-epoch training result
+         * @description Stores one epoch of a job: the seed fields and the agent's `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does.
+         */
+        post: operations["notifyTrainResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/model/train/notify/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seed 004: training status change
+         * @description Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed.
+         */
+        post: operations["notifyTrainStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{model_id}/training-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training metrics of a model (seed 000)
+         * @description model_info, metrics_data and chart_config as seed 000 shapes them. A model without metrics gets empty arrays — never invented numbers.
+         */
+        get: operations["getSeed000TrainingMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{model_id}/training-metrics/chart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * ECharts option of a model's training metrics (seed 000)
+         * @description `data` is the ECharts option itself. Loss and 0–100 metrics sit on separate y-axes; long runs get dataZoom and are downsampled.
+         */
+        get: operations["getSeed000TrainingChart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/datasets": {
         parameters: {
             query?: never;
@@ -211,14 +311,302 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/logs/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last n lines of a job log */
+        get: operations["lastJobLogLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logs/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a job log (SSE)
+         * @description The origin's route: the last 50 lines, then new lines as they are appended; closes after the job ends (after a final read). `Log file not found` when no log appears.
+         */
+        get: operations["streamJobLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logs/tail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a job log from a byte offset
+         * @description At most 50 raw lines from `offset`, only whole lines (a job that has ended also returns its unterminated last line). Offsets are plain byte positions.
+         */
+        get: operations["tailJobLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List registered models, newest first */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One model with its training history
+         * @description `training_metrics.training_history` holds per-epoch arrays and `final_metrics` as the S001 frontend reads them.
+         */
+        get: operations["getModel"];
+        /**
+         * Set name, description and tags
+         * @description Fields that are null or absent are left as they are; `updated_at` is set.
+         */
+        put: operations["updateModel"];
+        post?: never;
+        /**
+         * Delete a model and its weights
+         * @description The training job and its metrics are kept.
+         */
+        delete: operations["deleteModel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{model_id}/charts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training charts as PNG
+         * @description Rendered server-side from the same ECharts options as the UI. Attachment `<model_id>_<chart_type>.png`. `all` is both charts stacked (the origin returned only the loss chart); an unknown chart_type is a 422 (the origin answered 500).
+         */
+        get: operations["getModelCharts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List training jobs, newest first */
+        get: operations["listTrainingJobs"];
+        put?: never;
+        /**
+         * Create a training job
+         * @description Queues the job (it starts when a slot is free; the origin answered `running` at once). The body is the origin's; the answer is `{job_id, status}` plus the whole job.
+         */
+        post: operations["createTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One training job */
+        get: operations["getTrainingJob"];
+        put?: never;
+        post?: never;
+        /**
+         * Stop and delete a job, its log, run folder and metrics
+         * @description A registered model of the job is kept.
+         */
+        delete: operations["deleteTrainingJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/{job_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Train a finished job for more epochs (a child job)
+         * @description Queues a child job (`parent_job_id`) that continues from this job's last (else best) weights for `epochs` more epochs.
+         */
+        post: operations["extendTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/{job_id}/logs/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last n lines of a job log (same as /logs/lines) */
+        get: operations["lastTrainingJobLogLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/{job_id}/logs/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow a job log (SSE; same as /logs/stream) */
+        get: operations["streamTrainingJobLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/{job_id}/logs/tail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a job log from a byte offset (same as /logs/tail) */
+        get: operations["tailTrainingJobLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/{job_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a stopped, failed or crashed job from last.pt */
+        post: operations["resumeTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/{job_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a queued or running job
+         * @description SIGTERM to the trainer's process group, SIGKILL after the grace period; answers once the process is gone.
+         */
+        post: operations["stopTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ArgvTemplate: string[];
         CreateTaskRequest: {
             dataset_id: string;
             version?: string | null;
             classes?: string[] | null;
+        };
+        CreateTrainingJobRequest: {
+            dataset_id: string;
+            /** @default v1 */
+            version: string;
+            /** @default yolov8n.pt */
+            model_name: string;
+            /** @default 10 */
+            epochs: number;
+            /** @default 640 */
+            imgsz: number;
+            /** @default -1 */
+            batch: number;
+            /** @default null */
+            base_model_id: string | null;
         };
         CreatedTask: {
             task_id: string;
@@ -319,6 +707,10 @@ export interface components {
             ok: true;
             message: string;
         };
+        /** @description An ECharts option (title, tooltip, legend, grid, toolbox, xAxis, yAxis[], series[]). */
+        EChartsOption: {
+            [key: string]: unknown;
+        };
         Error: {
             /** @description What went wrong, for a person. */
             detail: string;
@@ -343,9 +735,100 @@ export interface components {
             /** @description Per-image problems (e.g. an image gone after a new prepare); those images were not exported. */
             errors?: string[];
         };
+        ExtendTrainingJobRequest: {
+            /** @description Extra epochs */
+            epochs: number;
+        };
+        FinalMetrics: {
+            mAP50: number | null;
+            mAP50_95: number | null;
+            precision: number | null;
+            recall: number | null;
+        };
         Health: {
             /** @constant */
             status: "ok";
+        };
+        LogLines: {
+            lines: string[];
+            total: number;
+            returned: number;
+            error?: string;
+        };
+        LogTail: {
+            lines: string[];
+            /** @description Byte offset of the next call (always at a line start). */
+            offset: number;
+            /** @description Size of the log when read. */
+            size: number;
+            /** @description Whether this answer reached the end of the log. */
+            eof: boolean;
+            error?: string;
+        };
+        Model: {
+            model_id: string;
+            name?: string;
+            description?: string;
+            tags?: string[];
+            /** @description Ultralytics task, e.g. detect. */
+            task: string;
+            /** @enum {string} */
+            source: "trained" | "uploaded";
+            /** @description Training job that produced it. */
+            job_id?: string;
+            dataset_id?: string;
+            /** @description What training started from (e.g. yolov8n.pt or a model id). */
+            base_model?: string;
+            classes: string[];
+            imgsz?: number;
+            epochs?: number;
+            weights: components["schemas"]["WeightsFile"][];
+            /** @description Main weights file (ONNX preferred), absolute on local storage. */
+            weights_path: string;
+            /** @description Bytes of all weights files. */
+            file_size: number;
+            file_size_mb: number;
+            created_at: string;
+            updated_at?: string;
+        };
+        ModelDetail: {
+            model_id: string;
+            name?: string;
+            description?: string;
+            tags?: string[];
+            /** @description Ultralytics task, e.g. detect. */
+            task: string;
+            /** @enum {string} */
+            source: "trained" | "uploaded";
+            /** @description Training job that produced it. */
+            job_id?: string;
+            dataset_id?: string;
+            /** @description What training started from (e.g. yolov8n.pt or a model id). */
+            base_model?: string;
+            classes: string[];
+            imgsz?: number;
+            epochs?: number;
+            weights: components["schemas"]["WeightsFile"][];
+            /** @description Main weights file (ONNX preferred), absolute on local storage. */
+            weights_path: string;
+            /** @description Bytes of all weights files. */
+            file_size: number;
+            file_size_mb: number;
+            created_at: string;
+            updated_at?: string;
+            /** @description Present when the model came from a training job (`job_id`). */
+            training_metrics?: {
+                /** @description null while the job has no stored epoch. */
+                training_history: components["schemas"]["TrainingHistory"] | null;
+            };
+        };
+        ModelList: {
+            models: components["schemas"]["Model"][];
+        };
+        ModelUpdate: {
+            name?: string | null;
+            description?: string | null;
+            tags?: string[] | null;
         };
         PixelBox: {
             class_id: number;
@@ -395,6 +878,13 @@ export interface components {
             error?: string;
             report: components["schemas"]["ValidationReport"];
         };
+        ResumeTrainingJobResult: {
+            /** @constant */
+            ok: true;
+            job_id: string;
+            status: string;
+            message: string;
+        };
         RootInfo: {
             message: string;
             version: string;
@@ -410,10 +900,86 @@ export interface components {
             box_count: number;
             updated_at: string;
         };
+        Seed000Error: {
+            code: number;
+            message: string;
+            data: null;
+            reason: string;
+        };
+        Seed000ModelInfo: {
+            model_id: string;
+            model_name: string;
+            description: string;
+        };
+        Seed000TrainingMetrics: {
+            model_info: components["schemas"]["Seed000ModelInfo"];
+            /** @description loss as stored; accuracy/recall/prec/f1 in percent (0–100); null where the run did not report the metric. */
+            metrics_data: {
+                epochs: number[];
+                loss: (number | null)[];
+                accuracy: (number | null)[];
+                recall: (number | null)[];
+                prec: (number | null)[];
+                f1: (number | null)[];
+            };
+            chart_config: {
+                title: string;
+                legend: string[];
+                x_axis: string[];
+            };
+        };
+        Seed004Error: {
+            /** @constant */
+            success: false;
+            code: number;
+            msg: string;
+            data: null;
+            reason: string;
+        };
+        SpecialModelTrainResultNotifyReq: {
+            /** @description Our job id. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text. */
+            trainTaskId: string | number;
+            /** @description Epoch number as the trainer counts it (the seed caller: 1-based). */
+            epoch: number;
+            /** @description Train accuracy (fraction 0–1 or percentage) */
+            accuracy?: number | null;
+            loss?: number | null;
+            valAccuracy?: number | null;
+            valLoss?: number | null;
+            /** @description Fraction 0–1 or percentage */
+            f1Score?: number | null;
+            /** @description yoloops agent: every results.csv column of the epoch, by raw name. */
+            metrics?: {
+                [key: string]: number | null;
+            };
+            /** @description yoloops agent: attempt (1 + resumes) that produced the report; default the job's current attempt. */
+            attempt?: number;
+            /** @description yoloops agent: idempotency key of the report (reports are idempotent without it). */
+            eventId?: string;
+        };
+        SpecialModelTrainStatusChangeNotifyReq: {
+            /** @description Our job id. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text. */
+            trainTaskId: string | number;
+            /** @description 1 queued, 2 running, 3 completed, 4 failed, 5 stopped/cancelled */
+            statusType: number;
+            /** @description Why it failed or stopped; may be empty or missing. Kept up to 500 characters. */
+            failureMessage?: string | null;
+            /** @description yoloops agent: attempt (1 + resumes) that produced the report; default the job's current attempt. */
+            attempt?: number;
+            /** @description yoloops agent: idempotency key of the report (reports are idempotent without it). */
+            eventId?: string;
+        };
         SplitRatio: {
             train: number;
             val: number;
             test?: number;
+        };
+        /** @description As the origin: `{ok:true}` when stopped, HTTP 200 `{ok:false, error:"Job not running"}` when it was not running. */
+        StopTrainingJobResult: {
+            ok: boolean;
+            job_id?: string;
+            status?: string;
+            error?: string;
         };
         TaskItem: {
             image_id: string;
@@ -447,6 +1013,90 @@ export interface components {
             total_items: number;
             annotated_count: number;
         };
+        TrainerCommand: {
+            /** @description Fresh training; placeholders {data} {model} {epochs} {imgsz} {batch} {project} {name}. */
+            train: components["schemas"]["ArgvTemplate"];
+            /** @description Resume from a checkpoint; {model} is the last.pt path. */
+            resume: components["schemas"]["ArgvTemplate"];
+        };
+        TrainingHistory: {
+            epochs?: number[];
+            train_box_loss?: (number | null)[];
+            train_cls_loss?: (number | null)[];
+            train_dfl_loss?: (number | null)[];
+            val_box_loss?: (number | null)[];
+            val_cls_loss?: (number | null)[];
+            val_dfl_loss?: (number | null)[];
+            metrics_precision?: (number | null)[];
+            metrics_recall?: (number | null)[];
+            metrics_mAP50?: (number | null)[];
+            metrics_mAP50_95?: (number | null)[];
+            /** @description Last epoch's detection metrics; present only with metrics_mAP50. */
+            final_metrics?: components["schemas"]["FinalMetrics"];
+        };
+        TrainingJob: {
+            job_id: string;
+            dataset_id: string;
+            version: string;
+            /** @description Model the job trains; `<base_model_id>_fine_tuned` for fine-tunes. */
+            model_name: string;
+            base_model_id: string | null;
+            /** @description Weights the first attempt started from (a path, or a model name the trainer downloads). */
+            original_model_path: string;
+            epochs: number;
+            imgsz: number;
+            batch: number;
+            status: components["schemas"]["TrainingJobStatus"];
+            created_at: string;
+            /** @description When the job last entered the queue (creation or resume). */
+            queued_at?: string;
+            started_at?: string;
+            finished_at?: string;
+            completed_at?: string;
+            failed_at?: string;
+            stopped_at?: string;
+            crashed_at?: string;
+            /** @description Set once the job has crashed at least once (origin field). */
+            crashed?: boolean;
+            resumed_at?: string;
+            resume_count?: number;
+            can_resume?: boolean;
+            /** @description Absolute path of the job log (stdout and stderr of every attempt). */
+            log_file: string;
+            /** @description Absolute path of the run folder (`<project>/train`): results.csv, weights/. */
+            run_dir: string;
+            model_id?: string;
+            /** @description Job this one extends (set by extend). */
+            parent_job_id?: string;
+            /** @description Epochs already trained by the parent chain before this job (extend). */
+            epoch_offset?: number;
+            /** @description Checkpoint the current attempt resumes from. */
+            resumed_from?: string;
+            error?: string;
+            /** @description Process (and process group) id of the current attempt. */
+            pid?: number;
+            exit_code?: number;
+            signal?: string;
+            /** @description 1 for the first run, +1 on every resume. */
+            attempt: number;
+            /** @description Argv of the current attempt as actually run (empty until it starts). */
+            command: string[];
+            /** @description Per-job trainer template, when it overrides the server default. */
+            trainer_command?: components["schemas"]["TrainerCommand"];
+        };
+        TrainingJobDeleted: {
+            /** @constant */
+            ok: true;
+            message: string;
+        };
+        TrainingJobList: {
+            jobs: components["schemas"]["TrainingJob"][];
+        };
+        /**
+         * @description queued → running → completed | failed | stopped | crashed; stopped, failed and crashed can be resumed (→ queued).
+         * @enum {string}
+         */
+        TrainingJobStatus: "queued" | "running" | "completed" | "failed" | "stopped" | "crashed";
         ValidationIssue: {
             /** @description Path inside the uploaded ZIP. */
             file: string;
@@ -474,6 +1124,14 @@ export interface components {
             issues: components["schemas"]["ValidationIssue"][];
             /** @description Issues not listed because the list is capped. */
             issues_truncated: number;
+        };
+        WeightsFile: {
+            /** @description File name inside the model's weights folder, e.g. best.onnx. */
+            file: string;
+            /** @enum {string} */
+            format: "onnx" | "pt";
+            size: number;
+            sha256: string;
         };
     };
     responses: never;
@@ -746,6 +1404,210 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadTaskWeights: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description best.onnx (preferred) or best.pt
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The registered model, in `{success, code, msg, data}`; errors as `success:false` (404 unknown task, 400 bad name). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: components["schemas"]["Model"];
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
+    notifyTrainResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpecialModelTrainResultNotifyReq"];
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId) or 413. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: string;
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
+    notifyTrainStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpecialModelTrainStatusChangeNotifyReq"];
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId) or 413. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: string;
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
+    getSeed000TrainingMetrics: {
+        parameters: {
+            query?: {
+                /** @description First epoch (default 1). */
+                start_epoch?: number;
+                /** @description Last epoch, inclusive (default 0 = no upper bound). */
+                end_epoch?: number;
+                /** @description Label language (default zh, the seed's text). */
+                locale?: "zh" | "en";
+            };
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        code: 200;
+                        message: string;
+                        data: components["schemas"]["Seed000TrainingMetrics"];
+                    };
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed000Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed000Error"];
+                };
+            };
+        };
+    };
+    getSeed000TrainingChart: {
+        parameters: {
+            query?: {
+                /** @description First epoch (default 1). */
+                start_epoch?: number;
+                /** @description Last epoch, inclusive (default 0 = no upper bound). */
+                end_epoch?: number;
+                /** @description Label language (default zh, the seed's text). */
+                locale?: "zh" | "en";
+                /** @description Comma-separated metrics (default loss,accuracy,recall,prec,f1); seed names, Ultralytics names (mAP50(B)…) or canonical keys. Names the run never reported and that yoloops does not know are ignored. */
+                metrics?: string;
+            };
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ECharts option */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        code: 200;
+                        message: string;
+                        data: components["schemas"]["EChartsOption"];
+                    };
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed000Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed000Error"];
                 };
             };
         };
@@ -1194,6 +2056,787 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    lastJobLogLines: {
+        parameters: {
+            query: {
+                job_id: string;
+                /** @description Last n lines; 0 = all (at most 10,000). */
+                n?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The last n non-blank lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogLines"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamJobLog: {
+        parameters: {
+            query: {
+                job_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: one `data:` event per log line; `: ping` comments every 15 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    tailJobLog: {
+        parameters: {
+            query: {
+                job_id: string;
+                /** @description Byte offset: 0, or the `offset` of the previous answer. */
+                offset?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Up to 50 raw lines from the offset (blank ones dropped) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogTail"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All models (with file_size and file_size_mb) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelDetail"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                        message: string;
+                    };
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getModelCharts: {
+        parameters: {
+            query?: {
+                /** @description loss (2700×750), metrics (2100×1500) or all (both stacked, 2700×2250). */
+                chart_type?: "loss" | "metrics" | "all";
+                /** @description Label language (the origin's matplotlib charts are English); zh needs a CJK font, else English. */
+                locale?: "en" | "zh";
+            };
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTrainingJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobList"];
+                };
+            };
+        };
+    };
+    createTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTrainingJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJob"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJob"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobDeleted"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    extendTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendTrainingJobRequest"];
+            };
+        };
+        responses: {
+            /** @description The child job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJob"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    lastTrainingJobLogLines: {
+        parameters: {
+            query?: {
+                /** @description Last n lines; 0 = all (at most 10,000). */
+                n?: string;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The last n non-blank lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogLines"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamTrainingJobLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream: one `data:` event per log line; `: ping` comments every 15 s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    tailTrainingJobLog: {
+        parameters: {
+            query?: {
+                /** @description Byte offset: 0, or the `offset` of the previous answer. */
+                offset?: string;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Up to 50 raw lines from the offset (blank ones dropped) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogTail"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resumeTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResumeTrainingJobResult"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    stopTrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stopped, or `{ok:false}` when it was not running */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StopTrainingJobResult"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -1,6 +1,7 @@
 import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../errors.js';
 import type { DatasetStore } from '../datasets/dataset-store.port.js';
 import type { Clock } from '../platform/clock.port.js';
+import { createJobNotify } from './job-notify.js';
 import { createJobRunner } from './job-runner.js';
 import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
 import { planChildJob, planNewJob, requireDataYaml, type ResolveModelWeights } from './job-requests.js';
@@ -79,7 +80,7 @@ export function createJobService(deps: JobServiceDeps) {
       job_id: job.job_id, run_dir: job.run_dir, server: deps.serverUrl ?? 'http://127.0.0.1:8000',
     };
     const argv = buildAttemptArgv({ trainer: job.trainer_command ?? trainer, agent, resume, values });
-    const env = { ...deps.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(job.attempt) };
+    const env = { ...deps.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(job.attempt), YOLOOPS_AGENT_ATTEMPT: String(job.attempt) };
     return { jobId: job.job_id, argv, cwd: values.project, env, logFile: job.log_file };
   };
   const runner = createJobRunner({
@@ -165,6 +166,8 @@ export function createJobService(deps: JobServiceDeps) {
     recoverOnStart: () => runner.recover(),
     checkAlive: () => runner.checkAlive(),
     /** Runs `checkAlive` every `intervalMs` (unref'd timer); returns the function that stops it. */
+    /** What a trainer (agent or seed 004 caller) reports: epochs, status changes, its registered model. See job-notify.ts. */
+    ...createJobNotify({ jobs, metrics: deps.metrics, clock }),
     startWatchdog(intervalMs = 5000): () => void {
       const timer = setInterval(() => void runner.checkAlive().catch(() => undefined), intervalMs);
       timer.unref();

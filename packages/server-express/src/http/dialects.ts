@@ -14,8 +14,20 @@ export interface ErrorBody {
   errors?: unknown[];
 }
 
+/** A success whose `msg` says more than `ok` (an s004 report acknowledged without a change…). */
+export class ReplyWithMessage {
+  constructor(
+    readonly msg: string,
+    readonly data: unknown,
+  ) {}
+}
+
 /** Wraps a handler's result in the dialect's success envelope. */
 export function wrapSuccess(dialect: Dialect, data: unknown): unknown {
+  if (data instanceof ReplyWithMessage) {
+    if (dialect === 's004') return { success: true, code: 200, msg: data.msg, data: data.data ?? '' };
+    return wrapSuccess(dialect, data.data);
+  }
   if (dialect === 's000') return { code: 200, message: 'success', data };
   if (dialect === 's004') return { success: true, code: 200, msg: 'ok', data: data ?? '' };
   return data;
@@ -24,7 +36,8 @@ export function wrapSuccess(dialect: Dialect, data: unknown): unknown {
 /** HTTP status and body of an error in the dialect. */
 export function renderError(dialect: Dialect, e: ErrorBody): { status: number; body: unknown } {
   if (dialect === 's000') return { status: e.status, body: { code: e.status, message: e.detail, data: null, reason: e.code } };
-  if (dialect === 's004') return { status: 200, body: { success: false, code: e.status, msg: e.detail, data: null, reason: e.code } };
+  // s004 callers are Java-style: a body that fails validation is a 400 (bad parameter), not FastAPI's 422.
+  if (dialect === 's004') return { status: 200, body: { success: false, code: e.status === 422 ? 400 : e.status, msg: e.detail, data: null, reason: e.code } };
   return { status: e.status, body: { detail: e.detail, code: e.code, ...(e.errors ? { errors: e.errors } : {}) } };
 }
 

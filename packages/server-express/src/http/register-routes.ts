@@ -29,6 +29,7 @@ const isStream = (value: unknown): value is StreamResult =>
   typeof value === 'object' && value !== null && (value as StreamResult).kind === 'stream';
 
 async function send(res: Response, value: unknown, dialect: Dialect): Promise<void> {
+  if (res.headersSent) return; // the handler answered itself (SSE)
   if (!isStream(value)) {
     res.json(wrapSuccess(dialect, value));
     return;

@@ -1,3 +1,106 @@
-import type { Route } from '../http/route.js';
+import { ModelSchema, toTrainingMetrics, ValidationError, type EpochMetrics, type Model } from '@yoloops/core';
+import { renderTrainingCharts } from '@yoloops/core/node';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { defineRoute, type Route } from '../http/route.js';
+import type { AppServices } from '../services.js';
+import { errorResponses, idParam } from './params.js';
 
-export const modelsRoutes: Route[] = [];
+const ModelIdParams = z.object({ model_id: idParam('model_id') });
+
+const column = z.array(z.number().nullable());
+const FinalMetricsSchema = z
+  .object({ mAP50: z.number().nullable(), mAP50_95: z.number().nullable(), precision: z.number().nullable(), recall: z.number().nullable() })
+  .meta({ id: 'FinalMetrics' });
+
+/** S001's `training_history`: per-column arrays aligned with `epochs` (fractions, as in results.csv); absent columns are left out. */
+const TrainingHistorySchema = z
+  .object({
+    epochs: z.array(z.number().int()).optional(),
+    train_box_loss: column.optional(), train_cls_loss: column.optional(), train_dfl_loss: column.optional(),
+    val_box_loss: column.optional(), val_cls_loss: column.optional(), val_dfl_loss: column.optional(),
+    metrics_precision: column.optional(), metrics_recall: column.optional(), metrics_mAP50: column.optional(), metrics_mAP50_95: column.optional(),
+    final_metrics: FinalMetricsSchema.optional().describe('Last epoch\'s detection metrics; present only with metrics_mAP50.'),
+  })
+  .meta({ id: 'TrainingHistory' });
+
+const ModelDetailSchema = ModelSchema.extend({
+  training_metrics: z
+    .object({ training_history: TrainingHistorySchema.nullable().describe('null while the job has no stored epoch.') })
+    .optional()
+    .describe('Present when the model came from a training job (`job_id`).'),
+}).meta({ id: 'ModelDetail' });
+
+const ModelUpdateSchema = z
+  .object({
+    name: z.string().max(500).nullish(),
+    description: z.string().max(10_000).nullish(),
+    tags: z.array(z.string().max(200)).max(100).nullish(),
+  })
+  .meta({ id: 'ModelUpdate' });
+
+const ChartQuery = z.object({
+  chart_type: z.enum(['loss', 'metrics', 'all']).default('all').describe('loss (2700×750), metrics (2100×1500) or all (both stacked, 2700×2250).'),
+  locale: z.enum(['en', 'zh']).default('en').describe('Label language (the origin\'s matplotlib charts are English); zh needs a CJK font, else English.'),
+});
+
+/** A job's stored epochs as a metric series (all of them, ascending). */
+export async function jobSeries(services: AppServices, jobId: string, range: { start?: number; end?: number } = {}): Promise<EpochMetrics[]> {
+  const epochs = await services.jobMetrics.listEpochs(jobId, range);
+  return epochs.map(({ epoch, metrics }) => ({ epoch, metrics }));
+}
+
+/** The origin's presence rules: `training_metrics` only for a model with a job; `training_history: null` while that job has no epoch. */
+async function withTrainingMetrics(services: AppServices, model: Model) {
+  if (!model.job_id) return model;
+  const series = await jobSeries(services, model.job_id);
+  return { ...model, training_metrics: series.length > 0 ? toTrainingMetrics(series) : { training_history: null } };
+}
+
+export const modelsRoutes: Route[] = [
+  defineRoute({
+    method: 'get', path: '/models', operationId: 'listModels', summary: 'List registered models, newest first', tags: ['models'],
+    responses: { 200: { description: 'All models (with file_size and file_size_mb)', schema: z.object({ models: z.array(ModelSchema) }).meta({ id: 'ModelList' }) } },
+    handler: async ({ services }) => ({ models: await services.models.list() }),
+  }),
+  defineRoute({
+    method: 'get', path: '/models/{model_id}', operationId: 'getModel', summary: 'One model with its training history', tags: ['models'],
+    description: '`training_metrics.training_history` holds per-epoch arrays and `final_metrics` as the S001 frontend reads them.',
+    params: ModelIdParams,
+    responses: { 200: { description: 'The model', schema: ModelDetailSchema }, ...errorResponses(400, 404) },
+    handler: async ({ params, services }) => withTrainingMetrics(services, await services.models.get(params.model_id)),
+  }),
+  defineRoute({
+    method: 'put', path: '/models/{model_id}', operationId: 'updateModel', summary: 'Set name, description and tags', tags: ['models'],
+    description: 'Fields that are null or absent are left as they are; `updated_at` is set.',
+    params: ModelIdParams, body: ModelUpdateSchema,
+    responses: { 200: { description: 'Updated', schema: ModelSchema }, ...errorResponses(400, 404, 422) },
+    handler: ({ params, body, services }) => services.models.update(params.model_id, body),
+  }),
+  defineRoute({
+    method: 'delete', path: '/models/{model_id}', operationId: 'deleteModel', summary: 'Delete a model and its weights', tags: ['models'],
+    description: 'The training job and its metrics are kept.',
+    params: ModelIdParams,
+    responses: { 200: { description: 'Deleted', schema: z.object({ ok: z.literal(true), message: z.string() }) }, ...errorResponses(400, 404) },
+    handler: async ({ params, services }) => {
+      await services.models.delete(params.model_id);
+      return { ok: true as const, message: `Model ${params.model_id} deleted` };
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/models/{model_id}/charts', operationId: 'getModelCharts', summary: 'Training charts as PNG', tags: ['models'],
+    description:
+      'Rendered server-side from the same ECharts options as the UI. Attachment `<model_id>_<chart_type>.png`. ' +
+      '`all` is both charts stacked (the origin returned only the loss chart); an unknown chart_type is a 422 (the origin answered 500).',
+    params: ModelIdParams, query: ChartQuery,
+    responses: { 200: { description: 'PNG image', contentType: 'image/png' }, ...errorResponses(400, 404, 422) },
+    handler: async ({ params, query, services }) => {
+      const model = await services.models.get(params.model_id);
+      if (!model.job_id) throw new ValidationError('Model has no associated training job', { reason: 'no_training_job' });
+      const series = await jobSeries(services, model.job_id);
+      if (series.length === 0) throw new ValidationError('Training results not found', { reason: 'no_training_results' });
+      const png = await renderTrainingCharts(series, { chartType: query.chart_type, locale: query.locale });
+      return { kind: 'stream', contentType: 'image/png', filename: `${model.model_id}_${query.chart_type}.png`, stream: Readable.from([png]) };
+    },
+  }),
+];

@@ -1,3 +1,79 @@
-import type { Route } from '../http/route.js';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ReplyWithMessage } from '../http/dialects.js';
+import { HttpError } from '../http/errors.js';
+import { defineRoute, type Route } from '../http/route.js';
 
-export const notifyRoutes: Route[] = [];
+/** Largest notify body: a report is a few hundred bytes; an agent's epoch with every column is a few kB. */
+const MAX_NOTIFY_BYTES = 100_000;
+
+const taskId = z
+  .union([z.string().trim().min(1).max(128), z.number().int().nonnegative()])
+  .describe('Our job id. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text.');
+const metricValue = z.number().nullish();
+const attempt = z.number().int().min(1).max(1_000_000).optional().describe('yoloops agent: attempt (1 + resumes) that produced the report; default the job\'s current attempt.');
+const eventId = z.string().max(300).optional().describe('yoloops agent: idempotency key of the report (reports are idempotent without it).');
+
+const ResultNotifySchema = z
+  .object({
+    trainTaskId: taskId,
+    epoch: z.number().int().min(0).max(1_000_000).describe('Epoch number as the trainer counts it (the seed caller: 1-based).'),
+    accuracy: metricValue.describe('Train accuracy (fraction 0–1 or percentage)'),
+    loss: metricValue,
+    valAccuracy: metricValue,
+    valLoss: metricValue,
+    f1Score: metricValue.describe('Fraction 0–1 or percentage'),
+    metrics: z.record(z.string(), z.number().nullable()).optional().describe('yoloops agent: every results.csv column of the epoch, by raw name.'),
+    attempt,
+    eventId,
+  })
+  .meta({ id: 'SpecialModelTrainResultNotifyReq' });
+
+const StatusNotifySchema = z
+  .object({
+    trainTaskId: taskId,
+    statusType: z.number().int().min(1).max(5).describe('1 queued, 2 running, 3 completed, 4 failed, 5 stopped/cancelled'),
+    failureMessage: z.string().max(10_000).nullish().describe('Why it failed or stopped; may be empty or missing. Kept up to 500 characters.'),
+    attempt,
+    eventId,
+  })
+  .meta({ id: 'SpecialModelTrainStatusChangeNotifyReq' });
+
+function checkSize(req: Request): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (length > MAX_NOTIFY_BYTES) throw new HttpError(413, `request body is too large (${length} bytes; at most ${MAX_NOTIFY_BYTES})`, 'body_too_large');
+}
+
+const SEED_FIELDS = ['accuracy', 'loss', 'valAccuracy', 'valLoss', 'f1Score'] as const;
+const responses = { 200: { description: '`{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId) or 413.', schema: z.string() } };
+
+export const notifyRoutes: Route[] = [
+  defineRoute({
+    method: 'post', path: '/api/model/train/notify/result', operationId: 'notifyTrainResult', summary: 'Seed 004: per-epoch training result', tags: ['notify'], dialect: 's004',
+    description: 'Stores one epoch of a job: the seed fields and the agent\'s `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does.',
+    body: ResultNotifySchema,
+    responses,
+    handler: async ({ body, req, services }) => {
+      checkSize(req);
+      const values: Record<string, number | null | undefined> = {};
+      for (const name of SEED_FIELDS) if (body[name] !== undefined) values[name] = body[name];
+      for (const [name, value] of Object.entries(body.metrics ?? {})) if (name !== 'epoch' && !Object.hasOwn(values, name)) values[name] = value;
+      const jobId = String(body.trainTaskId);
+      const { stored, attempt: by } = await services.jobs.recordEpoch(jobId, { epoch: body.epoch, metrics: values, ...(body.attempt === undefined ? {} : { attempt: body.attempt }) });
+      return new ReplyWithMessage(stored ? 'ok' : `ok: epoch ${body.epoch} is kept from a later attempt than ${by}`, '');
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/api/model/train/notify/status', operationId: 'notifyTrainStatus', summary: 'Seed 004: training status change', tags: ['notify'], dialect: 's004',
+    description: 'Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed.',
+    body: StatusNotifySchema,
+    responses,
+    handler: async ({ body, req, services }) => {
+      checkSize(req);
+      const result = await services.jobs.reportStatus(String(body.trainTaskId), {
+        statusType: body.statusType, ...(body.failureMessage ? { message: body.failureMessage } : {}), ...(body.attempt === undefined ? {} : { attempt: body.attempt }),
+      });
+      return new ReplyWithMessage(result.changed ? 'ok' : `ok: ${result.note}`, '');
+    },
+  }),
+];

@@ -1,3 +1,77 @@
-import type { Route } from '../http/route.js';
+import { CreateJobRequestSchema, InvalidStateError, JobSchema } from '@yoloops/core';
+import { z } from 'zod';
+import { defineRoute, type Route } from '../http/route.js';
+import { errorResponses, idParam } from './params.js';
 
-export const trainingRoutes: Route[] = [];
+const JobIdParams = z.object({ job_id: idParam('job_id') });
+
+const JobList = z.object({ jobs: z.array(JobSchema) }).meta({ id: 'TrainingJobList' });
+const StopResult = z
+  .object({ ok: z.boolean(), job_id: z.string().optional(), status: z.string().optional(), error: z.string().optional() })
+  .meta({ id: 'StopTrainingJobResult', description: 'As the origin: `{ok:true}` when stopped, HTTP 200 `{ok:false, error:"Job not running"}` when it was not running.' });
+const ResumeResult = z
+  .object({ ok: z.literal(true), job_id: z.string(), status: z.string(), message: z.string() })
+  .meta({ id: 'ResumeTrainingJobResult' });
+
+export const trainingRoutes: Route[] = [
+  defineRoute({
+    method: 'post', path: '/train/jobs', operationId: 'createTrainingJob', summary: 'Create a training job', tags: ['training'],
+    description: 'Queues the job (it starts when a slot is free; the origin answered `running` at once). The body is the origin\'s; the answer is `{job_id, status}` plus the whole job.',
+    body: CreateJobRequestSchema,
+    responses: { 200: { description: 'Queued', schema: JobSchema }, ...errorResponses(400, 404, 409, 422) },
+    handler: ({ body, services }) => services.jobs.create(body),
+  }),
+  defineRoute({
+    method: 'get', path: '/train/jobs', operationId: 'listTrainingJobs', summary: 'List training jobs, newest first', tags: ['training'],
+    responses: { 200: { description: 'All jobs', schema: JobList } },
+    handler: async ({ services }) => ({ jobs: await services.jobs.list() }),
+  }),
+  defineRoute({
+    method: 'get', path: '/train/jobs/{job_id}', operationId: 'getTrainingJob', summary: 'One training job', tags: ['training'],
+    params: JobIdParams,
+    responses: { 200: { description: 'The job', schema: JobSchema }, ...errorResponses(400, 404) },
+    handler: ({ params, services }) => services.jobs.get(params.job_id),
+  }),
+  defineRoute({
+    method: 'post', path: '/train/jobs/{job_id}/stop', operationId: 'stopTrainingJob', summary: 'Stop a queued or running job', tags: ['training'],
+    description: 'SIGTERM to the trainer\'s process group, SIGKILL after the grace period; answers once the process is gone.',
+    params: JobIdParams,
+    responses: { 200: { description: 'Stopped, or `{ok:false}` when it was not running', schema: StopResult }, ...errorResponses(400, 404) },
+    handler: async ({ params, services }) => {
+      try {
+        const job = await services.jobs.stop(params.job_id);
+        return { ok: true, job_id: job.job_id, status: job.status };
+      } catch (error) {
+        if (error instanceof InvalidStateError && error.reason === 'not_running') return { ok: false, error: 'Job not running' };
+        throw error;
+      }
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/train/jobs/{job_id}/resume', operationId: 'resumeTrainingJob', summary: 'Resume a stopped, failed or crashed job from last.pt', tags: ['training'],
+    params: JobIdParams,
+    responses: { 200: { description: 'Queued again', schema: ResumeResult }, ...errorResponses(400, 404, 409) },
+    handler: async ({ params, services }) => {
+      const job = await services.jobs.resume(params.job_id);
+      return { ok: true as const, job_id: job.job_id, status: job.status, message: 'Training resumed from checkpoint' };
+    },
+  }),
+  defineRoute({
+    method: 'delete', path: '/train/jobs/{job_id}', operationId: 'deleteTrainingJob', summary: 'Stop and delete a job, its log, run folder and metrics', tags: ['training'],
+    description: 'A registered model of the job is kept.',
+    params: JobIdParams,
+    responses: { 200: { description: 'Deleted', schema: z.object({ ok: z.literal(true), message: z.string() }).meta({ id: 'TrainingJobDeleted' }) }, ...errorResponses(400, 404, 409) },
+    handler: async ({ params, services }) => {
+      await services.jobs.delete(params.job_id);
+      return { ok: true as const, message: `Job ${params.job_id} deleted` };
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/train/jobs/{job_id}/extend', operationId: 'extendTrainingJob', summary: 'Train a finished job for more epochs (a child job)', tags: ['training'],
+    description: 'Queues a child job (`parent_job_id`) that continues from this job\'s last (else best) weights for `epochs` more epochs.',
+    params: JobIdParams,
+    body: z.object({ epochs: z.number().int().min(1).max(100_000).describe('Extra epochs') }).meta({ id: 'ExtendTrainingJobRequest' }),
+    responses: { 200: { description: 'The child job', schema: JobSchema }, ...errorResponses(400, 404, 409, 422) },
+    handler: ({ params, body, services }) => services.jobs.extend(params.job_id, body.epochs),
+  }),
+];

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { rawRequest } from './support/http.js';
+import { startTrainingServer, waitFor, type TrainingServer } from './support/training.js';
+
+const RESULT = '/api/model/train/notify/result';
+const STATUS = '/api/model/train/notify/status';
+
+let t: TrainingServer;
+/** Holds the only trainer slot (epochs take a minute), so every other job stays queued for the reports. */
+let blocker: string;
+/** A queued job no process runs: what a seed 004 caller reports on. */
+async function queuedJob(): Promise<string> {
+  const { json } = await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 5 });
+  expect(json.status).toBe('queued');
+  return json.job_id as string;
+}
+const job = async (id: string) => (await t.get(`/train/jobs/${id}`)).json;
+const epochs = (id: string) => t.platform.jobMetrics.listEpochs(id);
+
+beforeAll(async () => {
+  t = await startTrainingServer({ epochMs: 60_000 });
+  blocker = (await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 2 })).json.job_id;
+  await waitFor(() => job(blocker), (j) => j.status === 'running');
+}, 30_000);
+afterAll(async () => t?.close());
+
+describe('POST /api/model/train/notify/status', () => {
+  test('replays the seed 004 caller: 1, 2, 3, then a duplicate 3 and a late 2 — all HTTP 200', async () => {
+    const id = await queuedJob();
+    const replies = [];
+    for (const body of [{ trainTaskId: id, statusType: 1 }, { trainTaskId: id, statusType: 2 }, { trainTaskId: id, statusType: 3 }]) {
+      const res = await t.post(STATUS, body);
+      expect(res.status).toBe(200);
+      replies.push(res.json);
+    }
+    expect(replies.map((r) => r.success)).toEqual([true, true, true]);
+    expect(replies[0].msg).toMatch(/already queued/);
+    expect((await job(id)).status).toBe('completed');
+    expect((await job(id)).completed_at).toEqual(expect.any(String));
+    const duplicate = await t.post(STATUS, { trainTaskId: id, statusType: 3 });
+    expect(duplicate).toEqual({ status: 200, json: { success: true, code: 200, msg: 'ok: job is already completed', data: '' } });
+    const late = await t.post(STATUS, { trainTaskId: id, statusType: 2 });
+    expect(late.status).toBe(200);
+    expect(late.json).toMatchObject({ success: true, code: 200, msg: expect.stringMatching(/cannot move job from "completed" to "running"/) });
+    expect((await job(id)).status).toBe('completed');
+  });
+
+  test('4 with an empty failureMessage fails the job with a default error; 5 without one stops it', async () => {
+    const failed = await queuedJob();
+    expect((await t.post(STATUS, { trainTaskId: failed, statusType: 2 })).json.success).toBe(true);
+    expect((await t.post(STATUS, { trainTaskId: failed, statusType: 4, failureMessage: '' })).json.success).toBe(true);
+    expect(await job(failed)).toMatchObject({ status: 'failed', error: expect.stringMatching(/without a message/) });
+    const stopped = await queuedJob();
+    expect((await t.post(STATUS, { trainTaskId: stopped, statusType: 5 })).json.success).toBe(true);
+    expect((await job(stopped)).status).toBe('stopped');
+  });
+
+  test('a failureMessage becomes the job error; a report from an older attempt changes nothing', async () => {
+    const id = await queuedJob();
+    await t.post(STATUS, { trainTaskId: id, statusType: 2, attempt: 1 });
+    const res = await t.post(STATUS, { trainTaskId: id, statusType: 4, failureMessage: 'CUDA out of memory', attempt: 1 });
+    expect(res.json.msg).toBe('ok');
+    expect((await job(id)).error).toBe('CUDA out of memory');
+    const stale = await t.post(STATUS, { trainTaskId: id, statusType: 3, attempt: 0 });
+    expect(stale.json).toMatchObject({ success: false, code: 400 });
+  });
+
+  test('an unknown task id (string or number) is success:false code 404 with HTTP 200', async () => {
+    for (const trainTaskId of ['0123456789abcdef0123456789abcdef', 42]) {
+      const res = await t.post(STATUS, { trainTaskId, statusType: 2 });
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ success: false, code: 404, msg: expect.stringContaining(`unknown trainTaskId "${trainTaskId}"`), data: null });
+    }
+  });
+
+  test('a malformed body is success:false code 400 naming the field', async () => {
+    const id = await queuedJob();
+    for (const [body, field] of [[{ trainTaskId: id, statusType: 9 }, 'statusType'], [{ statusType: 2 }, 'trainTaskId'], [{ trainTaskId: id, statusType: '2' }, 'statusType']] as const) {
+      const res = await t.post(STATUS, body);
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ success: false, code: 400, msg: expect.stringContaining(field) });
+    }
+  });
+
+  test('invalid JSON is success:false code 400 with HTTP 200', async () => {
+    const res = await rawRequest(t.url, 'POST', STATUS, { body: '{"trainTaskId": ', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ success: false, code: 400, msg: expect.stringMatching(/malformed request body/) });
+  });
+
+  test('a body over 100 kB is success:false code 413', async () => {
+    const id = await queuedJob();
+    const res = await t.post(STATUS, { trainTaskId: id, statusType: 2, failureMessage: 'x'.repeat(9000), pad: 'y'.repeat(120_000) });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ success: false, code: 413 });
+  });
+});
+
+describe('POST /api/model/train/notify/result', () => {
+  test('replays the seed caller: hex-string id, fractions, 1-based epochs; a number id is read as text', async () => {
+    const id = await queuedJob();
+    for (const epoch of [1, 2]) {
+      const res = await t.post(RESULT, { trainTaskId: id, epoch, accuracy: 0.61 + epoch / 100, loss: 1.2 / epoch, valAccuracy: 0.58, valLoss: 1.3, f1Score: 0.55 });
+      expect(res).toEqual({ status: 200, json: { success: true, code: 200, msg: 'ok', data: '' } });
+    }
+    const rows = await epochs(id);
+    expect(rows.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(rows[0]!.metrics).toEqual({ accuracy: 0.62, loss: 1.2, val_accuracy: 0.58, val_loss: 1.3, f1: 0.55 });
+    const numeric = await t.post(RESULT, { trainTaskId: 123456, epoch: 1, accuracy: 0.5 });
+    expect(numeric.json).toMatchObject({ success: false, code: 404, msg: expect.stringContaining('"123456"') });
+  });
+
+  test('percentages become fractions and the agent\'s metrics map is stored under canonical names', async () => {
+    const id = await queuedJob();
+    await t.post(RESULT, {
+      trainTaskId: id, epoch: 1, accuracy: 62.5, f1Score: 55, loss: 3.1,
+      metrics: { epoch: 1, 'train/box_loss': 1.5, 'metrics/mAP50(B)': 0.625, 'metrics/mAP50-95(B)': 0.4, 'val/box_loss': null }, attempt: 1, eventId: `${id}:1:epoch:1`,
+    });
+    const [row] = await epochs(id);
+    expect(row!.metrics).toEqual({ accuracy: 0.625, f1: 0.55, loss: 3.1, box_loss: 1.5, map50: 0.625, map50_95: 0.4, val_box_loss: null });
+  });
+
+  test('the same event three times (a lost acknowledgement) is stored once; a resumed attempt replaces it, an older one does not', async () => {
+    const id = await queuedJob();
+    const body = { trainTaskId: id, epoch: 3, loss: 2, attempt: 1, eventId: `${id}:1:epoch:3` };
+    for (let i = 0; i < 3; i++) expect((await t.post(RESULT, body)).json.success).toBe(true);
+    expect(await epochs(id)).toHaveLength(1);
+    await t.post(RESULT, { ...body, loss: 1, attempt: 2, eventId: `${id}:2:epoch:3` });
+    const late = await t.post(RESULT, body);
+    expect(late.json).toMatchObject({ success: true, msg: expect.stringMatching(/later attempt/) });
+    const rows = await epochs(id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ epoch: 3, attempt: 2, metrics: { loss: 1 } });
+  });
+
+  test('a missing or bad epoch is success:false code 400 naming the field', async () => {
+    const id = await queuedJob();
+    for (const body of [{ trainTaskId: id, loss: 1 }, { trainTaskId: id, epoch: -1 }, { trainTaskId: id, epoch: 1.5 }]) {
+      const res = await t.post(RESULT, body);
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ success: false, code: 400, msg: expect.stringContaining('epoch') });
+    }
+    expect(await epochs(id)).toEqual([]);
+  });
+});
