@@ -4,6 +4,7 @@ import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { toApiError } from './errors.js';
 import type { components, paths } from './generated/openapi.js';
 import { multipartBody, type UploadProgress, type UploadSource } from './multipart.js';
+import { parseSseData } from './sse.js';
 
 export type Schemas = components['schemas'];
 type Method = 'get' | 'post' | 'put' | 'delete';
@@ -13,6 +14,9 @@ export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] ex
 type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
 type PathOf<O> = O extends { parameters: { path: infer P } } ? P : undefined;
 type QueryOf<O> = O extends { parameters: { query?: infer Q } } ? Q : undefined;
+
+type BodyFor<P extends keyof paths, M extends Method & keyof paths[P]> = NonNullable<BodyOf<paths[P][M]>>;
+type QueryFor<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
 
 export interface RequestInit<O> {
   params?: PathOf<O>;
@@ -95,6 +99,11 @@ export function createClient(options: ClientOptions) {
     return new Uint8Array();
   }
 
+  async function* streamLines(url: string): AsyncGenerator<string> {
+    const res = await send('get', url);
+    yield* parseSseData(res.body);
+  }
+
   const exportUrl = (id: string, kind: 'annotated' | 'original', version = 'v1') =>
     buildUrl(options.baseUrl, `/datasets/{dataset_id}/export/${kind}`, { dataset_id: id }, { version });
 
@@ -124,6 +133,37 @@ export function createClient(options: ClientOptions) {
         request('post', '/annotations/tasks/{task_id}/items/{image_id}', { params: { task_id: taskId, image_id: imageId }, body: { boxes } }),
       exportYolo: (taskId: string, format = 'yolo') =>
         request('get', '/annotations/tasks/{task_id}/export', { params: { task_id: taskId }, query: { format } }),
+    },
+    training: {
+      create: (body: BodyFor<'/train/jobs', 'post'>) => request('post', '/train/jobs', { body }),
+      list: () => request('get', '/train/jobs'),
+      get: (jobId: string) => request('get', '/train/jobs/{job_id}', { params: { job_id: jobId } }),
+      stop: (jobId: string) => request('post', '/train/jobs/{job_id}/stop', { params: { job_id: jobId } }),
+      resume: (jobId: string) => request('post', '/train/jobs/{job_id}/resume', { params: { job_id: jobId } }),
+      delete: (jobId: string) => request('delete', '/train/jobs/{job_id}', { params: { job_id: jobId } }),
+      extend: (jobId: string, body: BodyFor<'/train/jobs/{job_id}/extend', 'post'>) =>
+        request('post', '/train/jobs/{job_id}/extend', { params: { job_id: jobId }, body }),
+    },
+    logs: {
+      /** Follows a job's log: the last lines first, then new ones, until the job ends (`for await … of`). */
+      stream: (jobId: string) => streamLines(buildUrl(options.baseUrl, '/train/jobs/{job_id}/logs/stream', { job_id: jobId }, undefined)),
+      tail: (jobId: string, offset = 0) => request('get', '/train/jobs/{job_id}/logs/tail', { params: { job_id: jobId }, query: { offset } as never }),
+      lines: (jobId: string, n = 100) => request('get', '/train/jobs/{job_id}/logs/lines', { params: { job_id: jobId }, query: { n } as never }),
+    },
+    models: {
+      list: () => request('get', '/models'),
+      get: (modelId: string) => request('get', '/models/{model_id}', { params: { model_id: modelId } }),
+      update: (modelId: string, body: BodyFor<'/models/{model_id}', 'put'>) => request('put', '/models/{model_id}', { params: { model_id: modelId }, body }),
+      delete: (modelId: string) => request('delete', '/models/{model_id}', { params: { model_id: modelId } }),
+      /** Training charts as PNG bytes. */
+      charts: (modelId: string, chartType: 'loss' | 'metrics' | 'all' = 'all') =>
+        download(buildUrl(options.baseUrl, '/models/{model_id}/charts', { model_id: modelId }, { chart_type: chartType })),
+    },
+    seed000: {
+      trainingMetrics: (modelId: string, query: QueryFor<'/api/models/{model_id}/training-metrics'> = {}) =>
+        request('get', '/api/models/{model_id}/training-metrics', { params: { model_id: modelId }, query: query as never }),
+      trainingChart: (modelId: string, query: QueryFor<'/api/models/{model_id}/training-metrics/chart'> = {}) =>
+        request('get', '/api/models/{model_id}/training-metrics/chart', { params: { model_id: modelId }, query: query as never }),
     },
     /** Fetches an image the way the origin frontend does: `/static/<image_path>`. */
     staticFile: (imagePath: string) => download(`${options.baseUrl.replace(/\/+$/, '')}/static/${imagePath.split('/').map(encodeURIComponent).join('/')}`),
