@@ -73,7 +73,7 @@ describe('GET /logs/tail', () => {
     const id = writeLog('abcdef\nxyz\n');
     expect((await t.get(`/logs/tail?job_id=${id}&offset=3`)).json).toMatchObject({ lines: ['def', 'xyz'], offset: 11 });
     expect((await t.get(`/logs/tail?job_id=${id}&offset=-5`)).json).toMatchObject({ lines: [], offset: -5 });
-    expect((await t.get('/logs/tail?job_id=job_none&offset=7')).json).toEqual({ lines: [], offset: 7, size: 0, eof: false, error: 'Log file not found' });
+    expect((await t.get('/logs/tail?job_id=job_none&offset=7')).json).toEqual({ lines: [], offset: 7, size: 0, eof: true, error: 'Log file not found' });
     expect((await t.get(`/logs/tail?offset=0`)).status).toBe(422);
     expect((await t.get(`/logs/tail?job_id=../etc&offset=0`)).status).toBe(422);
   });

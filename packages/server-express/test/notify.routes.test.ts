@@ -143,3 +143,31 @@ describe('POST /api/model/train/notify/result', () => {
     expect(await epochs(id)).toEqual([]);
   });
 });
+
+describe('POST /api/agent/tasks/{task_id}/weights', () => {
+  const upload = async (taskId: string, filename: string, bytes: Buffer) => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), filename);
+    const res = await fetch(`${t.url}/api/agent/tasks/${taskId}/weights`, { method: 'POST', body: form });
+    return { status: res.status, json: (await res.json()) as any };
+  };
+
+  test('registers the weights as the job\'s trained model with the dataset classes and sets model_id; the first upload wins', async () => {
+    const id = await queuedJob();
+    const first = await upload(id, 'best.onnx', Buffer.from('onnx bytes'));
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ success: true, code: 200, data: { source: 'trained', task: 'detect', job_id: id, dataset_id: t.datasetId, base_model: 'yolov8n.pt', epochs: 5 } });
+    expect(first.json.data.classes.length).toBeGreaterThan(0);
+    expect(first.json.data.weights).toEqual([expect.objectContaining({ file: 'best.onnx', format: 'onnx', size: 10 })]);
+    expect((await job(id)).model_id).toBe(first.json.data.model_id);
+    const second = await upload(id, 'best.pt', Buffer.from('pt'));
+    expect(second.json).toMatchObject({ success: true, data: { model_id: first.json.data.model_id } });
+  });
+
+  test('an unknown task is code 404 and a weights name that is not .onnx/.pt is code 400, both HTTP 200', async () => {
+    expect(await upload('job_nope', 'best.onnx', Buffer.from('x'))).toMatchObject({ status: 200, json: { success: false, code: 404 } });
+    const id = await queuedJob();
+    expect(await upload(id, 'best.exe', Buffer.from('x'))).toMatchObject({ status: 200, json: { success: false, code: 400 } });
+    expect((await job(id)).model_id).toBeUndefined();
+  });
+});

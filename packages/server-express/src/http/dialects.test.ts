@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { renderError, wrapSuccess } from './dialects.js';
+import { renderError, ReplyWithMessage, wrapSuccess } from './dialects.js';
 
 const notFound = { status: 404, detail: 'Job not found', code: 'not_found' };
 
@@ -26,5 +26,14 @@ describe('dialects', () => {
 
   test('validation details stay in s001 errors', () => {
     expect(renderError('s001', { ...notFound, status: 422, errors: [{ loc: ['body', 'x'] }] }).body).toMatchObject({ errors: [{ loc: ['body', 'x'] }] });
+  });
+
+  test('s004 carries a handler\'s msg; other dialects ignore it', () => {
+    expect(wrapSuccess('s004', new ReplyWithMessage('ok: job is already completed', ''))).toEqual({ success: true, code: 200, msg: 'ok: job is already completed', data: '' });
+    expect(wrapSuccess('s001', new ReplyWithMessage('x', { a: 1 }))).toEqual({ a: 1 });
+  });
+
+  test('s004 reports a validation failure as code 400', () => {
+    expect(renderError('s004', { status: 422, detail: 'invalid body epoch', code: 'validation_error' }).body).toMatchObject({ success: false, code: 400 });
   });
 });
