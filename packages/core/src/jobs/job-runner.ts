@@ -116,7 +116,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
         : await transitionJob(jobs, jobId, ['running'], 'failed', { ...facts, failed_at: at, error: describeExit(exit) });
       if (moved === undefined) {
         const mine = (job: Job) => slot !== undefined && job.attempt === slot.attempt && job.exit_code === undefined && job.signal === undefined;
-        await transitionJob(jobs, jobId, ['stopped'], 'stopped', (job) => (mine(job) ? facts : {}));
+        // Already terminal: stopped by a person, or completed/failed by the trainer agent's notify report
+        // before its process exited. Keep this attempt's exit facts (exit_code/signal/finished_at) on the record.
+        for (const status of ['stopped', 'completed', 'failed'] as const) {
+          if ((await transitionJob(jobs, jobId, [status], status, (job) => (mine(job) ? facts : {}))) !== undefined) break;
+        }
       }
     } finally {
       release(jobId);

@@ -18,9 +18,34 @@ const toRecord = (row: Row): EpochRecord => ({
   ...(row.non_finite === null ? {} : { non_finite: parseStoredJson<string[]>(row.non_finite) }),
 });
 
+type UpsertArgs = [string, number, number, string, string, string | null];
+
 /**
- * `MetricStore` on SQLite (`training_epoch_metrics`): one upsert statement per epoch, which keeps the
- * stored row when it came from a later attempt.
+ * Group commit: upserts that arrive in the same event-loop turn are written in ONE transaction, so many
+ * concurrent reports share one fsync (synchronous=FULL) — each promise still resolves only after its
+ * row is committed, so an acknowledged epoch is durable.
+ */
+function createGroupCommit(db: SqliteDatabase, run: (args: UpsertArgs) => boolean) {
+  let pending: { args: UpsertArgs; resolve: (stored: boolean) => void; reject: (error: unknown) => void }[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    try {
+      const results = db.transaction(() => batch.map((item) => run(item.args))).immediate();
+      batch.forEach((item, i) => item.resolve(results[i] ?? false));
+    } catch (error) {
+      batch.forEach((item) => item.reject(error));
+    }
+  };
+  return (args: UpsertArgs) =>
+    new Promise<boolean>((resolve, reject) => {
+      if (pending.push({ args, resolve, reject }) === 1) setImmediate(flush);
+    });
+}
+
+/**
+ * `MetricStore` on SQLite (`training_epoch_metrics`): one upsert per epoch that keeps the stored row when
+ * it came from a later attempt, with concurrent upserts group-committed.
  * @example const metrics = createSqliteMetricStore(openSqliteDatabase(file));
  */
 export function createSqliteMetricStore(db: SqliteDatabase): MetricStore {
@@ -38,11 +63,12 @@ export function createSqliteMetricStore(db: SqliteDatabase): MetricStore {
     delete: db.prepare<[string]>('DELETE FROM training_epoch_metrics WHERE job_id = ?'),
   };
 
+  const upsert = createGroupCommit(db, (args) => q.upsert.run(...args).changes > 0);
   return {
     async upsertEpoch(jobId, epoch, values, meta) {
       const { metrics, nonFinite } = normalizeEpochMetrics(epoch, values, meta);
       const flags = nonFinite.length > 0 ? JSON.stringify(nonFinite) : null;
-      return q.upsert.run(jobId, epoch, meta.attempt, meta.recorded_at, JSON.stringify(metrics), flags).changes > 0;
+      return upsert([jobId, epoch, meta.attempt, meta.recorded_at, JSON.stringify(metrics), flags]);
     },
     listEpochs: async (jobId, range = {}) => q.list.all({ id: jobId, start: range.start ?? null, end: range.end ?? null }).map(toRecord),
     deleteJob: async (jobId) => q.delete.run(jobId).changes,
