@@ -13,5 +13,5 @@ export function renderOpenApiYaml(): string {
 
 /** The client's types for that YAML, generated with openapi-typescript. */
 export async function renderClientTypes(yaml: string): Promise<string> {
-  return `// ${HEADER}\n\n${astToString(await openapiTS(yaml))}`;
+  return `// ${HEADER}\n\n${astToString(await openapiTS(yaml, { defaultNonNullable: false }))}`;
 }

@@ -596,17 +596,17 @@ export interface components {
         CreateTrainingJobRequest: {
             dataset_id: string;
             /** @default v1 */
-            version: string;
+            version?: string;
             /** @default yolov8n.pt */
-            model_name: string;
+            model_name?: string;
             /** @default 10 */
-            epochs: number;
+            epochs?: number;
             /** @default 640 */
-            imgsz: number;
+            imgsz?: number;
             /** @default -1 */
-            batch: number;
+            batch?: number;
             /** @default null */
-            base_model_id: string | null;
+            base_model_id?: string | null;
         };
         CreatedTask: {
             task_id: string;
