@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { lttbIndices } from './lttb.js';
-import { metricInfo, type MetricKind } from './metric-names.js';
+import { metricInfo, percentToFraction, type MetricKind } from './metric-names.js';
 import { collectMetricSources, pickMetricSources, readMetric, sortByEpoch, type EpochMetrics, type MetricSource } from './metric-series.js';
 
 /** Language of chart labels: `zh` (seed 000's text, the default) or `en`. */
@@ -73,6 +73,19 @@ function axisFor(kind: MetricKind, index: number, locale: ChartLocale): EChartsV
   return { ...axis, scale: true };
 }
 
+/** Fills `ys` with one metric per row; the common single-name case runs as one tight loop (the hot path). */
+function readColumn(rows: readonly EpochMetrics[], source: MetricSource, percent: boolean, ys: Float64Array): void {
+  const [only, ...others] = source.names;
+  if (only === undefined || others.length > 0) {
+    for (let i = 0; i < rows.length; i++) ys[i] = readMetric(rows[i] as EpochMetrics, source, percent);
+    return;
+  }
+  for (let i = 0; i < rows.length; i++) {
+    const v = (rows[i] as EpochMetrics).metrics[only];
+    ys[i] = typeof v !== 'number' || !Number.isFinite(v) ? Number.NaN : percent ? percentToFraction(v) : v;
+  }
+}
+
 function buildSeries(rows: readonly EpochMetrics[], xs: Float64Array, source: MetricSource, axis: number, maxPoints: number, locale: ChartLocale): EChartsLineSeries {
   const info = metricInfo(source.key);
   const percent = info.kind === 'percent';
@@ -80,7 +93,7 @@ function buildSeries(rows: readonly EpochMetrics[], xs: Float64Array, source: Me
   if (source.names.length === 0) return { ...base, showSymbol: false, data: [] };
   const n = rows.length;
   const ys = new Float64Array(n);
-  for (let i = 0; i < n; i++) ys[i] = readMetric(rows[i] as EpochMetrics, source, percent);
+  readColumn(rows, source, percent, ys);
   const keep = n > maxPoints ? lttbIndices(xs, ys, maxPoints) : undefined;
   const count = keep ? keep.length : n;
   const data = new Array<[number, number | null]>(count);
