@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { toApiError } from './errors.js';
 import type { components, paths } from './generated/openapi.js';
-import { multipartBody, type UploadProgress, type UploadSource } from './multipart.js';
+import { multipartBody, multipartParts, type FilePart, type UploadProgress, type UploadSource } from './multipart.js';
 import { parseSseData } from './sse.js';
 
 export type Schemas = components['schemas'];
@@ -31,6 +31,17 @@ export interface ClientOptions {
   dispatcher?: Dispatcher;
   headers?: Record<string, string>;
 }
+
+export interface InferOptions {
+  /** Confidence threshold 0–1 (server default 0.25). */
+  conf?: number;
+}
+
+/** An event of `inference.videoStream` (the origin's SSE payloads). */
+export type VideoStreamEvent =
+  | { type: 'info'; fps: number; width: number; height: number; total_frames: number }
+  | { type: 'frame'; frame_number: number; frame_data: string; detections: { class_id: number; class_name: string; conf: number; bbox: [number, number, number, number] }[] }
+  | { type: 'complete'; processed_frames: number };
 
 export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
@@ -90,6 +101,26 @@ export function createClient(options: ClientOptions) {
     const res = await send('post', buildUrl(options.baseUrl, path as string, undefined, undefined), body);
     return (await res.body.json()) as ResponseOf<P, 'post'>;
   }
+
+  /** POSTs files (+ form fields) to a multipart route and returns its JSON. */
+  async function postFiles<P extends keyof paths>(path: P, params: object | undefined, files: readonly FilePart[], fields: Record<string, string> = {}, onProgress?: UploadOptions['onProgress']) {
+    const body = await multipartParts(files, fields, onProgress);
+    const res = await send('post', buildUrl(options.baseUrl, path as string, params, undefined), body);
+    return (await res.body.json()) as ResponseOf<P, 'post'>;
+  }
+
+  /** POSTs a video and yields the SSE events; an `{error}` event throws `YoloopsApiError`. */
+  async function* videoEvents(modelId: string, video: UploadSource, fields: Record<string, string>): AsyncGenerator<VideoStreamEvent> {
+    const body = await multipartParts([{ field: 'file', source: video }], fields);
+    const res = await send('post', buildUrl(options.baseUrl, '/infer/video/{model_id}/stream', { model_id: modelId }, undefined), body);
+    for await (const data of parseSseData(res.body)) {
+      const event = JSON.parse(data) as VideoStreamEvent | { error: string };
+      if ('error' in event) throw toApiError(res.statusCode, event);
+      yield event;
+    }
+  }
+
+  const confFields = (opts: InferOptions = {}): Record<string, string> => (opts.conf === undefined ? {} : { conf: String(opts.conf) });
 
   /** GETs a binary route: its bytes in memory, or streamed to the file `saveTo` (then it resolves to an empty array). */
   async function download(url: string, saveTo?: string): Promise<Uint8Array> {
@@ -155,9 +186,32 @@ export function createClient(options: ClientOptions) {
       get: (modelId: string) => request('get', '/models/{model_id}', { params: { model_id: modelId } }),
       update: (modelId: string, body: BodyFor<'/models/{model_id}', 'put'>) => request('put', '/models/{model_id}', { params: { model_id: modelId }, body }),
       delete: (modelId: string) => request('delete', '/models/{model_id}', { params: { model_id: modelId } }),
+      /** Registers a model ZIP (`<id>/model.json + <id>/weights/*` or `model.json + weights/*`). */
+      upload: (source: UploadSource, opts?: UploadOptions) => upload('/models/upload', 'file', source, opts),
+      /** The model as ZIP bytes, or streamed to `saveTo`. */
+      export: (modelId: string, opts: { saveTo?: string } = {}) => download(buildUrl(options.baseUrl, '/models/{model_id}/export', { model_id: modelId }, undefined), opts.saveTo),
       /** Training charts as PNG bytes. */
       charts: (modelId: string, chartType: 'loss' | 'metrics' | 'all' = 'all') =>
         download(buildUrl(options.baseUrl, '/models/{model_id}/charts', { model_id: modelId }, { chart_type: chartType })),
+    },
+    inference: {
+      /** Detections in one image (`POST /infer/{model_id}`). */
+      detect: (modelId: string, image: UploadSource, opts?: InferOptions) =>
+        postFiles('/infer/{model_id}', { model_id: modelId }, [{ field: 'file', source: image }], confFields(opts)),
+      /** Several models on several images (`POST /infer/batch/run`). */
+      batch: (modelIds: readonly string[], images: readonly UploadSource[], opts?: InferOptions) =>
+        postFiles('/infer/batch/run', undefined, images.map((source) => ({ field: 'files', source })), { model_ids: modelIds.join(','), ...confFields(opts) }),
+      /** Detects and saves a session (annotated JPEGs, results.csv, metadata.json). */
+      exportSession: (modelId: string, images: readonly UploadSource[], opts?: InferOptions) =>
+        postFiles('/infer/{model_id}/export', { model_id: modelId }, images.map((source) => ({ field: 'files', source })), confFields(opts)),
+      /** A saved session as ZIP bytes, or streamed to `saveTo`. */
+      downloadSession: (sessionId: string, opts: { saveTo?: string } = {}) =>
+        download(buildUrl(options.baseUrl, '/infer/results/{session_id}/export', { session_id: sessionId }, undefined), opts.saveTo),
+      /** A whole video annotated (base64 H.264 MP4 in `video_data`) with statistics. */
+      video: (modelId: string, video: UploadSource, opts?: InferOptions) =>
+        postFiles('/infer/video/{model_id}', { model_id: modelId }, [{ field: 'file', source: video }], confFields(opts)),
+      /** A video frame by frame: `for await (const event of client.inference.videoStream(id, 'clip.mp4'))`. */
+      videoStream: (modelId: string, video: UploadSource, opts?: InferOptions) => videoEvents(modelId, video, confFields(opts)),
     },
     seed000: {
       trainingMetrics: (modelId: string, query: QueryFor<'/api/models/{model_id}/training-metrics'> = {}) =>

@@ -36,39 +36,48 @@ async function resolveSource(source: UploadSource): Promise<ResolvedSource> {
 
 const quote = (s: string) => s.replace(/["\\\r\n]/g, '_');
 
+/** One file part of a multipart body. */
+export interface FilePart {
+  field: string;
+  source: UploadSource;
+}
+
 /**
- * Encodes one file (+ string fields) as a streaming multipart/form-data body, reporting progress as
- * file bytes leave; `contentLength` is set when the file size is known.
+ * Encodes string fields (first) and files as a streaming multipart/form-data body, reporting progress
+ * as file bytes leave; `contentLength` is set when every file's size is known.
  */
-export async function multipartBody(
-  field: string,
-  source: UploadSource,
-  fields: Record<string, string> = {},
-  onProgress?: (progress: UploadProgress) => void,
-) {
-  const file = await resolveSource(source);
+export async function multipartParts(files: readonly FilePart[], fields: Record<string, string> = {}, onProgress?: (progress: UploadProgress) => void) {
+  const resolved = await Promise.all(files.map(async (f) => ({ field: f.field, file: await resolveSource(f.source) })));
   const boundary = `----yoloops${randomBytes(12).toString('hex')}`;
   let head = '';
   for (const [name, value] of Object.entries(fields)) {
     head += `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`;
   }
-  head += `--${boundary}\r\nContent-Disposition: form-data; name="${quote(field)}"; filename="${quote(file.filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-  const tail = `\r\n--${boundary}--\r\n`;
-  const prefix = Buffer.from(head);
-  const suffix = Buffer.from(tail);
+  const headers = resolved.map(({ field, file }, i) =>
+    Buffer.from(`${i === 0 ? head : '\r\n'}--${boundary}\r\nContent-Disposition: form-data; name="${quote(field)}"; filename="${quote(file.filename)}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+  const suffix = Buffer.from(resolved.length === 0 ? `${head}--${boundary}--\r\n` : `\r\n--${boundary}--\r\n`);
+  const sizes = resolved.map((r) => r.file.size);
+  const totalBytes = sizes.every((n) => n !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
   async function* generate() {
-    yield prefix;
     let sentBytes = 0;
-    for await (const chunk of file.open()) {
-      sentBytes += chunk.byteLength;
-      yield chunk;
-      onProgress?.({ sentBytes, totalBytes: file.size });
+    for (const [i, { file }] of resolved.entries()) {
+      yield headers[i]!;
+      for await (const chunk of file.open()) {
+        sentBytes += chunk.byteLength;
+        yield chunk;
+        onProgress?.({ sentBytes, totalBytes });
+      }
     }
     yield suffix;
   }
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
-    contentLength: file.size === undefined ? undefined : prefix.length + file.size + suffix.length,
+    contentLength: totalBytes === undefined ? undefined : headers.reduce((n, h) => n + h.length, 0) + totalBytes + suffix.length,
     body: Readable.from(generate()),
   };
+}
+
+/** One file (+ string fields) as a streaming multipart/form-data body. */
+export function multipartBody(field: string, source: UploadSource, fields: Record<string, string> = {}, onProgress?: (progress: UploadProgress) => void) {
+  return multipartParts([{ field, source }], fields, onProgress);
 }

@@ -75,3 +75,20 @@ export { toTrainingChart, TRAINING_CHART_SIZES, type TrainingChart, type Trainin
 export { ModelSchema, WeightsFileSchema, type Model, type WeightsFile } from './models/model.schema.js';
 export type { ModelStore } from './models/model-store.port.js';
 export { createModelService, checkWeightsName, type ModelService, type ModelServiceDeps, type RegisterModelInput, type WeightsInput } from './models/model-service.js';
+
+export type {
+  OnnxModelInfo, OnnxTensorInfo, OnnxElemType, DetectionModelSpec, DetectionLayout, Detection, DetectOptions, DetectionResult, LetterboxTransform,
+} from './inference/inference.types.js';
+export { readOnnxModelInfo } from './inference/onnx/read-onnx-model-info.js';
+export { parsePythonLiteral, parseNamesLiteral, PYTHON_LITERAL_LIMITS, type PythonValue, type PythonKey } from './inference/onnx/python-literal.js';
+export { describeDetectionModel, describeShapes, type DescribeDetectionModelOptions } from './inference/model-spec.js';
+export { checkOnnxModel, externalDataFiles } from './inference/onnx/check-onnx-model.js';
+
+export { letterbox, unletterboxBox, roundHalfEven, type LetterboxPlan, type LetterboxOptions } from './inference/letterbox.js';
+export { decodeDetections } from './inference/decode-output.js';
+export { nonMaxSuppression, boxIou, type NmsCandidates, type NmsOptions } from './inference/nms.js';
+export { detectionColor, DETECTION_PALETTE, type Rgb } from './inference/detection-colors.js';
+export type { InferenceEngine, InferenceSessionHandle, InferenceLoadOptions, EngineTensorInfo, EngineOutput } from './inference/inference-engine.port.js';
+export { drawDetectionsRaw, detectionLabel, type DrawOptions } from './inference/draw/draw-detections-raw.js';
+export { measureText } from './inference/draw/hershey-simplex.js';
+export type { RawImage } from './inference/inference.types.js';

@@ -1,3 +1,4 @@
+import type { InferenceService } from '@yoloops/core/node';
 import type { AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService } from '@yoloops/core';
 
 /** What route handlers may use; built by `createApp` from the core platform. */
@@ -9,4 +10,6 @@ export interface AppServices {
   /** Per-epoch metrics of training jobs. */
   jobMetrics: MetricStore;
   models: ModelService;
+  /** Detection on images and videos, saved inference sessions. */
+  inference: InferenceService;
 }

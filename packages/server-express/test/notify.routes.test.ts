@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fixturePath } from '../../../test/support/fixtures.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rawRequest } from './support/http.js';
 import { startTrainingServer, waitFor, type TrainingServer } from './support/training.js';
@@ -154,11 +156,15 @@ describe('POST /api/agent/tasks/{task_id}/weights', () => {
 
   test('registers the weights as the job\'s trained model with the dataset classes and sets model_id; the first upload wins', async () => {
     const id = await queuedJob();
-    const first = await upload(id, 'best.onnx', Buffer.from('onnx bytes'));
+    // weights that claim to be ONNX are checked before anything is kept
+    expect(await upload(id, 'best.onnx', Buffer.from('onnx bytes'))).toMatchObject({ status: 200, json: { success: false, code: 400, msg: expect.stringMatching(/ONNX/i) } });
+    expect((await job(id)).model_id).toBeUndefined();
+    const onnx = readFileSync(fixturePath('models/yolov8n_int8.onnx'));
+    const first = await upload(id, 'best.onnx', onnx);
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ success: true, code: 200, data: { source: 'trained', task: 'detect', job_id: id, dataset_id: t.datasetId, base_model: 'yolov8n.pt', epochs: 5 } });
     expect(first.json.data.classes.length).toBeGreaterThan(0);
-    expect(first.json.data.weights).toEqual([expect.objectContaining({ file: 'best.onnx', format: 'onnx', size: 10 })]);
+    expect(first.json.data.weights).toEqual([expect.objectContaining({ file: 'best.onnx', format: 'onnx', size: onnx.length })]);
     expect((await job(id)).model_id).toBe(first.json.data.model_id);
     const second = await upload(id, 'best.pt', Buffer.from('pt'));
     expect(second.json).toMatchObject({ success: true, data: { model_id: first.json.data.model_id } });

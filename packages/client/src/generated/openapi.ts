@@ -311,6 +311,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/infer/batch/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run several models on several images
+         * @description Per model (request order) → per image (upload order). An unreadable image fails the call (400, as the origin); an unknown model gives that model an `error`.
+         */
+        post: operations["inferBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/infer/results/{session_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an inference session as ZIP */
+        get: operations["exportInferenceSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/infer/video/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Annotate a whole video
+         * @description Decodes with ffmpeg (frames piped, never written one by one), detects on every frame, encodes H.264 MP4. 503 naming the program when ffmpeg is not installed.
+         */
+        post: operations["inferVideo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/infer/video/{model_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Annotate a video, streamed frame by frame (SSE)
+         * @description Server-Sent Events over POST: `{"type":"info",fps,width,height,total_frames}`, then per frame `{"type":"frame",frame_number (1-based),frame_data (base64 JPEG),detections[{class_id,class_name,conf,bbox:[x1,y1,x2,y2]}]}`, then `{"type":"complete",processed_frames}`. Failures after the upload arrive as `{"error": "…"}` (HTTP 200, as the origin). A client that goes away stops the work.
+         */
+        post: operations["inferVideoStream"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/infer/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Detect objects in one image
+         * @description Letterbox → ONNX → class-aware NMS (IoU 0.7), max 300 boxes, in original-image pixels. Bad images are a 400 naming the problem.
+         */
+        post: operations["inferImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/infer/{model_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Detect and save an inference session
+         * @description Saves annotated JPEGs (`images/<image_uuid>.jpg`), `results.csv` (the origin's columns) and `metadata.json`; download it with GET /infer/results/{session_id}/export. Nothing is kept when an image fails.
+         */
+        post: operations["inferAndSave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/logs/lines": {
         parameters: {
             query?: never;
@@ -385,6 +502,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a model from a ZIP
+         * @description Either origin layout: `<id>/model.json + <id>/weights/*` (what export writes) or `model.json + weights/*`; model.json is optional. Weights: `.onnx` and/or `.pt` (stored as opaque bytes, never loaded). Each `.onnx` must parse, have a supported detection layout and keep any external data beside it. model.json's `model_id` is kept unless taken (then a new id). Read with the same hardened ZIP reader as datasets.
+         */
+        post: operations["uploadModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models/{model_id}": {
         parameters: {
             query?: never;
@@ -425,6 +562,26 @@ export interface paths {
          * @description Rendered server-side from the same ECharts options as the UI. Attachment `<model_id>_<chart_type>.png`. `all` is both charts stacked (the origin returned only the loss chart); an unknown chart_type is a 422 (the origin answered 500).
          */
         get: operations["getModelCharts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/{model_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a model as ZIP
+         * @description `<model_id>.zip` with `<model_id>/model.json` (weights_path relative) and `<model_id>/weights/*`; uploading it again registers the same weights.
+         */
+        get: operations["exportModel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -588,6 +745,29 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         ArgvTemplate: string[];
+        BatchImageResult: {
+            filename: string;
+            image_width?: number;
+            image_height?: number;
+            detections: components["schemas"]["Detection"][];
+            detection_count?: number;
+            /** @description Why this image failed for this model (the other images still ran). */
+            error?: string;
+        };
+        BatchInferenceResult: {
+            results: components["schemas"]["BatchModelResult"][];
+            total_models: number;
+            total_images: number;
+        };
+        BatchModelResult: {
+            model_id: string;
+            /** @description model.json base_model, else the name, else the id (as the origin). */
+            model_name?: string;
+            classes?: string[];
+            images: components["schemas"]["BatchImageResult"][];
+            /** @description Why this model could not run (unknown id, unusable weights). */
+            error?: string;
+        };
         CreateTaskRequest: {
             dataset_id: string;
             version?: string | null;
@@ -707,6 +887,19 @@ export interface components {
             ok: true;
             message: string;
         };
+        /** @description Box corners in original-image pixels (EXIF orientation applied). */
+        Detection: {
+            class_id: number;
+            class_name: string;
+            /** @description Confidence 0–1 (the origin backend's and frontend's name). */
+            conf: number;
+            /** @description Same as conf (the seed document's name). */
+            confidence: number;
+            x1: number;
+            y1: number;
+            x2: number;
+            y2: number;
+        };
         /** @description An ECharts option (title, tooltip, legend, grid, toolbox, xAxis, yAxis[], series[]). */
         EChartsOption: {
             [key: string]: unknown;
@@ -749,6 +942,18 @@ export interface components {
             /** @constant */
             status: "ok";
         };
+        InferenceResult: {
+            model_id: string;
+            detections: components["schemas"]["Detection"][];
+            image_width: number;
+            image_height: number;
+        };
+        InferenceSession: {
+            session_id: string;
+            results: components["schemas"]["SessionImageResult"][];
+            /** @description The session folder (annotated images under images/, results.csv, metadata.json); also served under /static/inference_results/<session_id>/. */
+            session_dir: string;
+        };
         LogLines: {
             lines: string[];
             total: number;
@@ -790,6 +995,10 @@ export interface components {
             file_size_mb: number;
             created_at: string;
             updated_at?: string;
+            /** @description Name of the uploaded ZIP. */
+            source_file?: string;
+            /** @description What the ONNX weights say about themselves (absent for .pt-only models). */
+            model_info?: components["schemas"]["ModelInfo"];
         };
         ModelDetail: {
             model_id: string;
@@ -816,10 +1025,41 @@ export interface components {
             file_size_mb: number;
             created_at: string;
             updated_at?: string;
+            /** @description Name of the uploaded ZIP. */
+            source_file?: string;
+            /** @description What the ONNX weights say about themselves (absent for .pt-only models). */
+            model_info?: components["schemas"]["ModelInfo"];
             /** @description Present when the model came from a training job (`job_id`). */
             training_metrics?: {
                 /** @description null while the job has no stored epoch. */
                 training_history: components["schemas"]["TrainingHistory"] | null;
+            };
+        };
+        ModelInfo: {
+            /** @constant */
+            format: "onnx";
+            task: string;
+            /**
+             * @description Output layout: v8 [B,4+nc,N], v5 [B,N,5+nc], end2end [B,K,6].
+             * @enum {string}
+             */
+            layout: "v8" | "v5" | "end2end";
+            /** @description [height, width] the images are letterboxed to. */
+            input_size: [
+                number,
+                number
+            ];
+            batch: number | "dynamic";
+            num_classes: number;
+            /** @description Elements of all weight tensors (initializers). */
+            total_params: number;
+            /** @description total_params in millions, 2 decimals. */
+            total_params_m: number;
+            opset: number;
+            producer: string;
+            /** @description The ONNX metadata_props (Ultralytics writes Python literals). */
+            metadata: {
+                [key: string]: string;
             };
         };
         ModelList: {
@@ -935,6 +1175,15 @@ export interface components {
             msg: string;
             data: null;
             reason: string;
+        };
+        SessionImageResult: {
+            image_uuid: string;
+            image_filename: string;
+            model_id: string;
+            image_width: number;
+            image_height: number;
+            detection_count: number;
+            detections: components["schemas"]["Detection"][];
         };
         SpecialModelTrainResultNotifyReq: {
             /** @description Our job id. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text. */
@@ -1125,11 +1374,30 @@ export interface components {
             /** @description Issues not listed because the list is capped. */
             issues_truncated: number;
         };
+        VideoInferenceResult: {
+            model_id: string;
+            /** @description The annotated video, base64 MP4 (H.264, yuv420p, faststart: plays in browsers). */
+            video_data: string;
+            video_info: {
+                fps: number;
+                width: number;
+                height: number;
+                total_frames: number;
+                processed_frames: number;
+            };
+            summary: {
+                total_detections: number;
+                frames_with_detections: number;
+            };
+        };
         WeightsFile: {
             /** @description File name inside the model's weights folder, e.g. best.onnx. */
             file: string;
-            /** @enum {string} */
-            format: "onnx" | "pt";
+            /**
+             * @description onnx, pt (opaque, never loaded) or data (an external-data file an ONNX beside it names).
+             * @enum {string}
+             */
+            format: "onnx" | "pt" | "data";
             size: number;
             sha256: string;
         };
@@ -2060,6 +2328,432 @@ export interface operations {
             };
         };
     };
+    inferBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Images as repeated `files` fields
+                     */
+                    files: string;
+                    /** @description Comma-separated model ids */
+                    model_ids?: string;
+                    /** @description Confidence threshold 0–1 (default 0.25). */
+                    conf?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Results per model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchInferenceResult"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportInferenceSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `<session_id>_results.zip`: images/, results.csv, metadata.json */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    inferVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The video (any format ffmpeg reads)
+                     */
+                    file: string;
+                    /** @description Confidence threshold 0–1 (default 0.25). */
+                    conf?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Annotated video and statistics */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoInferenceResult"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    inferVideoStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The video (any format ffmpeg reads)
+                     */
+                    file: string;
+                    /** @description Confidence threshold 0–1 (default 0.25). */
+                    conf?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description text/event-stream of info, frame and complete events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    inferImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The image (JPEG, PNG, WebP, GIF, TIFF, AVIF; not SVG)
+                     */
+                    file: string;
+                    /** @description Confidence threshold 0–1 (default 0.25). */
+                    conf?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Detections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceResult"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    inferAndSave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description Images as repeated `files` fields
+                     */
+                    files: string;
+                    /** @description Confidence threshold 0–1 (default 0.25). */
+                    conf?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The saved session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceSession"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     lastJobLogLines: {
         parameters: {
             query: {
@@ -2200,6 +2894,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelList"];
+                };
+            };
+        };
+    };
+    uploadModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The model as a .zip file
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The registered model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2386,6 +3146,46 @@ export interface operations {
             };
             /** @description Request validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model ZIP */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -28,6 +28,8 @@ export interface OnnxModelInfo {
   outputs: OnnxTensorInfo[];
   /** `location` of every tensor stored as external data (initializers and Constant attributes). */
   externalDataLocations: string[];
+  /** Elements of all initializers of the main graph (the model's parameter count; quantized models count scales too). */
+  totalParams: number;
 }
 
 /**
@@ -97,4 +99,12 @@ export interface LetterboxTransform {
   /** Original image size (after EXIF orientation). */
   width: number;
   height: number;
+}
+
+/** Decoded pixels, row-major, interleaved (`RGB` or `RGBA`, 8 bits): a video frame or a decoded image. */
+export interface RawImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3 | 4;
 }

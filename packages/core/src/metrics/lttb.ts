@@ -4,12 +4,12 @@ export type MaybeNumber = number | null | undefined;
 const isValue = (y: MaybeNumber): y is number => typeof y === 'number' && Number.isFinite(y);
 
 /**
- * Largest-Triangle-Three-Buckets over the points `idx[0..count)` (positions into `xs`/`ys`, all with
- * finite y): returns `threshold` positions into `idx`, always the first and the last.
+ * Largest-Triangle-Three-Buckets over the points `(xs[i], ys[i])`, all with finite y: returns
+ * `min(threshold, length)` indices, always the first and the last.
  * @see https://skemman.is/handle/1946/15343 (Steinarsson, 2013, algorithm 4.2)
  */
-function lttbPositions(xs: ArrayLike<number>, ys: ArrayLike<MaybeNumber>, idx: Int32Array, threshold: number): number[] {
-  const count = idx.length;
+function lttbDense(xs: ArrayLike<number>, ys: ArrayLike<number>, threshold: number): number[] {
+  const count = xs.length;
   if (count <= threshold) return Array.from({ length: count }, (_, i) => i);
   const every = (count - 2) / (threshold - 2);
   const out: number[] = [0];
@@ -20,19 +20,17 @@ function lttbPositions(xs: ArrayLike<number>, ys: ArrayLike<MaybeNumber>, idx: I
     let avgX = 0;
     let avgY = 0;
     for (let j = avgStart; j < avgEnd; j++) {
-      const p = idx[j] as number;
-      avgX += xs[p] as number;
-      avgY += ys[p] as number;
+      avgX += xs[j] as number;
+      avgY += ys[j] as number;
     }
     avgX /= avgEnd - avgStart;
     avgY /= avgEnd - avgStart;
-    const ax = xs[idx[a] as number] as number;
-    const ay = ys[idx[a] as number] as number;
+    const ax = xs[a] as number;
+    const ay = ys[a] as number;
     const rangeEnd = Math.floor((i + 1) * every) + 1;
     let maxArea = -1;
     for (let j = Math.floor(i * every) + 1; j < rangeEnd; j++) {
-      const p = idx[j] as number;
-      const area = Math.abs((ax - avgX) * ((ys[p] as number) - ay) - (ax - (xs[p] as number)) * (avgY - ay)) * 0.5;
+      const area = Math.abs((ax - avgX) * ((ys[j] as number) - ay) - (ax - (xs[j] as number)) * (avgY - ay)) * 0.5;
       if (area > maxArea) {
         maxArea = area;
         a = j;
@@ -42,6 +40,22 @@ function lttbPositions(xs: ArrayLike<number>, ys: ArrayLike<MaybeNumber>, idx: I
   }
   out.push(count - 1);
   return out;
+}
+
+/** LTTB over the valued points `finite` only (compacted first): positions into `finite`. */
+function lttbPositions(xs: ArrayLike<number>, ys: ArrayLike<MaybeNumber>, finite: Int32Array, threshold: number): number[] {
+  const fx = new Float64Array(finite.length);
+  const fy = new Float64Array(finite.length);
+  for (let k = 0; k < finite.length; k++) {
+    fx[k] = xs[finite[k] as number] as number;
+    fy[k] = ys[finite[k] as number] as number;
+  }
+  return lttbDense(fx, fy, threshold);
+}
+
+function allValued(ys: ArrayLike<MaybeNumber>): ys is ArrayLike<number> {
+  for (let i = 0; i < ys.length; i++) if (!isValue(ys[i])) return false;
+  return true;
 }
 
 /** Positions of points with a value, and for each such point the first gap index after it (or -1). */
@@ -103,6 +117,7 @@ export function lttbIndices(xs: ArrayLike<number>, ys: ArrayLike<MaybeNumber>, t
   const n = xs.length;
   if (threshold >= n) return Array.from({ length: n }, (_, i) => i);
   if (threshold < 3) throw new RangeError(`lttb: threshold must be at least 3 to downsample (got ${threshold})`);
+  if (allValued(ys)) return lttbDense(xs, ys, threshold);
   const { finite, gapAfter, gaps } = scanGaps(ys);
   if (finite.length + gaps <= threshold) {
     return withGapMarkers(Array.from({ length: finite.length }, (_, i) => i), finite, gapAfter);

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { lttbIndices } from './lttb.js';
 import { metricInfo, percentToFraction, type MetricKind } from './metric-names.js';
-import { collectMetricSources, pickMetricSources, readMetric, sortByEpoch, type EpochMetrics, type MetricSource } from './metric-series.js';
+import { metricWanted, pickMetricSources, readMetricTable, sortByEpoch, sourceColumn, type EpochMetrics, type MetricSource } from './metric-series.js';
 
 /** Language of chart labels: `zh` (seed 000's text, the default) or `en`. */
 export type ChartLocale = 'zh' | 'en';
@@ -73,34 +73,21 @@ function axisFor(kind: MetricKind, index: number, locale: ChartLocale): EChartsV
   return { ...axis, scale: true };
 }
 
-/** Fills `ys` with one metric per row; the common single-name case runs as one tight loop (the hot path). */
-function readColumn(rows: readonly EpochMetrics[], source: MetricSource, percent: boolean, ys: Float64Array): void {
-  const [only, ...others] = source.names;
-  if (only === undefined || others.length > 0) {
-    for (let i = 0; i < rows.length; i++) ys[i] = readMetric(rows[i] as EpochMetrics, source, percent);
-    return;
-  }
-  for (let i = 0; i < rows.length; i++) {
-    const v = (rows[i] as EpochMetrics).metrics[only];
-    ys[i] = typeof v !== 'number' || !Number.isFinite(v) ? Number.NaN : percent ? percentToFraction(v) : v;
-  }
-}
-
-function buildSeries(rows: readonly EpochMetrics[], xs: Float64Array, source: MetricSource, axis: number, maxPoints: number, locale: ChartLocale): EChartsLineSeries {
+/** One line from the metric's column `ys` (`undefined`: never reported; percent values become fractions in place), LTTB-downsampled above `maxPoints`. */
+function buildSeries(xs: Float64Array, ys: Float64Array | undefined, source: MetricSource, axis: number, maxPoints: number, locale: ChartLocale): EChartsLineSeries {
   const info = metricInfo(source.key);
   const percent = info.kind === 'percent';
   const base = { name: info.labels[locale], type: 'line' as const, yAxisIndex: axis };
-  if (source.names.length === 0) return { ...base, showSymbol: false, data: [] };
-  const n = rows.length;
-  const ys = new Float64Array(n);
-  readColumn(rows, source, percent, ys);
+  if (!ys) return { ...base, showSymbol: false, data: [] };
+  if (percent) for (let i = 0; i < ys.length; i++) ys[i] = percentToFraction(ys[i] as number);
+  const n = ys.length;
   const keep = n > maxPoints ? lttbIndices(xs, ys, maxPoints) : undefined;
   const count = keep ? keep.length : n;
   const data = new Array<[number, number | null]>(count);
   for (let k = 0; k < count; k++) {
     const i = keep ? (keep[k] as number) : k;
     const y = ys[i] as number;
-    data[k] = [xs[i] as number, Number.isFinite(y) ? (percent ? toPercent(y) : y) : null];
+    data[k] = [xs[i] as number, Number.isNaN(y) ? null : percent ? toPercent(y) : y];
   }
   return { ...base, showSymbol: count <= SYMBOLS_UP_TO, data };
 }
@@ -124,12 +111,13 @@ export function toEChartsOption(series: readonly EpochMetrics[], options: EChart
   const locale = options.locale ?? 'zh';
   const maxPoints = checkMaxPoints(options.maxPoints ?? 2000);
   const rows = sortByEpoch(series);
-  const sources = pickMetricSources(collectMetricSources(rows), options.metrics);
+  const table = readMetricTable(rows, metricWanted(options.metrics));
+  const sources = pickMetricSources(table.sources, options.metrics);
   const kinds = AXIS_ORDER.filter((kind) => sources.some((source) => metricInfo(source.key).kind === kind));
   if (kinds.length === 0) kinds.push('loss');
   const xs = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) xs[i] = (rows[i] as EpochMetrics).epoch;
-  const lines = sources.map((source) => buildSeries(rows, xs, source, kinds.indexOf(metricInfo(source.key).kind), maxPoints, locale));
+  const lines = sources.map((source) => buildSeries(xs, sourceColumn(table, source), source, kinds.indexOf(metricInfo(source.key).kind), maxPoints, locale));
   const zoom = rows.length > ZOOM_AFTER_EPOCHS;
   const option: MetricsChartOption = {
     title: { text: options.title ?? DEFAULT_CHART_TITLE[locale], left: 'center' },

@@ -3,12 +3,30 @@ import { z } from 'zod';
 export const WeightsFileSchema = z
   .object({
     file: z.string().describe('File name inside the model\'s weights folder, e.g. best.onnx.'),
-    format: z.enum(['onnx', 'pt']),
+    format: z.enum(['onnx', 'pt', 'data']).describe('onnx, pt (opaque, never loaded) or data (an external-data file an ONNX beside it names).'),
     size: z.number().int(),
     sha256: z.string(),
   })
   .meta({ id: 'WeightsFile' });
 export type WeightsFile = z.infer<typeof WeightsFileSchema>;
+
+/** Read from the ONNX weights when the model is registered (the origin loaded its .pt with Python for this). */
+export const ModelInfoSchema = z
+  .object({
+    format: z.literal('onnx'),
+    task: z.string(),
+    layout: z.enum(['v8', 'v5', 'end2end']).describe('Output layout: v8 [B,4+nc,N], v5 [B,N,5+nc], end2end [B,K,6].'),
+    input_size: z.tuple([z.number().int(), z.number().int()]).describe('[height, width] the images are letterboxed to.'),
+    batch: z.union([z.number().int(), z.literal('dynamic')]),
+    num_classes: z.number().int(),
+    total_params: z.number().int().describe('Elements of all weight tensors (initializers).'),
+    total_params_m: z.number().describe('total_params in millions, 2 decimals.'),
+    opset: z.number().int(),
+    producer: z.string(),
+    metadata: z.record(z.string(), z.string()).describe('The ONNX metadata_props (Ultralytics writes Python literals).'),
+  })
+  .meta({ id: 'ModelInfo' });
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
 /** A registered model: the origin's model.json fields plus what yoloops records about its weights. */
 export const ModelSchema = z
@@ -31,6 +49,8 @@ export const ModelSchema = z
     file_size_mb: z.number(),
     created_at: z.string(),
     updated_at: z.string().optional(),
+    source_file: z.string().optional().describe('Name of the uploaded ZIP.'),
+    model_info: ModelInfoSchema.optional().describe('What the ONNX weights say about themselves (absent for .pt-only models).'),
   })
   .meta({ id: 'Model' });
 export type Model = z.infer<typeof ModelSchema>;

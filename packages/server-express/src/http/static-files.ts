@@ -26,15 +26,18 @@ function segmentsOf(req: Request): string[] {
 }
 
 /**
- * `/static/<path>`: serves dataset images only (`datasets/<id>/<version>/images/…`), as the origin
- * frontend loads them, with a type from an allowlist and nosniff; everything else is 404.
+ * `/static/<path>`: serves dataset images (`datasets/<id>/<version>/images/…`, as the origin frontend
+ * loads them) and annotated inference images (`inference_results/<session_id>/images/<uuid>.jpg`),
+ * with a type from an allowlist and nosniff; everything else is 404.
  */
 export function createStaticHandler(blobs: BlobStore): RequestHandler {
   return async (req, res) => {
     const segments = segmentsOf(req);
     const [area, id, version, images, ...rest] = segments;
-    const ext = (rest.at(-1) ?? '').toLowerCase().match(/\.[a-z]+$/)?.[0] ?? '';
-    const allowed = area === 'datasets' && RESOURCE_ID_PATTERN.test(id ?? '') && /^v\d{1,6}$/.test(version ?? '') && images === 'images' && rest.length > 0 && IMAGE_TYPES[ext];
+    const ext = (segments.at(-1) ?? '').toLowerCase().match(/\.[a-z]+$/)?.[0] ?? '';
+    const dataset = area === 'datasets' && RESOURCE_ID_PATTERN.test(id ?? '') && /^v\d{1,6}$/.test(version ?? '') && images === 'images' && rest.length > 0;
+    const session = area === 'inference_results' && RESOURCE_ID_PATTERN.test(id ?? '') && version === 'images' && images !== undefined && rest.length === 0 && /^[0-9a-f-]{36}\.jpg$/.test(images);
+    const allowed = (dataset || session) && IMAGE_TYPES[ext];
     const key = segments.join('/');
     const stat = allowed ? await blobs.stat(key) : undefined;
     if (!allowed || !stat) throw new HttpError(404, 'Not Found', 'not_found');

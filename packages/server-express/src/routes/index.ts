@@ -8,15 +8,16 @@ import { notifyRoutes } from './notify.routes.js';
 import { agentRoutes } from './agent.routes.js';
 import { modelsRoutes } from './models.routes.js';
 import { seed000Routes } from './seed000.routes.js';
+import { inferRoutes } from './infer.routes.js';
 
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
-  ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes,
+  ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes,
 ];
 
 export const API_INFO = {
   title: 'yoloops API',
   version: '0.1.0',
-  description: 'YOLO training platform: datasets, annotations (S001-compatible REST API).',
+  description: 'YOLO training platform: datasets, annotations, training, models and inference (S001-compatible REST API; seed 000 and 004 routes in their own envelopes).',
 };

@@ -2,6 +2,7 @@ import { ModelSchema, toTrainingMetrics, ValidationError, type EpochMetrics, typ
 import { renderTrainingCharts } from '@yoloops/core/node';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { receiveSingleFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
 import { errorResponses, idParam } from './params.js';
@@ -58,6 +59,23 @@ async function withTrainingMetrics(services: AppServices, model: Model) {
 }
 
 export const modelsRoutes: Route[] = [
+  defineRoute({
+    method: 'post', path: '/models/upload', operationId: 'uploadModel', summary: 'Register a model from a ZIP', tags: ['models'],
+    description:
+      'Either origin layout: `<id>/model.json + <id>/weights/*` (what export writes) or `model.json + weights/*`; model.json is optional. ' +
+      'Weights: `.onnx` and/or `.pt` (stored as opaque bytes, never loaded). Each `.onnx` must parse, have a supported detection layout and keep any ' +
+      'external data beside it. model.json\'s `model_id` is kept unless taken (then a new id). Read with the same hardened ZIP reader as datasets.',
+    multipart: { fileField: 'file', description: 'The model as a .zip file' },
+    responses: { 200: { description: 'The registered model', schema: ModelSchema }, ...errorResponses(400, 413, 415, 422) },
+    handler: ({ req, services }) => receiveSingleFile(req, { field: 'file' }, (file) => services.models.upload({ filename: file.filename, body: file.stream })),
+  }),
+  defineRoute({
+    method: 'get', path: '/models/{model_id}/export', operationId: 'exportModel', summary: 'Download a model as ZIP', tags: ['models'],
+    description: '`<model_id>.zip` with `<model_id>/model.json` (weights_path relative) and `<model_id>/weights/*`; uploading it again registers the same weights.',
+    params: ModelIdParams,
+    responses: { 200: { description: 'The model ZIP', contentType: 'application/zip' }, ...errorResponses(400, 404) },
+    handler: async ({ params, services }) => ({ kind: 'stream', contentType: 'application/zip', ...(await services.models.exportZip(params.model_id)) }),
+  }),
   defineRoute({
     method: 'get', path: '/models', operationId: 'listModels', summary: 'List registered models, newest first', tags: ['models'],
     responses: { 200: { description: 'All models (with file_size and file_size_mb)', schema: z.object({ models: z.array(ModelSchema) }).meta({ id: 'ModelList' }) } },

@@ -14,6 +14,7 @@ import { createExecaTrainingExecutor } from './execa-training-executor.js';
 import { createSqliteJobStore } from './sqlite-job-store.js';
 import { createSqliteModelStore } from './sqlite-model-store.js';
 import { createModelService } from '../../models/model-service.js';
+import { createInferenceService, type InferenceService } from './inference-service.js';
 import { createSqliteMetricStore } from './sqlite-metric-store.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
@@ -47,6 +48,8 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   await sweepFsBlobStore(dataDir);
   const db: SqliteDatabase = openSqliteDatabase(path.join(dataDir, 'yoloops.db'));
   const blobs = createFsBlobStore(dataDir);
+  // Scratch space of uploads in flight (model ZIPs, videos): nothing in it survives a restart.
+  await blobs.delete('tmp');
   const clock = options.clock ?? systemClock;
   const datasetStore = createSqliteDatasetStore(db);
   const datasets = createDatasetService({
@@ -56,7 +59,9 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     annotations: createSqliteAnnotationStore(db), datasets: datasetStore, datasetService: datasets, blobs, clock,
   });
   await datasets.recoverInterrupted();
-  const models = createModelService({ models: createSqliteModelStore(db), blobs, clock });
+  let inference: InferenceService | undefined;
+  const models = createModelService({ models: createSqliteModelStore(db), blobs, clock, onModelChanged: (id) => void inference?.evict(id) });
+  inference = createInferenceService({ models, blobs, clock, ...(options.maxImagePixels ? { maxImagePixels: options.maxImagePixels } : {}) });
   /** Fine-tuning starts from a registered model's PyTorch weights (Ultralytics cannot train from ONNX). */
   const resolveModelWeights = async (modelId: string) => {
     const model = await models.get(modelId).catch(() => undefined);
@@ -73,10 +78,11 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const stopWatchdog = jobs.startWatchdog(watchdogMs);
   const platform: {
     dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
-    jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models;
+    jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
   } = {
-    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, close: () => {
+    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, close: () => {
       stopWatchdog();
+      void inference?.close();
       db.close();
     },
   };

@@ -10,3 +10,18 @@ export { createExecaTrainingExecutor } from './execa-training-executor.js';
 export type { NodeJobOptions } from './create-node-platform.js';
 export { renderChartPng, renderTrainingCharts, loadChartFonts, type ChartFonts, type ChartPngOptions } from './echarts-png.js';
 export { createSqliteModelStore } from './sqlite-model-store.js';
+export { findFfmpeg, requireFfmpeg, VIDEO_DEMUXERS, type FfmpegPrograms } from './ffmpeg-tools.js';
+export { probeVideo, DEFAULT_VIDEO_LIMITS, type VideoInfo, type VideoLimits } from './ffmpeg-probe.js';
+export { decodeVideoFrames, type RawFrame, type DecodeOptions } from './ffmpeg-decode.js';
+export { createVideoEncoder, type VideoEncoder, type VideoEncoderOptions } from './ffmpeg-encoder.js';
+export { processVideo, type ProcessVideoOptions, type ProcessVideoResult } from './ffmpeg-video.js';
+
+export { createDetector, loadDetectionSpec, type Detector, type DetectorOptions } from './create-detector.js';
+export { createDetectorCache, type DetectorCache, type DetectorCacheOptions, type DetectorSource } from './create-detector-cache.js';
+export { createOnnxInferenceEngine, type OnnxInferenceEngineOptions } from './onnx-inference-engine.js';
+export { drawDetections, type DrawDetectionsOptions } from './sharp-draw-detections.js';
+export { drawDetectionsRaw, type DrawOptions } from '../../inference/draw/draw-detections-raw.js';
+export { openImage, letterboxImage, fillLetterboxTensor, type ImageInput, type OpenedImage, type OpenImageOptions } from './sharp-letterbox.js';
+export { DETECT_IMAGE_FORMATS, type ImageProblem } from './sharp-image-errors.js';
+
+export { createInferenceService, type InferenceService, type InferenceServiceDeps, type ImageUpload, type VideoUpload, type VideoStreamEvent } from './inference-service.js';

@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidStateError, NotFoundError, ValidationError } from '../../errors.js';
+import { decodeDetections } from '../../inference/decode-output.js';
+import type { InferenceEngine, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
+import type { DetectionModelSpec, DetectionResult, DetectOptions } from '../../inference/inference.types.js';
+import { letterbox, type LetterboxPlan } from '../../inference/letterbox.js';
+import { describeDetectionModel } from '../../inference/model-spec.js';
+import { readOnnxModelInfo } from '../../inference/onnx/read-onnx-model-info.js';
+import { createOnnxInferenceEngine } from './onnx-inference-engine.js';
+import { fillLetterboxTensor, openImage, type ImageInput } from './sharp-letterbox.js';
+
+export interface DetectorOptions {
+  /** Class names (model.json `classes`); else the model's metadata `names`, else `class_<i>`. */
+  classes?: readonly string[];
+  /** Runtime (default onnxruntime-node). */
+  engine?: InferenceEngine;
+  intraOpNumThreads?: number;
+  /** Largest accepted image, width × height (default 40 MP). */
+  maxPixels?: number;
+  /** Images per run when the model's batch dimension is dynamic (default 8). */
+  maxBatch?: number;
+}
+
+/** A loaded detection model. Runs are serialised per detector; preparing the next images overlaps them. */
+export interface Detector {
+  readonly spec: DetectionModelSpec;
+  /** Detects objects in one image (encoded bytes, EXIF orientation applied, or a raw RGB frame). */
+  detect(image: ImageInput, options?: DetectOptions): Promise<DetectionResult>;
+  /** Detects in several images, in order: batched when the batch dimension allows, else pipelined. */
+  detectBatch(images: readonly ImageInput[], options?: DetectOptions): Promise<DetectionResult[]>;
+  /** Waits for detections in flight, then frees the session; later calls fail. */
+  close(): Promise<void>;
+}
+
+/** Reads what the ONNX file says about itself and derives how to run it (the one place the spec comes from). */
+export async function loadDetectionSpec(modelPath: string, classes?: readonly string[]): Promise<DetectionModelSpec> {
+  const bytes = await readFile(modelPath).catch((error: unknown) => {
+    throw new NotFoundError(`model weights not found: ${modelPath}`, { reason: 'weights_missing', cause: error });
+  });
+  return describeDetectionModel(readOnnxModelInfo(bytes), classes === undefined ? {} : { classes });
+}
+
+function checkDetectOptions(options: DetectOptions): void {
+  const bad = (name: string, value: unknown, want: string) => new ValidationError(`${name} must be ${want}, got ${String(value)}`, { reason: 'invalid_detect_options' });
+  if (options.conf !== undefined && !(options.conf >= 0 && options.conf <= 1)) throw bad('conf', options.conf, 'between 0 and 1');
+  if (options.iou !== undefined && !(options.iou >= 0 && options.iou <= 1)) throw bad('iou', options.iou, 'between 0 and 1');
+  if (options.maxDet !== undefined && !(Number.isInteger(options.maxDet) && options.maxDet > 0)) throw bad('maxDet', options.maxDet, 'a positive integer');
+}
+
+/** Input buffers by length, handed out one per chunk in flight (a buffer must not change during its run). */
+function createBufferPool(): { take(length: number): Float32Array; give(buffer: Float32Array): void } {
+  const free: Float32Array[] = [];
+  return {
+    take: (length) => {
+      const i = free.findIndex((b) => b.length === length);
+      return i >= 0 ? free.splice(i, 1)[0]! : new Float32Array(length);
+    },
+    give: (buffer) => {
+      if (free.length < 4) free.push(buffer);
+    },
+  };
+}
+
+/** Runs `task` over `items` with at most `limit` in flight, results in order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Loads an Ultralytics-style ONNX detection model (layout v8, v5 or end-to-end, read from the file)
+ * and returns a detector: letterbox (pad 114, RGB, 0–1, NCHW), run, decode, class-aware NMS, boxes in
+ * original-image pixels. The same detector serves concurrent calls.
+ * @example
+ * const detector = await createDetector('yolov8n.onnx', { classes: ['person', 'bicycle'] });
+ * const { detections } = await detector.detect(await readFile('bus.jpg'));
+ * await detector.close();
+ */
+export async function createDetector(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
+  const spec = await loadDetectionSpec(modelPath, options.classes);
+  const engine = options.engine ?? createOnnxInferenceEngine();
+  const session = await engine.load(modelPath, options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads });
+  return detectorOn(session, spec, options);
+}
+
+function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, options: DetectorOptions): Detector {
+  const pool = createBufferPool();
+  const target = { width: spec.inputWidth, height: spec.inputHeight };
+  const chunkSize = spec.batch === 'dynamic' ? Math.max(1, options.maxBatch ?? 8) : spec.batch;
+  let runs: Promise<unknown> = Promise.resolve();
+  let active = 0;
+  let idle: (() => void) | undefined;
+  let closed: Promise<void> | undefined;
+
+  const serialRun = (input: Float32Array, dims: number[]) => {
+    const run = runs.then(() => session.run(input, dims, spec.outputName));
+    runs = run.catch(() => undefined);
+    return run;
+  };
+
+  const detectChunk = async (images: readonly ImageInput[], detectOptions: DetectOptions): Promise<DetectionResult[]> => {
+    const opened = await Promise.all(images.map((image) => openImage(image, options)));
+    // Like Ultralytics: a dynamic-size model gets minimal stride padding when the chunk's images share a size.
+    const auto = spec.dynamicSize && opened.every((o) => o.width === opened[0]!.width && o.height === opened[0]!.height);
+    const plans: LetterboxPlan[] = opened.map((o) => letterbox(o.width, o.height, target, { auto, stride: spec.stride }));
+    const { inputWidth: w, inputHeight: h } = plans[0]!;
+    const batch = spec.batch === 'dynamic' ? images.length : spec.batch;
+    const item = 3 * w * h;
+    const input = pool.take(batch * item);
+    try {
+      await Promise.all(opened.map(async (o, i) => fillLetterboxTensor(await o.resize(plans[i]!), plans[i]!, input, i * item)));
+      if (images.length < batch) input.fill(0, images.length * item);
+      const output = await serialRun(input, [batch, 3, h, w]);
+      const detections = decodeDetections(output.data, output.dims, spec, plans, detectOptions);
+      return plans.map((p, i) => ({ image_width: p.width, image_height: p.height, detections: detections[i]! }));
+    } finally {
+      pool.give(input);
+    }
+  };
+
+  const guarded = async <R>(work: () => Promise<R>): Promise<R> => {
+    if (closed) throw new InvalidStateError('the detector is closed', { reason: 'detector_closed' });
+    active++;
+    try {
+      return await work();
+    } finally {
+      if (--active === 0) idle?.();
+    }
+  };
+
+  return {
+    spec,
+    detect: (image, detectOptions = {}) => guarded(async () => {
+      checkDetectOptions(detectOptions);
+      return (await detectChunk([image], detectOptions))[0]!;
+    }),
+    detectBatch: (images, detectOptions = {}) => guarded(async () => {
+      checkDetectOptions(detectOptions);
+      const chunks: ImageInput[][] = [];
+      for (let i = 0; i < images.length; i += chunkSize) chunks.push(images.slice(i, i + chunkSize));
+      // Two chunks in flight: the next one decodes and letterboxes while the current one runs.
+      return (await mapLimit(chunks, 2, (chunk) => detectChunk(chunk, detectOptions))).flat();
+    }),
+    close: () => {
+      closed ??= (async () => {
+        if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+        await session.release();
+      })();
+      return closed;
+    },
+  };
+}
