@@ -1,0 +1,99 @@
+/**
+ * Inference on the fixture YOLOv8n ONNX (issue 4 acceptance), each figure a ratio against raw
+ * `session.run` measured in the same run, with the same session options:
+ * - single image end to end (JPEG bytes → detections) ÷ `session.run` on the same preprocessed tensor (target ≤ 1.10);
+ * - 32 images through the batch route's engine (`detector.detectBatch`), throughput ÷ raw run throughput (target ≥ 0.95);
+ * - a 640×480 video through the full video route's work (decode, detect, draw, H.264 encode), frames/s ÷ (1 / run time) (target ≥ 0.9).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { drawDetectionsRaw } from '@yoloops/core';
+import { createDetector, createOnnxInferenceEngine, letterboxImage, processVideo } from '@yoloops/core/node';
+import { makeTestVideo } from '../packages/core/test/support/video-fixtures.js';
+import { fixturePath } from '../test/support/fixtures.js';
+import { isQuickRun, log, type Bench, type BenchResult } from './support/bench.js';
+import { median, round } from './support/stats.js';
+
+const NAME = 'inference';
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+export const bench: Bench = {
+  name: NAME,
+  async run(): Promise<BenchResult[]> {
+    const quick = isQuickRun();
+    const modelPath = fixturePath('models/yolov8n_int8.onnx');
+    const bus = readFileSync(fixturePath('images/bus.jpg'));
+    const zidane = readFileSync(fixturePath('images/zidane.jpg'));
+    const detector = await createDetector(modelPath);
+    const session = await createOnnxInferenceEngine().load(modelPath);
+    const tensor = new Float32Array(3 * 640 * 640);
+    await letterboxImage(bus, { width: 640, height: 640 }, { out: tensor });
+    const dims = [1, 3, 640, 640];
+    const raw = () => session.run(tensor, dims);
+    const dir = mkdtempSync(path.join(tmpdir(), 'yoloops-bench-infer-'));
+    try {
+      // warm both paths
+      for (let i = 0; i < 3; i++) {
+        await raw();
+        await detector.detect(bus);
+      }
+
+      // 1. single image, interleaved so drift in machine load hits both sides alike
+      const runs = quick ? 5 : 15;
+      const e2e: number[] = [];
+      const base: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        base.push(await timed(raw));
+        e2e.push(await timed(() => detector.detect(bus)));
+      }
+      const runMs = median(base);
+      const e2eMs = median(e2e);
+      log(NAME, `single: e2e ${e2eMs.toFixed(1)} ms, session.run ${runMs.toFixed(1)} ms`);
+
+      // 2. 32 images through the batch engine vs 32 raw runs
+      const count = quick ? 8 : 32;
+      const images = Array.from({ length: count }, (_, i) => (i % 2 === 0 ? bus : zidane));
+      const rawBatchMs = await timed(async () => {
+        for (let i = 0; i < count; i++) await raw();
+      });
+      const batchMs = await timed(() => detector.detectBatch(images));
+      const rawThroughput = count / (rawBatchMs / 1000);
+      const batchThroughput = count / (batchMs / 1000);
+      log(NAME, `batch of ${count}: ${batchThroughput.toFixed(2)} img/s vs raw ${rawThroughput.toFixed(2)} img/s`);
+
+      // 3. video: decode → detect → draw → encode
+      const frames = quick ? 8 : 30;
+      const video = await makeTestVideo(dir, { frames, fps: 10 });
+      const videoMs = await timed(() =>
+        processVideo({
+          input: video, encodeTo: path.join(dir, 'out.mp4'),
+          detectFrame: (frame) => detector.detect(frame),
+          annotate: (frame, result) => Buffer.from(drawDetectionsRaw(frame, result.detections).data),
+        }),
+      );
+      const after: number[] = [];
+      for (let i = 0; i < 5; i++) after.push(await timed(raw));
+      const runAfter = median(after);
+      const videoFps = frames / (videoMs / 1000);
+      const runFps = 1000 / median([runMs, runAfter]);
+      log(NAME, `video: ${videoFps.toFixed(2)} frames/s vs 1/run ${runFps.toFixed(2)}`);
+
+      return [
+        { metric: 'single image e2e ÷ session.run', value: round(e2eMs / runMs), unit: '×', target: { op: '<=', value: 1.1 }, note: `bus.jpg 810×1080: e2e ${e2eMs.toFixed(1)} ms, run ${runMs.toFixed(1)} ms (median of ${runs})` },
+        { metric: `batch throughput ÷ raw run throughput`, value: round(batchThroughput / rawThroughput), unit: '×', target: { op: '>=', value: 0.95 }, note: `${count} images: ${batchThroughput.toFixed(2)} vs ${rawThroughput.toFixed(2)} img/s` },
+        { metric: 'video frames/s ÷ (1 / session.run)', value: round(videoFps / runFps), unit: '×', target: { op: '>=', value: 0.9 }, note: `${frames} frames 640×480 with drawing and H.264 encoding: ${videoFps.toFixed(2)} fps vs ${runFps.toFixed(2)}` },
+        { metric: 'session.run (baseline)', value: round(runMs), unit: 'ms' },
+      ];
+    } finally {
+      await detector.close();
+      await session.release();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
