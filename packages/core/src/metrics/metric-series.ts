@@ -44,9 +44,10 @@ export function collectMetricSources(series: readonly EpochMetrics[]): MetricSou
   return readMetricTable(series, () => false).sources;
 }
 
-/** The metric sources of a series and the columns read: values by stored name, `NaN` where none is finite. */
+/** The metric sources of a series, its epochs, and the columns read: values by stored name, `NaN` where none is finite. */
 export interface MetricTable {
   sources: MetricSource[];
+  epochs: Float64Array;
   columns: ReadonlyMap<string, Float64Array>;
 }
 
@@ -70,8 +71,8 @@ function createColumnPool(length: number, perBuffer: number): () => Float64Array
 }
 
 /**
- * `collectMetricSources` of the rows, and the columns of the stored names whose canonical key `wanted`
- * accepts, in one pass: the hot path of long runs (one `for…in` per row; while rows share their key
+ * `collectMetricSources` of the rows, their epochs, and the columns of the stored names whose canonical
+ * key `wanted` accepts, in one pass: the hot path of long runs (one `for…in` per row; while rows share their key
  * list, each position's column is cached, and values nobody wants are never loaded).
  */
 export function readMetricTable(rows: readonly EpochMetrics[], wanted: (key: string) => boolean): MetricTable {
@@ -79,8 +80,10 @@ export function readMetricTable(rows: readonly EpochMetrics[], wanted: (key: str
   const newColumn = createColumnPool(rows.length, Math.max(4, Object.keys(rows[0]?.metrics ?? {}).length));
   const keys: string[] = [];
   const cached: (Float64Array | null)[] = [];
+  const epochs = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const metrics = (rows[i] as EpochMetrics).metrics;
+    const { epoch, metrics } = rows[i] as EpochMetrics;
+    epochs[i] = epoch;
     let position = 0;
     for (const name in metrics) {
       if (keys[position] !== name) {
@@ -97,7 +100,7 @@ export function readMetricTable(rows: readonly EpochMetrics[], wanted: (key: str
   }
   const columns = new Map<string, Float64Array>();
   for (const [name, column] of names) if (column) columns.set(name, column);
-  return { sources: sourcesOf(names.keys()), columns };
+  return { sources: sourcesOf(names.keys()), epochs, columns };
 }
 
 /**

@@ -104,6 +104,20 @@ describe('toEChartsOption', () => {
     ]);
   });
 
+  test('rows with differing key lists: absent values are null, and names of one metric merge, canonical name first', () => {
+    const given: EpochMetrics[] = [
+      { epoch: 1, metrics: { loss: 1, 'metrics/mAP50(B)': 0.5 } },
+      { epoch: 2, metrics: { 'metrics/mAP50(B)': 0.6, loss: 2, map50: 0.61 } },
+      { epoch: 3, metrics: { loss: null, map50: null, 'metrics/mAP_0.5': 0.7 } },
+      { epoch: 4, metrics: { recall: 0.3, loss: Number.NaN } },
+    ];
+    expect(toEChartsOption(given, { metrics: ['loss', 'map50', 'recall'] }).series.map((line) => line.data)).toEqual([
+      [[1, 1], [2, 2], [3, null], [4, null]],
+      [[1, 50], [2, 61], [3, 70], [4, null]],
+      [[1, null], [2, null], [3, null], [4, 30]],
+    ]);
+  });
+
   test('sorts unsorted epochs and keeps the last row of a repeated epoch', () => {
     const given = [{ epoch: 3, metrics: { loss: 3 } }, { epoch: 1, metrics: { loss: 1 } }, { epoch: 3, metrics: { loss: 2.5 } }];
     expect(toEChartsOption(given).series[0]?.data).toEqual([[1, 1], [3, 2.5]]);

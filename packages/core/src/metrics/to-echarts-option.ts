@@ -115,9 +115,7 @@ export function toEChartsOption(series: readonly EpochMetrics[], options: EChart
   const sources = pickMetricSources(table.sources, options.metrics);
   const kinds = AXIS_ORDER.filter((kind) => sources.some((source) => metricInfo(source.key).kind === kind));
   if (kinds.length === 0) kinds.push('loss');
-  const xs = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) xs[i] = (rows[i] as EpochMetrics).epoch;
-  const lines = sources.map((source) => buildSeries(xs, sourceColumn(table, source), source, kinds.indexOf(metricInfo(source.key).kind), maxPoints, locale));
+  const lines = sources.map((source) => buildSeries(table.epochs, sourceColumn(table, source), source, kinds.indexOf(metricInfo(source.key).kind), maxPoints, locale));
   const zoom = rows.length > ZOOM_AFTER_EPOCHS;
   const option: MetricsChartOption = {
     title: { text: options.title ?? DEFAULT_CHART_TITLE[locale], left: 'center' },
