@@ -7,6 +7,8 @@ const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 /** K of an end-to-end output `[B, K, 6]` above which, without metadata, we read it as YOLOv5 with one class. */
 const MAX_END2END_DETECTIONS = 1000;
 const DEFAULT_SIZE = 640;
+/** Input sides and batch a model may ask for: beyond them one input tensor alone would take gigabytes. */
+export const MODEL_INPUT_LIMITS = { minSide: 32, maxSide: 4096, maxBatch: 64 } as const;
 
 export interface DescribeDetectionModelOptions {
   /** Class names from model.json; used when non-empty, before metadata `names`. */
@@ -57,6 +59,13 @@ export function describeDetectionModel(info: OnnxModelInfo, options: DescribeDet
   const inputHeight = fixed(input.dims[2]) ?? imgH;
   const inputWidth = fixed(input.dims[3]) ?? imgW;
   const stride = meta.stride ?? 32;
+  for (const [what, side] of [['height', inputHeight], ['width', inputWidth]] as const) {
+    if (!Number.isSafeInteger(side) || side < MODEL_INPUT_LIMITS.minSide || side > MODEL_INPUT_LIMITS.maxSide) {
+      throw unsupported(`input ${what} ${side} is outside ${MODEL_INPUT_LIMITS.minSide}–${MODEL_INPUT_LIMITS.maxSide} pixels`, info);
+    }
+  }
+  const batchDim = fixed(input.dims[0]);
+  if (batchDim !== undefined && batchDim > MODEL_INPUT_LIMITS.maxBatch) throw unsupported(`input batch ${batchDim} is over ${MODEL_INPUT_LIMITS.maxBatch}`, info);
   const names = options.classes !== undefined && options.classes.length > 0 ? [...options.classes] : meta.names;
   const found = detectLayout(output, { info, meta, anchors: anchorCount(inputHeight, inputWidth, stride) });
   if (found === undefined) throw unsupported(`output ${output.name} is not a detection layout ([B, 4+nc, N], [B, N, 5+nc] or [B, K, 6])`, info);

@@ -64,7 +64,7 @@ export function checkWeightsName(filename: string, allowData = false): WeightsFi
 }
 
 /** Checks every stored `.onnx` (parses, supported layout, external data only beside it and present) and describes the first. */
-async function checkOnnxWeights(blobs: BlobStore, dir: string, weights: readonly WeightsFile[], classes: readonly string[]): Promise<ModelInfo | undefined> {
+async function checkOnnxWeights(blobs: BlobStore, dir: string, weights: readonly WeightsFile[], classes: readonly string[], strictClasses: boolean): Promise<ModelInfo | undefined> {
   let first: ModelInfo | undefined;
   const present = new Set(weights.map((w) => w.file));
   const named = new Set<string>();
@@ -81,6 +81,9 @@ async function checkOnnxWeights(blobs: BlobStore, dir: string, weights: readonly
       named.add(location);
     }
     const spec = describeDetectionModel(info, { classes });
+    if (strictClasses && classes.length > 0 && spec.layout !== 'end2end' && classes.length !== spec.numClasses) {
+      throw new ValidationError(`the model lists ${classes.length} classes but ${w.file} outputs scores for ${spec.numClasses}`, { reason: 'class_count_mismatch', details: { classes: classes.length, outputs: spec.numClasses } });
+    }
     first ??= {
       format: 'onnx', task: info.metadata.task ?? 'detect', layout: spec.layout, input_size: [spec.inputHeight, spec.inputWidth], batch: spec.batch,
       num_classes: spec.numClasses, total_params: info.totalParams, total_params_m: Math.round(info.totalParams / 1e4) / 100,
@@ -142,7 +145,8 @@ export function createModelService(deps: ModelServiceDeps) {
     try {
       const weights: WeightsFile[] = [];
       for (const w of inputs) weights.push(await storeWeights(blobs, dir, w));
-      const modelInfo = await checkOnnxWeights(blobs, dir, weights, fields.classes);
+      // An upload's class list must fit its ONNX; a trained model's come from its dataset and the trainer made them fit.
+      const modelInfo = await checkOnnxWeights(blobs, dir, weights, fields.classes, fields.source === 'uploaded');
       const main = weights.find((w) => w.format === 'onnx') ?? weights.find((w) => w.format === 'pt')!;
       const key = `${dir}/weights/${main.file}`;
       const fileSize = weights.reduce((sum, w) => sum + w.size, 0);

@@ -23,9 +23,10 @@ function setup() {
 describe('model ZIP upload (POST /models/upload)', () => {
   test('the export layout <id>/model.json + <id>/weights/*: keeps the id, classes and weights; the ONNX is described in model_info', async () => {
     const { service, upload, blobs } = setup();
-    const json = { model_id: 'model_20240115_123456', classes: ['a', 'b'], base_model: 'yolov8n.pt', weights_path: '/elsewhere/best.pt', job_id: 'job_x', epochs: 3, imgsz: 640 };
+    const classes = Array.from({ length: 80 }, (_, i) => (i < 2 ? ['a', 'b'][i]! : `c${i}`));
+    const json = { model_id: 'model_20240115_123456', classes, base_model: 'yolov8n.pt', weights_path: '/elsewhere/best.pt', job_id: 'job_x', epochs: 3, imgsz: 640 };
     const model = await upload({ 'model_20240115_123456/model.json': JSON.stringify(json), 'model_20240115_123456/weights/best.onnx': ONNX, 'model_20240115_123456/weights/best.pt': 'opaque' });
-    expect(model).toMatchObject({ model_id: 'model_20240115_123456', classes: ['a', 'b'], base_model: 'yolov8n.pt', epochs: 3, source: 'uploaded', source_file: 'model.zip' });
+    expect(model).toMatchObject({ model_id: 'model_20240115_123456', classes, base_model: 'yolov8n.pt', epochs: 3, source: 'uploaded', source_file: 'model.zip' });
     expect(model.job_id).toBeUndefined(); // another machine's job id would point at our jobs
     expect(model.weights.map((w) => w.file).sort()).toEqual(['best.onnx', 'best.pt']);
     expect(model.weights_path).toBe('models/model_20240115_123456/weights/best.onnx');
@@ -56,13 +57,13 @@ describe('model ZIP upload (POST /models/upload)', () => {
 
   test('export writes the same layout back; uploading it again registers the same weights', async () => {
     const { upload, service } = setup();
-    const model = await upload({ 'weights/best.onnx': ONNX, 'weights/best.pt': 'pt', 'model.json': JSON.stringify({ classes: ['p'] }) });
+    const model = await upload({ 'weights/best.onnx': ONNX, 'weights/best.pt': 'pt', 'model.json': JSON.stringify({ description: 'p' }) });
     const exported = await service.exportZip(model.model_id);
     const chunks: Buffer[] = [];
     for await (const chunk of exported.stream) chunks.push(chunk as Buffer);
     const files = await unzipToMap(Buffer.concat(chunks));
     expect([...files.keys()].sort()).toEqual([`${model.model_id}/model.json`, `${model.model_id}/weights/best.onnx`, `${model.model_id}/weights/best.pt`]);
-    expect(JSON.parse(files.get(`${model.model_id}/model.json`)!.toString())).toMatchObject({ model_id: model.model_id, classes: ['p'], weights_path: 'weights/best.onnx' });
+    expect(JSON.parse(files.get(`${model.model_id}/model.json`)!.toString())).toMatchObject({ model_id: model.model_id, description: 'p', weights_path: 'weights/best.onnx' });
     const again = await upload(Buffer.concat(chunks));
     expect(again.model_id).not.toBe(model.model_id);
     expect(again.weights.map((w) => w.sha256).sort()).toEqual(model.weights.map((w) => w.sha256).sort());
@@ -89,6 +90,10 @@ describe('model ZIP upload (POST /models/upload)', () => {
     ['external data that is missing', { 'weights/best.onnx': Buffer.from(withMetadata(withExternalData('gone.bin'), {})) }, /gone\.bin/],
     ['a stray non-weights file in weights/', { 'weights/best.onnx': detector, 'weights/evil.sh': 'x' }, /evil\.sh/],
     ['model.json that is not JSON', { 'model.json': '{', 'weights/best.pt': 'x' }, /model\.json is not valid JSON/],
+    ['model.json imgsz 64000', { 'model.json': '{"imgsz": 64000}', 'weights/best.pt': 'x' }, /imgsz/],
+    ['model.json imgsz negative', { 'model.json': '{"imgsz": [-1, 640]}', 'weights/best.pt': 'x' }, /imgsz/],
+    ['classes that do not match the ONNX output', { 'model.json': '{"classes": ["a", "b"]}', 'weights/best.onnx': ONNX }, /2 classes but best\.onnx outputs scores for 80/],
+    ['an ONNX whose input is 65536 pixels wide', { 'weights/best.onnx': Buffer.from(buildConstantDetector({ output: [1], dims: [1, 1, 1], inputShape: [1, 3, 640, 65536] })) }, /65536/],
     ['a traversal name', craftZip([{ name: '../weights/best.pt', data: 'x' }]), /\.\./],
     ['an absolute name', craftZip([{ name: '/weights/best.pt', data: 'x' }]), /absolute|unsafe|\//],
   ])('%s is a 4xx error naming the problem, and nothing is kept', async (_label, files, message) => {
@@ -99,6 +104,14 @@ describe('model ZIP upload (POST /models/upload)', () => {
     expect(error.message).toMatch(message);
     expect(await service.list()).toEqual([]);
     expect(await blobs.list('')).toEqual([]);
+  });
+
+  test('model.json with __proto__ keys changes no prototype; hostile class names are stored as plain strings', async () => {
+    const { upload } = setup();
+    const names = ['<img src=x onerror=alert(1)>', '\u202e', 'x'.repeat(200)];
+    const model = await upload({ 'model.json': `{"__proto__": {"admin": true}, "constructor": {"prototype": {"x": 1}}, "classes": ${JSON.stringify(names)}}`, 'weights/best.pt': 'x' });
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    expect(model.classes).toEqual(names);
   });
 
   test('a name that is not .zip is refused before reading', async () => {

@@ -67,7 +67,13 @@ export function pickModelJson(json: unknown): { fields: ModelJsonFields; modelId
   set('tags', strings(o.tags, 200));
   set('task', str(o.task, 50));
   set('classes', pickClasses(o.classes ?? o.names));
-  set('imgsz', int(o.imgsz) ?? (Array.isArray(o.imgsz) ? int(o.imgsz[0]) : undefined));
+  if (o.imgsz !== undefined && o.imgsz !== null) {
+    const sides = Array.isArray(o.imgsz) ? o.imgsz : [o.imgsz];
+    if (sides.length < 1 || sides.length > 2 || !sides.every((v) => Number.isSafeInteger(v) && (v as number) >= 32 && (v as number) <= 4096)) {
+      throw new ValidationError(`model.json imgsz must be a side (or [height, width]) of 32–4096 pixels (got ${JSON.stringify(o.imgsz).slice(0, 50)})`, { reason: 'invalid_model_json' });
+    }
+    fields.imgsz = sides[0] as number;
+  }
   set('epochs', int(o.epochs));
   set('base_model', str(o.base_model, 1000));
   set('dataset_id', str(o.dataset_id, 200));

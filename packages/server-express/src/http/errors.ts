@@ -66,6 +66,8 @@ export function createErrorHandler(log: (message: string, error: unknown) => voi
       res.destroy();
       return;
     }
+    const retryAfter = error instanceof CoreError ? error.details.retry_after_s : undefined;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
     const { status, body } = renderError((res.locals.dialect as Dialect | undefined) ?? dialectOf(req), described);
     res.status(status).json(body);
   };

@@ -11,7 +11,7 @@ const ModelIdParams = z.object({ model_id: idParam('model_id') });
 const SessionIdParams = z.object({ session_id: idParam('session_id') });
 
 /** Limits of image uploads for inference (per file, per request). */
-export const INFER_LIMITS = { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxTotalBytes: 500 * 1024 * 1024 };
+export const INFER_LIMITS = { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxTotalBytes: 200 * 1024 * 1024 };
 
 const DetectionSchema = z
   .object({
@@ -102,38 +102,54 @@ async function receiveVideo(req: Parameters<Route['handler']>[0]['req'], service
   return received;
 }
 
+/** Runs an inference route inside the service's admission limit (checked before the upload is read). */
+async function admitted<T>(req: Parameters<Route['handler']>[0]['req'], services: AppServices, work: () => Promise<T>): Promise<T> {
+  let release: () => void;
+  try {
+    release = services.inference.admit();
+  } catch (error) {
+    req.resume(); // drain what the client still sends; the 503 goes out right away
+    throw error;
+  }
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
 export const inferRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/infer/{model_id}', operationId: 'inferImage', summary: 'Detect objects in one image', tags: ['inference'],
     description: 'Letterbox → ONNX → class-aware NMS (IoU 0.7), max 300 boxes, in original-image pixels. Bad images are a 400 naming the problem.',
     params: ModelIdParams,
     multipart: { fileField: 'file', fields: confField, description: 'The image (JPEG, PNG, WebP, GIF, TIFF, AVIF; not SVG)' },
-    responses: { 200: { description: 'Detections', schema: SingleResultSchema }, ...errorResponses(400, 404, 413, 415, 422) },
-    handler: async ({ params, req, services }) => {
+    responses: { 200: { description: 'Detections', schema: SingleResultSchema }, ...errorResponses(400, 404, 413, 415, 422, 503) },
+    handler: ({ params, req, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'file', maxFileBytes: INFER_LIMITS.maxFileBytes });
       return services.inference.detect(params.model_id, files[0]!, { conf: parseConf(fields.conf) });
-    },
+    }),
   }),
   defineRoute({
     method: 'post', path: '/infer/batch/run', operationId: 'inferBatch', summary: 'Run several models on several images', tags: ['inference'],
     description: 'Per model (request order) → per image (upload order). An unreadable image fails the call (400, as the origin); an unknown model gives that model an `error`.',
     multipart: { fileField: 'files', fields: { model_ids: { description: 'Comma-separated model ids', type: 'string' }, ...confField }, description: 'Images as repeated `files` fields' },
     responses: { 200: { description: 'Results per model', schema: BatchResultSchema }, ...errorResponses(400, 413, 415, 422) },
-    handler: async ({ req, services }) => {
+    handler: ({ req, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'files', ...INFER_LIMITS });
       return services.inference.batch(parseModelIds(fields.model_ids), files, { conf: parseConf(fields.conf) });
-    },
+    }),
   }),
   defineRoute({
     method: 'post', path: '/infer/{model_id}/export', operationId: 'inferAndSave', summary: 'Detect and save an inference session', tags: ['inference'],
     description: 'Saves annotated JPEGs (`images/<image_uuid>.jpg`), `results.csv` (the origin\'s columns) and `metadata.json`; download it with GET /infer/results/{session_id}/export. Nothing is kept when an image fails.',
     params: ModelIdParams,
     multipart: { fileField: 'files', fields: confField, description: 'Images as repeated `files` fields' },
-    responses: { 200: { description: 'The saved session', schema: SessionSchema }, ...errorResponses(400, 404, 413, 415, 422) },
-    handler: async ({ params, req, services }) => {
+    responses: { 200: { description: 'The saved session', schema: SessionSchema }, ...errorResponses(400, 404, 413, 415, 422, 503) },
+    handler: ({ params, req, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'files', ...INFER_LIMITS });
       return services.inference.exportSession(params.model_id, files, { conf: parseConf(fields.conf) });
-    },
+    }),
   }),
   defineRoute({
     method: 'get', path: '/infer/results/{session_id}/export', operationId: 'exportInferenceSession', summary: 'Download an inference session as ZIP', tags: ['inference'],
@@ -147,14 +163,14 @@ export const inferRoutes: Route[] = [
     params: ModelIdParams,
     multipart: { fileField: 'file', fields: confField, description: 'The video (any format ffmpeg reads)' },
     responses: { 200: { description: 'Annotated video and statistics', schema: VideoResultSchema }, ...errorResponses(400, 404, 413, 415, 422, 503) },
-    handler: async ({ params, req, services }) => {
+    handler: ({ params, req, services }) => admitted(req, services, async () => {
       const { video, fields } = await receiveVideo(req, services);
       try {
         return await services.inference.video(params.model_id, video, { conf: parseConf(fields.conf) });
       } finally {
         await services.inference.discardVideo(video);
       }
-    },
+    }),
   }),
   defineRoute({
     method: 'post', path: '/infer/video/{model_id}/stream', operationId: 'inferVideoStream', summary: 'Annotate a video, streamed frame by frame (SSE)', tags: ['inference'],
@@ -164,7 +180,7 @@ export const inferRoutes: Route[] = [
     params: ModelIdParams,
     multipart: { fileField: 'file', fields: confField, description: 'The video (any format ffmpeg reads)' },
     responses: { 200: { description: 'text/event-stream of info, frame and complete events', contentType: 'text/event-stream' }, ...errorResponses(400, 404, 413, 422) },
-    handler: async ({ params, req, res, services }) => {
+    handler: ({ params, req, res, services }) => admitted(req, services, async () => {
       const { video, fields } = await receiveVideo(req, services);
       const sse = openSse(req, res);
       const abort = new AbortController();
@@ -178,6 +194,6 @@ export const inferRoutes: Route[] = [
         sse.end();
         await services.inference.discardVideo(video);
       }
-    },
+    }),
   }),
 ];

@@ -31,6 +31,8 @@ export interface NodePlatformOptions {
   /** `structure` (default, Ultralytics' own check) or `decode` (fully decode every image at prepare). */
   imageCheck?: 'structure' | 'decode';
   clock?: Clock;
+  /** Inference: requests admitted at once (default 8; the rest get 503 + Retry-After). */
+  inference?: { maxConcurrentRequests?: number };
   /** Training jobs: trainer/agent commands, concurrency, stop grace… */
   jobs?: NodeJobOptions;
 }
@@ -61,7 +63,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   await datasets.recoverInterrupted();
   let inference: InferenceService | undefined;
   const models = createModelService({ models: createSqliteModelStore(db), blobs, clock, onModelChanged: (id) => void inference?.evict(id) });
-  inference = createInferenceService({ models, blobs, clock, ...(options.maxImagePixels ? { maxImagePixels: options.maxImagePixels } : {}) });
+  inference = createInferenceService({ models, blobs, clock, ...(options.maxImagePixels ? { maxImagePixels: options.maxImagePixels } : {}), ...options.inference });
   /** Fine-tuning starts from a registered model's PyTorch weights (Ultralytics cannot train from ONNX). */
   const resolveModelWeights = async (modelId: string) => {
     const model = await models.get(modelId).catch(() => undefined);

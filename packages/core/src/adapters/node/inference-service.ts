@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import sharp from 'sharp';
 import yazl from 'yazl';
-import { isCoreError, NotFoundError, TooLargeError, UnsupportedError, ValidationError } from '../../errors.js';
+import { CoreError, isCoreError, NotFoundError, TooLargeError, UnsupportedError, ValidationError } from '../../errors.js';
 import { drawDetectionsRaw } from '../../inference/draw/draw-detections-raw.js';
 import { renderResultsCsv, type SessionImageResult, type SessionMetadata } from '../../inference/inference-results.js';
 import type { Detection, DetectionResult } from '../../inference/inference.types.js';
@@ -40,6 +40,8 @@ export interface InferenceServiceDeps {
   maxImagePixels?: number;
   /** Largest uploaded video (default 2 GiB). */
   maxVideoBytes?: number;
+  /** Inference requests admitted at once (uploads being read included); the rest are refused as busy (default 8). */
+  maxConcurrentRequests?: number;
 }
 
 /** One SSE event of the video stream route, as the origin sent them. */
@@ -63,6 +65,8 @@ export function createInferenceService(deps: InferenceServiceDeps) {
   const { models, blobs, clock } = deps;
   const detectors = deps.detectors ?? createDetectorCache({ ...(deps.maxImagePixels ? { maxPixels: deps.maxImagePixels } : {}) });
   const maxPixels = deps.maxImagePixels ?? 40_000_000;
+  const maxInFlight = Math.max(1, deps.maxConcurrentRequests ?? 8);
+  let inFlight = 0;
 
   async function detectorFor(model: Model): Promise<Detector> {
     const onnx = model.weights.find((w) => w.format === 'onnx');
@@ -132,6 +136,22 @@ export function createInferenceService(deps: InferenceServiceDeps) {
     detections.map((d) => ({ class_id: d.class_id, class_name: d.class_name, conf: d.conf, bbox: [Math.trunc(d.x1), Math.trunc(d.y1), Math.trunc(d.x2), Math.trunc(d.y2)] as [number, number, number, number] }));
 
   return {
+    /**
+     * Admits one inference request before its upload is read (bounded memory under load): returns the
+     * release function, or throws a busy error (503 with `Retry-After`) when `maxConcurrentRequests` run.
+     */
+    admit(): () => void {
+      if (inFlight >= maxInFlight) {
+        throw new CoreError('EXTERNAL_FAILURE', `inference is busy (${maxInFlight} requests running); retry shortly`, { reason: 'busy', details: { retry_after_s: 1 } });
+      }
+      inFlight++;
+      let released = false;
+      return () => {
+        if (!released) inFlight--;
+        released = true;
+      };
+    },
+
     /** `POST /infer/{model_id}`. */
     async detect(modelId: string, image: ImageUpload, options: { conf: number }) {
       const detector = await detectorFor(await models.get(modelId));
