@@ -7,7 +7,7 @@ import { letterbox, type LetterboxPlan } from '../../inference/letterbox.js';
 import { describeDetectionModel } from '../../inference/model-spec.js';
 import { readOnnxModelInfo } from '../../inference/onnx/read-onnx-model-info.js';
 import { createOnnxInferenceEngine } from './onnx-inference-engine.js';
-import { fillLetterboxTensor, openImage, type ImageInput } from './sharp-letterbox.js';
+import { fillLetterboxTensor, letterboxLayoutKey, openImage, type ImageInput } from './sharp-letterbox.js';
 
 export interface DetectorOptions {
   /** Class names (model.json `classes`); else the model's metadata `names`, else `class_<i>`. */
@@ -47,10 +47,19 @@ function checkDetectOptions(options: DetectOptions): void {
   if (options.maxDet !== undefined && !(Number.isInteger(options.maxDet) && options.maxDet > 0)) throw bad('maxDet', options.maxDet, 'a positive integer');
 }
 
-/** Input buffers by length, handed out one per chunk in flight (a buffer must not change during its run). */
-function createBufferPool(): { take(length: number): Float32Array; give(buffer: Float32Array): void } {
+/**
+ * Input buffers by length, handed out one per chunk in flight (a buffer must not change during its run).
+ * `borders` remembers, per batch slot, which letterbox layout's 114 border the buffer already holds.
+ */
+function createBufferPool(): { take(length: number): Float32Array; give(buffer: Float32Array): void; borders(buffer: Float32Array): string[] } {
   const free: Float32Array[] = [];
+  const layouts = new WeakMap<Float32Array, string[]>();
   return {
+    borders: (buffer) => {
+      let known = layouts.get(buffer);
+      if (known === undefined) layouts.set(buffer, (known = []));
+      return known;
+    },
     take: (length) => {
       const i = free.findIndex((b) => b.length === length);
       return i >= 0 ? free.splice(i, 1)[0]! : new Float32Array(length);
@@ -107,7 +116,7 @@ function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, o
   };
 
   const detectChunk = async (images: readonly ImageInput[], detectOptions: DetectOptions): Promise<DetectionResult[]> => {
-    const opened = await Promise.all(images.map((image) => openImage(image, options)));
+    const opened = await Promise.all(images.map((image) => openImage(image, { maxPixels: options.maxPixels, fitInto: target })));
     // Like Ultralytics: a dynamic-size model gets minimal stride padding when the chunk's images share a size.
     const auto = spec.dynamicSize && opened.every((o) => o.width === opened[0]!.width && o.height === opened[0]!.height);
     const plans: LetterboxPlan[] = opened.map((o) => letterbox(o.width, o.height, target, { auto, stride: spec.stride }));
@@ -116,8 +125,20 @@ function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, o
     const item = 3 * w * h;
     const input = pool.take(batch * item);
     try {
-      await Promise.all(opened.map(async (o, i) => fillLetterboxTensor(await o.resize(plans[i]!), plans[i]!, input, i * item)));
-      if (images.length < batch) input.fill(0, images.length * item);
+      const borders = pool.borders(input);
+      // allSettled: no decode may still be writing into `input` once it is back in the pool
+      const filled = await Promise.allSettled(opened.map(async (o, i) => {
+        const rgb = await o.resize(plans[i]!);
+        const layout = letterboxLayoutKey(plans[i]!);
+        fillLetterboxTensor(rgb, plans[i]!, input, { offset: i * item, padding: borders[i] !== layout });
+        borders[i] = layout;
+      }));
+      const failed = filled.find((f) => f.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (images.length < batch) {
+        input.fill(0, images.length * item);
+        borders.length = images.length;
+      }
       const output = await serialRun(input, [batch, 3, h, w]);
       const detections = decodeDetections(output.data, output.dims, spec, plans, detectOptions);
       return plans.map((p, i) => ({ image_width: p.width, image_height: p.height, detections: detections[i]! }));

@@ -43,12 +43,28 @@ describe('fillLetterboxTensor', () => {
     expect(plan).toMatchObject({ resizedWidth: 4, resizedHeight: 2, padY: 1, padBottom: 1, padX: 0 });
     const rgb = new Uint8Array([255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255]);
     const out = new Float32Array(1 + 3 * 16).fill(-1);
-    fillLetterboxTensor(rgb, plan, out, 1);
+    fillLetterboxTensor(rgb, plan, out, { offset: 1 });
     expect(out[0]).toBe(-1);
     const plane = (c: number) => Array.from(out.subarray(1 + c * 16, 1 + (c + 1) * 16));
     const pad = Math.fround(PAD);
     expect(plane(0)).toEqual([pad, pad, pad, pad, 1, 1, 0, 0, 1, 1, 0, 0, pad, pad, pad, pad]);
     expect(plane(2)).toEqual([pad, pad, pad, pad, 0, 0, 1, 1, 0, 0, 1, 1, pad, pad, pad, pad]);
+  });
+
+  test('every byte value becomes the float32 nearest v / 255', () => {
+    const plan = letterbox(256, 1, { width: 256, height: 1 });
+    const out = new Float32Array(3 * 256);
+    const rgb = new Uint8Array(3 * 256).map((_, i) => Math.floor(i / 3));
+    fillLetterboxTensor(rgb, plan, out);
+    expect(Array.from(out.subarray(0, 256))).toEqual(Array.from({ length: 256 }, (_, v) => Math.fround(v / 255)));
+  });
+
+  test('with padding false leaves the border as it was', () => {
+    const plan = letterbox(2, 1, { width: 4, height: 4 });
+    const out = new Float32Array(3 * 16).fill(-1);
+    fillLetterboxTensor(new Uint8Array(4 * 2 * 3), plan, out, { padding: false });
+    expect(out[0]).toBe(-1);
+    expect(out[4]).toBe(0);
   });
 
   test('pads left and right of a portrait image', () => {

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { letterbox, type LetterboxOptions, type LetterboxPlan } from '../../inference/letterbox.js';
 import type { RawImage } from '../../inference/inference.types.js';
 import { hardenSharp } from './sharp-image-probe.js';
@@ -18,10 +18,12 @@ export interface OpenedImage {
 export interface OpenImageOptions {
   /** Largest accepted image, width × height (default 40 MP). */
   maxPixels?: number;
+  /**
+   * The model input size, when known: decoding starts at once, resized to fit it, while the header is
+   * read; `resize` uses that result when its size is the plan's (always, but for rounding ties).
+   */
+  fitInto?: { width: number; height: number };
 }
-
-/** 0–255 → 0–1 as float32, computed once. */
-const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
 function isRaw(image: ImageInput): image is RawImage {
   return !(image instanceof Uint8Array);
@@ -51,6 +53,13 @@ export async function openImage(image: ImageInput, options: OpenImageOptions = {
   const maxPixels = options.maxPixels ?? 40_000_000;
   refuseUnsafeBytes(image);
   const load = () => sharp(image, { limitInputPixels: maxPixels, failOn: 'truncated', sequentialRead: true });
+  const decode = (size: { width: number; height: number; fit: 'fill' | 'inside' }) => load().rotate().removeAlpha().toColourspace('srgb')
+    .resize(size.width, size.height, { fit: size.fit, kernel: 'linear' }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
+    .catch((error: unknown) => {
+      throw imageDecodeError(error, maxPixels);
+    });
+  const early = options.fitInto && decode({ ...options.fitInto, fit: 'inside' });
+  early?.catch(() => undefined); // its failure, if any, is reported by the header read or by `resize`
   const meta = await load().metadata().catch((error: unknown) => {
     throw imageDecodeError(error, maxPixels);
   });
@@ -63,54 +72,62 @@ export async function openImage(image: ImageInput, options: OpenImageOptions = {
   return {
     width, height,
     async resize(plan) {
-      const pipeline = load().rotate().removeAlpha().toColourspace('srgb');
-      const resized = plan.resizedWidth === width && plan.resizedHeight === height ? pipeline
-        : pipeline.resize(plan.resizedWidth, plan.resizedHeight, { fit: 'fill', kernel: 'linear' });
-      const { data, info } = await resized.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch((error: unknown) => {
-        throw imageDecodeError(error, maxPixels);
-      });
-      if (info.channels !== 3 || info.width !== plan.resizedWidth || info.height !== plan.resizedHeight) {
-        throw imageProblem('corrupt', `image decoded to ${info.width}×${info.height}×${info.channels}, expected ${plan.resizedWidth}×${plan.resizedHeight}×3`);
-      }
+      const fits = (info: OutputInfo) => info.channels === 3 && info.width === plan.resizedWidth && info.height === plan.resizedHeight;
+      const first = early && (await early);
+      if (first && fits(first.info)) return first.data;
+      const { data, info } = await decode({ width: plan.resizedWidth, height: plan.resizedHeight, fit: 'fill' });
+      if (!fits(info)) throw imageProblem('corrupt', `image decoded to ${info.width}×${info.height}×${info.channels}, expected ${plan.resizedWidth}×${plan.resizedHeight}×3`);
       return data;
     },
   };
 }
 
-/**
- * Writes a resized RGB image into `out` at `offset` as one NCHW float32 item (0–1), the letterbox
- * border filled with 114/255, in one pass over the rows.
- */
-export function fillLetterboxTensor(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array, offset = 0): void {
+export interface FillOptions {
+  /** Element where the item starts (default 0). */
+  offset?: number;
+  /** Write the 114 border too (default true); false when this slot already holds the same layout's border. */
+  padding?: boolean;
+}
+
+/** Identifies where a plan puts the image inside the input: equal keys mean an identical border. */
+export function letterboxLayoutKey(plan: LetterboxPlan): string {
+  return `${plan.inputWidth}x${plan.inputHeight}:${plan.resizedWidth}x${plan.resizedHeight}+${plan.padX},${plan.padY}`;
+}
+
+function fillBorder(plan: LetterboxPlan, out: Float32Array, offset: number): void {
   const { inputWidth: w, inputHeight: h, resizedWidth: rw, resizedHeight: rh, padX, padY } = plan;
-  const plane = w * h;
-  const pad = UNIT[114]!;
-  const r = offset;
-  const g = offset + plane;
-  const b = offset + 2 * plane;
-  out.fill(pad, r, r + padY * w);
-  out.fill(pad, g, g + padY * w);
-  out.fill(pad, b, b + padY * w);
-  for (let y = 0; y < rh; y++) {
-    const row = (padY + y) * w;
-    const left = row + padX;
-    out.fill(pad, r + row, r + left);
-    out.fill(pad, g + row, g + left);
-    out.fill(pad, b + row, b + left);
-    let s = y * rw * 3;
-    for (let x = left, end = left + rw; x < end; x++, s += 3) {
-      out[r + x] = UNIT[rgb[s]!]!;
-      out[g + x] = UNIT[rgb[s + 1]!]!;
-      out[b + x] = UNIT[rgb[s + 2]!]!;
+  const pad = 114 / 255;
+  for (let c = 0; c < 3; c++) {
+    const plane = offset + c * w * h;
+    out.fill(pad, plane, plane + padY * w);
+    for (let y = padY; y < padY + rh; y++) {
+      out.fill(pad, plane + y * w, plane + y * w + padX);
+      out.fill(pad, plane + y * w + padX + rw, plane + (y + 1) * w);
     }
-    out.fill(pad, r + left + rw, r + row + w);
-    out.fill(pad, g + left + rw, g + row + w);
-    out.fill(pad, b + left + rw, b + row + w);
+    out.fill(pad, plane + (padY + rh) * w, plane + h * w);
   }
-  const tail = (padY + rh) * w;
-  out.fill(pad, r + tail, r + plane);
-  out.fill(pad, g + tail, g + plane);
-  out.fill(pad, b + tail, b + plane);
+}
+
+/**
+ * Writes a resized RGB image into `out` as one NCHW float32 item (`v / 255`, exactly as float32
+ * division rounds), the letterbox border filled with 114/255, in one pass over the pixels.
+ */
+export function fillLetterboxTensor(rgb: Uint8Array, plan: LetterboxPlan, out: Float32Array, options: FillOptions = {}): void {
+  const offset = options.offset ?? 0;
+  if (options.padding !== false) fillBorder(plan, out, offset);
+  const { inputWidth: w, inputHeight: h, resizedWidth: rw, resizedHeight: rh, padX, padY } = plan;
+  const unit = 1 / 255; // v × (1/255) rounds to the same float32 as v / 255 for every byte value
+  const g = w * h;
+  const b = 2 * g;
+  let s = 0;
+  for (let y = 0; y < rh; y++) {
+    const left = offset + (padY + y) * w + padX;
+    for (let x = left, end = left + rw; x < end; x++, s += 3) {
+      out[x] = rgb[s]! * unit;
+      out[g + x] = rgb[s + 1]! * unit;
+      out[b + x] = rgb[s + 2]! * unit;
+    }
+  }
 }
 
 /**
@@ -126,6 +143,6 @@ export async function letterboxImage(
 ): Promise<LetterboxPlan> {
   const opened = await openImage(image, options);
   const plan = letterbox(opened.width, opened.height, target, options);
-  fillLetterboxTensor(await opened.resize(plan), plan, options.out, options.offset);
+  fillLetterboxTensor(await opened.resize(plan), plan, options.out, { offset: options.offset ?? 0 });
   return plan;
 }
