@@ -16,7 +16,7 @@ const get = (path: string) => rawRequest(t.url, 'GET', path);
 
 beforeAll(async () => {
   t = await startPlatformServer({ clock: steppingClock() });
-  uploaded = await t.platform.models.register({ task: 'detect', source: 'uploaded', classes: ['a'], weights: [{ filename: 'best.onnx', body: FIXTURE_ONNX() }] });
+  uploaded = await t.platform.models.register({ task: 'detect', source: 'uploaded', classes: [], weights: [{ filename: 'best.onnx', body: FIXTURE_ONNX() }] });
   noEpochs = await registerTrainedModel(t.platform, 'job_empty', 0);
   trained = await registerTrainedModel(t.platform, 'job_x', 5, { name: 'five epochs' });
 });
