@@ -47,6 +47,10 @@ export function createApp(options: CreateAppOptions): Express {
     res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*');
     res.status(204).end();
   });
+  // Routes with a smaller body cap get their own parser first; the app-wide one then sees a parsed body.
+  for (const route of allRoutes.filter((r) => r.jsonLimit !== undefined)) {
+    app[route.method](route.path.replace(/\{([^}]+)\}/g, ':$1'), express.json({ limit: route.jsonLimit }));
+  }
   app.use(express.json({ limit: options.jsonLimit ?? '1mb' }));
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);

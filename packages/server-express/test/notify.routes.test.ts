@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../../../test/support/fixtures.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -95,6 +96,17 @@ describe('POST /api/model/train/notify/status', () => {
     const res = await t.post(STATUS, { trainTaskId: id, statusType: 2, failureMessage: 'x'.repeat(9000), pad: 'y'.repeat(120_000) });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ success: false, code: 413 });
+  });
+
+  test('the 100 kB cap holds for a chunked body without Content-Length too', async () => {
+    const id = await queuedJob();
+    const body = JSON.stringify({ trainTaskId: id, statusType: 2, pad: 'y'.repeat(200_000) });
+    async function* chunks() {
+      for (let i = 0; i < body.length; i += 10_000) yield Buffer.from(body.slice(i, i + 10_000));
+    }
+    const res = await fetch(t.url + STATUS, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Readable.from(chunks()) as never, duplex: 'half' } as RequestInit);
+    expect(await res.json()).toMatchObject({ success: false, code: 413 });
+    expect((await job(id)).status).toBe('queued');
   });
 });
 

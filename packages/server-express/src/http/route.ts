@@ -53,6 +53,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   multipart?: MultipartSpec;
+  /** Largest JSON body of this route in bytes, enforced while reading (also for chunked bodies); default the app's. */
+  jsonLimit?: number;
   responses: Record<number, ResponseSpec>;
   handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
 }

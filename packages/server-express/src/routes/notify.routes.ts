@@ -1,7 +1,5 @@
-import type { Request } from 'express';
 import { z } from 'zod';
 import { ReplyWithMessage } from '../http/dialects.js';
-import { HttpError } from '../http/errors.js';
 import { defineRoute, type Route } from '../http/route.js';
 
 /** Largest notify body: a report is a few hundred bytes; an agent's epoch with every column is a few kB. */
@@ -39,10 +37,6 @@ const StatusNotifySchema = z
   })
   .meta({ id: 'SpecialModelTrainStatusChangeNotifyReq' });
 
-function checkSize(req: Request): void {
-  const length = Number(req.headers['content-length'] ?? 0);
-  if (length > MAX_NOTIFY_BYTES) throw new HttpError(413, `request body is too large (${length} bytes; at most ${MAX_NOTIFY_BYTES})`, 'body_too_large');
-}
 
 const SEED_FIELDS = ['accuracy', 'loss', 'valAccuracy', 'valLoss', 'f1Score'] as const;
 const responses = { 200: { description: '`{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId) or 413.', schema: z.string() } };
@@ -51,10 +45,9 @@ export const notifyRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/api/model/train/notify/result', operationId: 'notifyTrainResult', summary: 'Seed 004: per-epoch training result', tags: ['notify'], dialect: 's004',
     description: 'Stores one epoch of a job: the seed fields and the agent\'s `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does.',
-    body: ResultNotifySchema,
+    body: ResultNotifySchema, jsonLimit: MAX_NOTIFY_BYTES,
     responses,
-    handler: async ({ body, req, services }) => {
-      checkSize(req);
+    handler: async ({ body, services }) => {
       const values: Record<string, number | null | undefined> = {};
       for (const name of SEED_FIELDS) if (body[name] !== undefined) values[name] = body[name];
       for (const [name, value] of Object.entries(body.metrics ?? {})) if (name !== 'epoch' && !Object.hasOwn(values, name)) values[name] = value;
@@ -66,10 +59,9 @@ export const notifyRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/api/model/train/notify/status', operationId: 'notifyTrainStatus', summary: 'Seed 004: training status change', tags: ['notify'], dialect: 's004',
     description: 'Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed.',
-    body: StatusNotifySchema,
+    body: StatusNotifySchema, jsonLimit: MAX_NOTIFY_BYTES,
     responses,
-    handler: async ({ body, req, services }) => {
-      checkSize(req);
+    handler: async ({ body, services }) => {
       const result = await services.jobs.reportStatus(String(body.trainTaskId), {
         statusType: body.statusType, ...(body.failureMessage ? { message: body.failureMessage } : {}), ...(body.attempt === undefined ? {} : { attempt: body.attempt }),
       });
