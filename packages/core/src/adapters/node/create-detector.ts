@@ -21,7 +21,7 @@ export interface DetectorOptions {
   maxBatch?: number;
 }
 
-/** A loaded detection model. Runs are serialised per detector; preparing the next images overlaps them. */
+/** A loaded detection model. Runs go to the engine as soon as their input is ready; preparing the next images overlaps them. */
 export interface Detector {
   readonly spec: DetectionModelSpec;
   /** Detects objects in one image (encoded bytes, EXIF orientation applied, or a raw RGB frame). */
@@ -49,6 +49,7 @@ function checkDetectOptions(options: DetectOptions): void {
 
 /**
  * Input buffers by length, handed out one per chunk in flight (a buffer must not change during its run).
+ * They are `SharedArrayBuffer`-backed so a worker-thread engine reads them without a copy on this thread.
  * `borders` remembers, per batch slot, which letterbox layout's 114 border the buffer already holds.
  */
 function createBufferPool(): { take(length: number): Float32Array; give(buffer: Float32Array): void; borders(buffer: Float32Array): string[] } {
@@ -62,7 +63,7 @@ function createBufferPool(): { take(length: number): Float32Array; give(buffer: 
     },
     take: (length) => {
       const i = free.findIndex((b) => b.length === length);
-      return i >= 0 ? free.splice(i, 1)[0]! : new Float32Array(length);
+      return i >= 0 ? free.splice(i, 1)[0]! : new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
     },
     give: (buffer) => {
       if (free.length < 4) free.push(buffer);
@@ -104,16 +105,9 @@ function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, o
   const pool = createBufferPool();
   const target = { width: spec.inputWidth, height: spec.inputHeight };
   const chunkSize = spec.batch === 'dynamic' ? Math.max(1, options.maxBatch ?? 8) : spec.batch;
-  let runs: Promise<unknown> = Promise.resolve();
   let active = 0;
   let idle: (() => void) | undefined;
   let closed: Promise<void> | undefined;
-
-  const serialRun = (input: Float32Array, dims: number[]) => {
-    const run = runs.then(() => session.run(input, dims, spec.outputName));
-    runs = run.catch(() => undefined);
-    return run;
-  };
 
   const detectChunk = async (images: readonly ImageInput[], detectOptions: DetectOptions): Promise<DetectionResult[]> => {
     const opened = await Promise.all(images.map((image) => openImage(image, { maxPixels: options.maxPixels, fitInto: target })));
@@ -139,7 +133,9 @@ function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, o
         input.fill(0, images.length * item);
         borders.length = images.length;
       }
-      const output = await serialRun(input, [batch, 3, h, w]);
+      // Straight to the engine, no chaining here: the onnxruntime engine queues runs in its worker, so the
+      // next run starts the moment the current one ends, whatever this thread is busy with.
+      const output = await session.run(input, [batch, 3, h, w], spec.outputName);
       const detections = decodeDetections(output.data, output.dims, spec, plans, detectOptions);
       return plans.map((p, i) => ({ image_width: p.width, image_height: p.height, detections: detections[i]! }));
     } finally {

@@ -1,8 +1,11 @@
 import { access } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
-import { NotFoundError, ValidationError } from '../../errors.js';
-import type { EngineTensorInfo, InferenceEngine, InferenceLoadOptions, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { InvalidStateError, NotFoundError, ValidationError } from '../../errors.js';
+import type { EngineOutput, InferenceEngine, InferenceLoadOptions, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
+import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-protocol.js';
 
 export interface OnnxInferenceEngineOptions extends InferenceLoadOptions {
   /** Graph optimisations onnxruntime applies when loading (default `all`). */
@@ -14,33 +17,68 @@ export interface OnnxInferenceEngineOptions extends InferenceLoadOptions {
   allowSpinning?: boolean;
 }
 
-function tensorInfo(meta: ort.InferenceSession.ValueMetadata): EngineTensorInfo {
-  if (!meta.isTensor) return { name: meta.name, type: 'non-tensor', dims: [] };
-  return { name: meta.name, type: meta.type, dims: meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? d : null)) };
+/** The onnxruntime session options every session of this engine gets (exported for the bench's baseline). */
+export function onnxSessionOptions(options: OnnxInferenceEngineOptions = {}): Record<string, unknown> {
+  return {
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+    intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
+  };
 }
 
-async function createSession(modelPath: string, options: OnnxInferenceEngineOptions): Promise<ort.InferenceSession> {
-  await access(modelPath).catch((error: unknown) => {
-    throw new NotFoundError(`model weights not found: ${modelPath}`, { reason: 'weights_missing', cause: error });
-  });
+/**
+ * Starts the worker entry next to this module: the built `.js`, or on source (tests, tsx) the `.ts`
+ * through tsx's API (a dev dependency of the workspace), since a worker does not inherit loader hooks.
+ */
+function spawnSessionWorker(workerData: SessionWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./onnx-session-worker.js', import.meta.url), { workerData });
+  const entry = new URL('./onnx-session-worker.ts', import.meta.url).href;
+  // `tsx/esm/api`'s `import` condition (a require resolves its CommonJS twin)
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const code = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+interface Pending {
+  resolve: (output: EngineOutput) => void;
+  reject: (error: Error) => void;
+}
+
+async function startWorker(modelPath: string, options: OnnxInferenceEngineOptions): Promise<{ worker: Worker; loaded: Extract<SessionReply, { type: 'loaded' }> }> {
+  const worker = spawnSessionWorker({ modelPath, sessionOptions: onnxSessionOptions(options) });
+  let onMessage!: (reply: SessionReply) => void;
+  let onError!: (error: Error) => void;
+  let onExit!: (code: number) => void;
   try {
-    return await ort.InferenceSession.create(modelPath, {
-      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-      intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
+    return await new Promise((resolve, reject) => {
+      const cannot = (message: string, cause?: unknown) =>
+        reject(new ValidationError(`onnxruntime cannot load ${modelPath}: ${message}`, { reason: 'invalid_onnx', cause }));
+      onMessage = (reply) => {
+        if (reply.type === 'loaded') resolve({ worker, loaded: reply });
+        else cannot(reply.type === 'load-error' ? reply.message : `unexpected ${reply.type}`);
+      };
+      onError = (error) => cannot(error.message, error);
+      onExit = (code) => cannot(`the session worker exited (${code})`);
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ValidationError(`onnxruntime cannot load ${modelPath}: ${message}`, { reason: 'invalid_onnx', cause: error });
+    await worker.terminate();
+    throw error;
+  } finally {
+    // not removeAllListeners: Worker keeps listeners of its own
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
   }
 }
 
 /**
- * `InferenceEngine` on onnxruntime-node (CPU): sessions with all graph optimisations, one intra-op
- * thread per core, no spinning between runs; an input tensor is made once per buffer and shape, then
- * reused run after run.
+ * `InferenceEngine` on onnxruntime-node (CPU), each session in its own worker thread so a run (tens of
+ * milliseconds of native work) never blocks the event loop, and the caller can prepare the next input
+ * meanwhile. Sessions get all graph optimisations, one intra-op thread per core and no spinning between
+ * runs. An input in a `SharedArrayBuffer` reaches the worker without a copy (and its onnxruntime tensor
+ * is made once and reused); any other input is copied when posted. Outputs come back transferred.
+ * The worker holds the process open only while runs are in flight; `release` ends it.
  * @example
  * const session = await createOnnxInferenceEngine().load('yolov8n.onnx');
  * const { data, dims } = await session.run(tensor, [1, 3, 640, 640]);
@@ -48,28 +86,63 @@ async function createSession(modelPath: string, options: OnnxInferenceEngineOpti
 export function createOnnxInferenceEngine(defaults: OnnxInferenceEngineOptions = {}): InferenceEngine {
   return {
     async load(modelPath, options = {}): Promise<InferenceSessionHandle> {
-      const session = await createSession(modelPath, { ...defaults, ...options });
-      const inputs = session.inputMetadata.map(tensorInfo);
-      const outputs = session.outputMetadata.map(tensorInfo);
-      const inputName = session.inputNames[0]!;
-      const tensors = new WeakMap<Float32Array, { key: string; tensor: ort.Tensor }>();
-      const tensorFor = (data: Float32Array, dims: readonly number[]): ort.Tensor => {
-        const key = dims.join(',');
-        const cached = tensors.get(data);
-        if (cached?.key === key) return cached.tensor;
-        const tensor = new ort.Tensor('float32', data, dims);
-        tensors.set(data, { key, tensor });
-        return tensor;
+      await access(modelPath).catch((error: unknown) => {
+        throw new NotFoundError(`model weights not found: ${modelPath}`, { reason: 'weights_missing', cause: error });
+      });
+      const { worker, loaded } = await startWorker(modelPath, { ...defaults, ...options });
+      const pending = new Map<number, Pending>();
+      let nextId = 0;
+      let failure: Error | undefined;
+      let released: Promise<void> | undefined;
+      worker.unref();
+
+      const failAll = (error: Error) => {
+        failure ??= error;
+        for (const p of pending.values()) p.reject(error);
+        pending.clear();
+        worker.unref();
       };
+      worker.on('message', (reply: SessionReply) => {
+        if (reply.type !== 'result' && reply.type !== 'error') return;
+        const p = pending.get(reply.id);
+        if (!p) return;
+        pending.delete(reply.id);
+        if (pending.size === 0) worker.unref();
+        if (reply.type === 'result') p.resolve({ data: reply.data, dims: reply.dims });
+        else p.reject(reply.reason ? new ValidationError(reply.message, { reason: reply.reason }) : new Error(reply.message));
+      });
+      worker.on('error', (error) => failAll(error));
+      worker.on('exit', (code) => failAll(new InvalidStateError(`the onnxruntime session worker exited (${code})`, { reason: 'session_released' })));
+
       return {
-        inputs, outputs,
-        async run(input, dims, outputName = session.outputNames[0]!) {
-          const result = await session.run({ [inputName]: tensorFor(input, dims) }, [outputName]);
-          const out = result[outputName]!;
-          if (!(out.data instanceof Float32Array)) throw new ValidationError(`output ${outputName} is ${out.type}, float32 expected`, { reason: 'unsupported_output_type' });
-          return { data: out.data, dims: out.dims.map(Number) };
+        inputs: loaded.inputs,
+        outputs: loaded.outputs,
+        run(input, dims, outputName = loaded.outputNames[0]!) {
+          if (released) return Promise.reject(new InvalidStateError('the session is released', { reason: 'session_released' }));
+          if (failure) return Promise.reject(failure);
+          const id = nextId++;
+          return new Promise<EngineOutput>((resolve, reject) => {
+            pending.set(id, { resolve, reject });
+            if (pending.size === 1) worker.ref();
+            const request: SessionRequest = { type: 'run', id, input, dims: [...dims], outputName };
+            worker.postMessage(request);
+          });
         },
-        release: () => session.release(),
+        release() {
+          released ??= (async () => {
+            if (!failure) {
+              const done = new Promise<void>((resolve) => {
+                worker.on('message', (reply: SessionReply) => reply.type === 'released' && resolve());
+                worker.once('exit', () => resolve());
+              });
+              worker.ref();
+              worker.postMessage({ type: 'release' } satisfies SessionRequest);
+              await done;
+            }
+            await worker.terminate();
+          })();
+          return released;
+        },
       };
     },
   };

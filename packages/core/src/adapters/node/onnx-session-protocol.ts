@@ -1,0 +1,24 @@
+/** Messages between `createOnnxInferenceEngine` and its session worker (types only: nothing to bundle). */
+
+export interface WorkerTensorInfo {
+  name: string;
+  type: string;
+  dims: (number | string | null)[];
+}
+
+export interface SessionWorkerData {
+  modelPath: string;
+  /** onnxruntime `SessionOptions`, structured-cloneable. */
+  sessionOptions: Record<string, unknown>;
+}
+
+export type SessionRequest =
+  | { type: 'run'; id: number; input: Float32Array; dims: number[]; outputName: string }
+  | { type: 'release' };
+
+export type SessionReply =
+  | { type: 'loaded'; inputNames: string[]; outputNames: string[]; inputs: WorkerTensorInfo[]; outputs: WorkerTensorInfo[] }
+  | { type: 'load-error'; message: string }
+  | { type: 'result'; id: number; data: Float32Array; dims: number[] }
+  | { type: 'error'; id: number; message: string; reason?: string }
+  | { type: 'released' };
