@@ -1,7 +1,7 @@
 import { execa, type Result } from 'execa';
 import type { RawImage } from '../../inference/inference.types.js';
 import { DEFAULT_VIDEO_LIMITS, type VideoInfo } from './ffmpeg-probe.js';
-import { collectTail, ffmpegFailed, inputArgs, invalidVideo, lastLines, requireFfmpeg } from './ffmpeg-tools.js';
+import { collectTail, ffmpegFailed, inputArgs, invalidVideo, lastLines, lowerPriority, requireFfmpeg } from './ffmpeg-tools.js';
 
 /** One decoded frame: packed RGB, row-major, `width × height × 3` bytes (a `RawImage`, so detectors take it as is). */
 export interface RawFrame extends RawImage {
@@ -46,6 +46,7 @@ export async function* decodeVideoFrames(file: string, info: VideoInfo, options:
   const { width, height } = info;
   const size = width * height * 3;
   const child = execa(ffmpeg, decodeArgs(file, info), { stdin: 'ignore', buffer: false, reject: false, cancelSignal: signal, forceKillAfterDelay: 1000 });
+  lowerPriority(child.pid);
   const stderr = collectTail(child.stderr, file);
   let frame = Buffer.allocUnsafe(size);
   let filled = 0;

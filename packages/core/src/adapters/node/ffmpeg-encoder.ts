@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ValidationError } from '../../errors.js';
-import { collectTail, ffmpegFailed, lastLines, requireFfmpeg } from './ffmpeg-tools.js';
+import { collectTail, ffmpegFailed, lastLines, lowerPriority, requireFfmpeg } from './ffmpeg-tools.js';
 
 export interface VideoEncoderOptions {
   /** Size of the RGB frames that will be written. */
@@ -49,6 +49,7 @@ export async function createVideoEncoder(options: VideoEncoderOptions): Promise<
   }
   const { ffmpeg } = await requireFfmpeg();
   const child = execa(ffmpeg, encodeArgs(options), { stdin: 'pipe', stdout: 'ignore', buffer: false, reject: false });
+  lowerPriority(child.pid);
   const stderr = collectTail(child.stderr, outputPath);
   const stdin = child.stdin;
   stdin.on('error', () => {}); // EPIPE when ffmpeg died: reported from its exit below, with its stderr.

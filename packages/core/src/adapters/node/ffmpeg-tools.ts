@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -106,4 +107,18 @@ export function invalidVideo(file: string, problem: string, details: Record<stri
 /** Error for an ffmpeg run that failed for reasons other than its input (could not start, killed, out of memory). */
 export function ffmpegFailed(program: string, problem: string, cause?: unknown): CoreError {
   return new CoreError('EXTERNAL_FAILURE', `${path.basename(program)} failed: ${problem}`, { reason: 'ffmpeg_failed', details: { program: path.basename(program) }, cause });
+}
+
+/**
+ * Runs ffmpeg below the model's priority (nice 10): the model's threads, which stall on any preempted
+ * thread, keep their cores and ffmpeg's decoding and encoding fill the gaps (the frame queues absorb
+ * the jitter). Best effort: where priorities cannot be changed, nothing happens.
+ */
+export function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    setPriority(pid, 10);
+  } catch {
+    /* not permitted here: run at normal priority */
+  }
 }

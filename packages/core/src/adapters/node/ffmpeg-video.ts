@@ -5,7 +5,10 @@ import { probeVideo, type VideoInfo, type VideoLimits } from './ffmpeg-probe.js'
 export interface ProcessVideoOptions<T> {
   /** Video file to read. */
   input: string;
-  /** Runs the model on one frame; called once per frame, in order, never concurrently. */
+  /**
+   * Runs the model on one frame; called once per frame, in frame order, with up to `detectAhead` calls
+   * in flight (a detector that pipelines — ours prepares the next input while the model runs — stays busy).
+   */
   detectFrame: (frame: RawFrame) => Promise<T>;
   /** Draws a result onto its frame, returning `width × height × 3` RGB bytes (skipped when nothing consumes it). */
   annotate: (frame: RawFrame, result: T) => Promise<Buffer> | Buffer;
@@ -20,6 +23,8 @@ export interface ProcessVideoOptions<T> {
   limits?: Partial<VideoLimits>;
   /** Decoded frames held ready ahead of detection (default 2). */
   readAhead?: number;
+  /** Detections started before the oldest one is awaited (default 2; 1 = strictly one at a time). */
+  detectAhead?: number;
 }
 
 export interface ProcessVideoResult<T> {
@@ -75,14 +80,24 @@ export async function processVideo<T>(options: ProcessVideoOptions<T>): Promise<
   let output: Promise<void> = Promise.resolve();
   try {
     const frames = decodeVideoFrames(input, info, { signal, maxFrames: options.limits?.maxFrames });
-    for await (const frame of readAhead(frames, Math.max(1, options.readAhead ?? 2))) {
-      const result = await options.detectFrame(frame);
-      results.push(result);
+    const pending: { frame: RawFrame; result: Promise<T> }[] = [];
+    const settle = async () => {
+      const { frame, result } = pending.shift()!;
+      const value = await result;
+      results.push(value);
       await output;
       signal?.throwIfAborted();
-      output = emit(frame, result);
+      output = emit(frame, value);
       output.catch(() => {}); // awaited on the next turn or below
+    };
+    const depth = Math.max(1, options.detectAhead ?? 2);
+    for await (const frame of readAhead(frames, Math.max(1, options.readAhead ?? 2))) {
+      const result = options.detectFrame(frame);
+      result.catch(() => {}); // awaited in order by settle
+      pending.push({ frame, result });
+      if (pending.length >= depth) await settle();
     }
+    while (pending.length > 0) await settle();
     await output;
     await encoder?.end();
     return { info, processed_frames: results.length, results };
