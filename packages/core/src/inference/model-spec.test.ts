@@ -5,7 +5,7 @@ import { UnsupportedError } from '../errors.js';
 import type { OnnxModelInfo, OnnxTensorInfo } from './inference.types.js';
 import { describeDetectionModel } from './model-spec.js';
 import { readOnnxModelInfo } from './onnx/read-onnx-model-info.js';
-import { onnxModel, type Dim } from './onnx/test-protobuf.js';
+import { onnxModel, type Dim } from '../../test/support/protobuf-fields.js';
 
 const tensorInfo = (name: string, dims: Dim[], elemType = 1): OnnxTensorInfo => ({ name, elemType, dims });
 

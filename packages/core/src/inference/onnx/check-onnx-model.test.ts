@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { fixturePath } from '../../../../../test/support/fixtures.js';
 import { CoreError, UnsupportedError, ValidationError } from '../../errors.js';
 import { checkOnnxModel, externalDataFiles } from './check-onnx-model.js';
-import { concat, node, onnxModel, pb, tensor } from './test-protobuf.js';
+import { concat, node, onnxModel, pb, tensor } from '../../../test/support/protobuf-fields.js';
 
 function thrown(fn: () => unknown): CoreError {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../../errors.js';
 import { MAX_MESSAGE_DEPTH, ProtobufReader } from './protobuf-reader.js';
-import { concat, pb, varintBytes } from './test-protobuf.js';
+import { concat, pb, varintBytes } from '../../../test/support/protobuf-fields.js';
 
 /** Reads the first field of `bytes` with `read`. */
 function first<T>(bytes: Uint8Array, read: (r: ProtobufReader) => T): T {

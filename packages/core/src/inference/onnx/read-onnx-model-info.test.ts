@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { fixturePath } from '../../../../../test/support/fixtures.js';
 import { ValidationError } from '../../errors.js';
 import { readOnnxModelInfo } from './read-onnx-model-info.js';
-import { concat, node, onnxModel, pb, tensor, valueInfo } from './test-protobuf.js';
+import { concat, node, onnxModel, pb, tensor, valueInfo } from '../../../test/support/protobuf-fields.js';
 
 const fixture = (): Uint8Array => readFileSync(fixturePath('models/yolov8n_int8.onnx'));
 
