@@ -11,6 +11,7 @@ import { createApp } from '@yoloops/server-express';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath, REPO_ROOT, zipDirectory } from '../support/fixtures.js';
+import { waitFor } from '../support/server-process.js';
 
 // Issue 3, acceptance: a job runs the (scripted) trainer under the REAL trainer-agent CLI, which reports
 // status and epochs through the notify routes and uploads best.onnx to the model registry.
@@ -21,17 +22,6 @@ const AGENT_CLI = path.join(REPO_ROOT, 'packages/trainer-agent/src/cli.ts');
 const TSX_LOADER = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
 const KEYS = ['data={data}', 'model={model}', 'epochs={epochs}', 'imgsz={imgsz}', 'batch={batch}', 'project={project}', 'name={name}', 'exist_ok=True'];
 const TERMINAL = ['completed', 'failed', 'stopped', 'crashed'];
-
-/** Polls `read` every 50 ms until `done` holds; throws with the last value after `timeoutMs`. */
-async function waitFor<T>(what: string, read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Live (non-zombie) pids whose environment holds `YOLOOPS_JOB_ID=<jobId>` (agent, trainer and any grandchild). */
 function processesOfJob(jobId: string): number[] {
