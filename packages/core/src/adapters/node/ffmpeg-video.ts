@@ -1,5 +1,5 @@
 import { decodeVideoFrames, type RawFrame } from './ffmpeg-decode.js';
-import { createVideoEncoder, type VideoEncoder } from './ffmpeg-encoder.js';
+import { createVideoEncoder } from './ffmpeg-encoder.js';
 import { probeVideo, type VideoInfo, type VideoLimits } from './ffmpeg-probe.js';
 
 export interface ProcessVideoOptions<T> {
@@ -68,12 +68,13 @@ export async function processVideo<T>(options: ProcessVideoOptions<T>): Promise<
   const info = await probeVideo(input, options.limits);
   await options.onInfo?.(info);
   signal?.throwIfAborted();
-  let encoder: VideoEncoder | undefined;
-  if (encodeTo !== undefined) encoder = await createVideoEncoder({ width: info.width, height: info.height, fps: info.fps, outputPath: encodeTo });
+  // The encoder starts while the first frames are decoded and detected (it is first needed after that).
+  const starting = encodeTo === undefined ? undefined : createVideoEncoder({ width: info.width, height: info.height, fps: info.fps, outputPath: encodeTo });
+  starting?.catch(() => {}); // its failure surfaces at the first write
   const emit = async (frame: RawFrame, result: T) => {
-    if (!encoder && !onFrame) return;
+    if (!starting && !onFrame) return;
     const annotated = await options.annotate(frame, result);
-    await encoder?.write(annotated);
+    await (await starting)?.write(annotated);
     await onFrame?.(frame, result, annotated);
   };
   const results: T[] = [];
@@ -99,11 +100,11 @@ export async function processVideo<T>(options: ProcessVideoOptions<T>): Promise<
     }
     while (pending.length > 0) await settle();
     await output;
-    await encoder?.end();
+    await (await starting)?.end();
     return { info, processed_frames: results.length, results };
   } catch (error) {
     await output.catch(() => {});
-    await encoder?.abort();
+    await starting?.then((e) => e.abort(), () => {});
     throw error;
   }
 }
