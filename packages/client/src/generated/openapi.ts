@@ -2338,13 +2338,10 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    /**
-                     * Format: binary
-                     * @description Images as repeated `files` fields
-                     */
-                    files: string;
+                    /** @description Images as repeated `files` fields */
+                    files: string[];
                     /** @description Comma-separated model ids */
-                    model_ids?: string;
+                    model_ids: string;
                     /** @description Confidence threshold 0–1 (default 0.25). */
                     conf?: number;
                 };
@@ -2696,11 +2693,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    /**
-                     * Format: binary
-                     * @description Images as repeated `files` fields
-                     */
-                    files: string;
+                    /** @description Images as repeated `files` fields */
+                    files: string[];
                     /** @description Confidence threshold 0–1 (default 0.25). */
                     conf?: number;
                 };

@@ -24,8 +24,10 @@ export interface ResponseSpec {
 export interface MultipartSpec {
   /** Name of the file field (`file` for single uploads, `files` for repeated ones). */
   fileField: string;
+  /** The file field repeats (`files` of batch uploads). */
+  repeated?: boolean;
   /** Other form fields, documented in the spec. */
-  fields?: Record<string, { description: string; type: 'string' | 'number' }>;
+  fields?: Record<string, { description: string; type: 'string' | 'number'; required?: boolean }>;
   description: string;
 }
 

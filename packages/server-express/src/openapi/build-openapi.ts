@@ -26,10 +26,12 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', defs
 
 function requestBody(route: Route, defs: Json): Json | undefined {
   if (route.multipart) {
-    const { fileField, fields = {}, description } = route.multipart;
-    const properties: Json = { [fileField]: { type: 'string', format: 'binary', description } };
+    const { fileField, fields = {}, description, repeated } = route.multipart;
+    const file = { type: 'string', format: 'binary' };
+    const properties: Json = { [fileField]: repeated ? { type: 'array', items: file, description } : { ...file, description } };
     for (const [name, f] of Object.entries(fields)) properties[name] = { type: f.type, description: f.description };
-    return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: [fileField], properties } } } };
+    const required = [fileField, ...Object.entries(fields).filter(([, f]) => f.required).map(([name]) => name)];
+    return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required, properties } } } };
   }
   if (!route.body) return undefined;
   return { required: true, content: { 'application/json': { schema: toJsonSchema(route.body, 'input', defs) } } };

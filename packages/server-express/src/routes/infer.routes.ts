@@ -133,7 +133,7 @@ export const inferRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/infer/batch/run', operationId: 'inferBatch', summary: 'Run several models on several images', tags: ['inference'],
     description: 'Per model (request order) → per image (upload order). An unreadable image fails the call (400, as the origin); an unknown model gives that model an `error`.',
-    multipart: { fileField: 'files', fields: { model_ids: { description: 'Comma-separated model ids', type: 'string' }, ...confField }, description: 'Images as repeated `files` fields' },
+    multipart: { fileField: 'files', repeated: true, fields: { model_ids: { description: 'Comma-separated model ids', type: 'string', required: true }, ...confField }, description: 'Images as repeated `files` fields' },
     responses: { 200: { description: 'Results per model', schema: BatchResultSchema }, ...errorResponses(400, 413, 415, 422) },
     handler: ({ req, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'files', ...INFER_LIMITS });
@@ -144,7 +144,7 @@ export const inferRoutes: Route[] = [
     method: 'post', path: '/infer/{model_id}/export', operationId: 'inferAndSave', summary: 'Detect and save an inference session', tags: ['inference'],
     description: 'Saves annotated JPEGs (`images/<image_uuid>.jpg`), `results.csv` (the origin\'s columns) and `metadata.json`; download it with GET /infer/results/{session_id}/export. Nothing is kept when an image fails.',
     params: ModelIdParams,
-    multipart: { fileField: 'files', fields: confField, description: 'Images as repeated `files` fields' },
+    multipart: { fileField: 'files', repeated: true, fields: confField, description: 'Images as repeated `files` fields' },
     responses: { 200: { description: 'The saved session', schema: SessionSchema }, ...errorResponses(400, 404, 413, 415, 422, 503) },
     handler: ({ params, req, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'files', ...INFER_LIMITS });
