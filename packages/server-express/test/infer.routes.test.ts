@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Detection, Model } from '@yoloops/core';
@@ -214,7 +214,10 @@ describe('video inference routes (real ffmpeg)', () => {
   }, 60_000);
 
   test('POST /infer/video/{model_id}/stream: info, every frame (JPEG, truncated bboxes), complete', async () => {
-    const res = await post(`/infer/video/${model.model_id}/stream`, [{ name: 'file', value: readFileSync(video), filename: 'clip.mp4' }]);
+    // a shell-looking file name is only ever a name (argv arrays, no shell; the stored name is server-made)
+    const marker = path.join(tmp, 'pwned');
+    const res = await post(`/infer/video/${model.model_id}/stream`, [{ name: 'file', value: readFileSync(video), filename: `$(touch ${marker}).mp4` }]);
+    expect(existsSync(marker)).toBe(false);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const events = sseEvents(res.text);
