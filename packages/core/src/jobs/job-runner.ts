@@ -145,6 +145,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     for (const job of await jobs.list({ status: ['running'] })) {
       const slot = slots.get(job.job_id);
       if (slot !== undefined && !slot.adopted) continue;
+      // Reported running by a trainer we never started (a seed-004 caller through the notify routes): its
+      // process is not ours to watch; it ends with its own status report.
+      if (job.pid === undefined && job.command.length === 0) continue;
       if (job.pid !== undefined && executor.isAlive(job.pid, job.job_id)) {
         if (slot === undefined) reserve(job.job_id, job.attempt, true, job.pid);
         continue;
