@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
-import { multipartBody, type UploadProgress, type UploadSource } from './multipart.js';
+import { multipartBody, multipartParts, type UploadProgress, type UploadSource } from './multipart.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'yoloops-multipart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,5 +109,36 @@ describe('multipartBody', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.at(-1)).toBe(300_000);
+  });
+});
+
+describe('multipartParts', () => {
+  test('several files (a repeated field) after the string fields: byte for byte, one Content-Length, progress over all files', async () => {
+    const a = Buffer.from('first image bytes');
+    const b = Buffer.from([0xff, 0xd8, 0xff, 0x0d, 0x0a, 0x2d, 0x2d]);
+    const progress: UploadProgress[] = [];
+    const body = await multipartParts([{ field: 'files', source: { data: a, filename: 'a.jpg' } }, { field: 'files', source: { data: b, filename: 'b.jpg' } }], { model_ids: 'm1' }, (p) => progress.push(p));
+    const chunks: Buffer[] = [];
+    for await (const chunk of body.body) chunks.push(Buffer.from(chunk as Uint8Array));
+    const bytes = Buffer.concat(chunks);
+    const boundary = body.contentType.split('boundary=')[1]!;
+    const part = (name: string, filename: string, data: Buffer, first: boolean) => Buffer.concat([
+      Buffer.from(`${first ? '' : '\r\n'}--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`), data,
+    ]);
+    const want = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="model_ids"\r\n\r\nm1\r\n`),
+      part('files', 'a.jpg', a, true), part('files', 'b.jpg', b, false), Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    expect(bytes.equals(want)).toBe(true);
+    expect(body.contentLength).toBe(bytes.length);
+    expect(progress.at(-1)).toEqual({ sentBytes: a.length + b.length, totalBytes: a.length + b.length });
+  });
+
+  test('no files at all still ends the body (fields only)', async () => {
+    const body = await multipartParts([], { model_ids: 'm1' });
+    const chunks: Buffer[] = [];
+    for await (const chunk of body.body) chunks.push(Buffer.from(chunk as Uint8Array));
+    const boundary = body.contentType.split('boundary=')[1]!;
+    expect(Buffer.concat(chunks).toString()).toBe(`--${boundary}\r\nContent-Disposition: form-data; name="model_ids"\r\n\r\nm1\r\n--${boundary}--\r\n`);
   });
 });
