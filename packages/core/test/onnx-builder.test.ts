@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  EXTERNAL_WEIGHT_VALUES, ProtoWriter, buildConstantDetector, editModel, externalWeightBytes, inspectModel, readFields, varint, withExternalData,
-  withMetadata, wrapAsEnd2End, wrapAsYolov5,
-} from './support/onnx-builder.js';
+import { ProtoWriter, editModel, inspectModel, readFields, varint, withMetadata } from './support/onnx-builder.js';
+import { EXTERNAL_WEIGHT_VALUES, buildConstantDetector, externalWeightBytes, withExternalData, wrapAsEnd2End, wrapAsYolov5 } from './support/onnx-variants.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures');
 const fixture = readFileSync(join(FIXTURES, 'models/yolov8n_int8.onnx'));
