@@ -81,6 +81,19 @@ export function createInferenceService(deps: InferenceServiceDeps) {
     });
   }
 
+  /**
+   * Runs `work` on the model's cached detector. A detector closed under it (the model changed, or the
+   * cache made room for another model) is fetched again, once.
+   */
+  async function onDetector<R>(model: Model, work: (detector: Detector) => Promise<R>): Promise<R> {
+    try {
+      return await work(await detectorFor(model));
+    } catch (error) {
+      if (!(isCoreError(error) && error.reason === 'detector_closed')) throw error;
+      return work(await detectorFor(model));
+    }
+  }
+
   /** Names an image in an error, so a batch of many says which file was bad. */
   const withFilename = (error: unknown, filename: string): unknown => {
     if (isCoreError(error) && error.code === 'INVALID_INPUT' && !error.message.includes(filename)) {
@@ -154,8 +167,8 @@ export function createInferenceService(deps: InferenceServiceDeps) {
 
     /** `POST /infer/{model_id}`. */
     async detect(modelId: string, image: ImageUpload, options: { conf: number }) {
-      const detector = await detectorFor(await models.get(modelId));
-      const result = await detector.detect(image.data, { conf: options.conf }).catch((error: unknown) => {
+      const model = await models.get(modelId);
+      const result = await onDetector(model, (detector) => detector.detect(image.data, { conf: options.conf })).catch((error: unknown) => {
         throw withFilename(error, image.filename);
       });
       return { model_id: modelId, detections: result.detections, image_width: result.image_width, image_height: result.image_height };
@@ -166,18 +179,17 @@ export function createInferenceService(deps: InferenceServiceDeps) {
       const results = [];
       for (const modelId of modelIds) {
         let model: Model;
-        let detector: Detector;
         try {
           model = await models.get(modelId);
-          detector = await detectorFor(model);
+          await detectorFor(model);
         } catch (error) {
           if (!isCoreError(error)) throw error;
           results.push({ model_id: modelId, error: error.message, images: [] });
           continue;
         }
-        const found = await detectAll(detector, images, options.conf);
+        const { found, classes } = await onDetector(model, async (detector) => ({ found: await detectAll(detector, images, options.conf), classes: detector.spec.classNames }));
         results.push({
-          model_id: modelId, model_name: model.base_model ?? model.name ?? modelId, classes: detector.spec.classNames,
+          model_id: modelId, model_name: model.base_model ?? model.name ?? modelId, classes,
           images: found.map((r, i) => ({ filename: images[i]!.filename, image_width: r.image_width, image_height: r.image_height, detections: r.detections, detection_count: r.detections.length })),
         });
       }
@@ -186,8 +198,8 @@ export function createInferenceService(deps: InferenceServiceDeps) {
 
     /** `POST /infer/{model_id}/export`: detects, then saves annotated JPEGs, results.csv and metadata.json as one session. */
     async exportSession(modelId: string, images: readonly ImageUpload[], options: { conf: number }) {
-      const detector = await detectorFor(await models.get(modelId));
-      const found = await detectAll(detector, images, options.conf);
+      const model = await models.get(modelId);
+      const found = await onDetector(model, (detector) => detectAll(detector, images, options.conf));
       const sessionId = createId('session', clock);
       const dir = `${SESSIONS}/${sessionId}`;
       const results: SessionImageResult[] = [];
@@ -239,12 +251,13 @@ export function createInferenceService(deps: InferenceServiceDeps) {
 
     /** `POST /infer/video/{model_id}`: every frame annotated into an H.264 MP4, returned as base64 with statistics. */
     async video(modelId: string, video: VideoUpload, options: { conf: number; signal?: AbortSignal }) {
-      const detector = await detectorFor(await models.get(modelId));
+      const model = await models.get(modelId);
+      await detectorFor(model); // unusable models fail before any video work
       const outKey = `${video.key}.annotated.mp4`;
       try {
         const run = await processVideo({
           input: video.path, encodeTo: blobs.localPath(outKey), ...(options.signal ? { signal: options.signal } : {}),
-          detectFrame: (frame) => detector.detect(frame, { conf: options.conf }),
+          detectFrame: (frame) => onDetector(model, (detector) => detector.detect(frame, { conf: options.conf })),
           annotate: (frame, result) => Buffer.from(drawDetectionsRaw(frame, result.detections).data.buffer, frame.data.byteOffset, frame.data.length),
         });
         const data = await readFile(blobs.localPath(outKey));
@@ -264,10 +277,11 @@ export function createInferenceService(deps: InferenceServiceDeps) {
 
     /** `POST /infer/video/{model_id}/stream`: `info`, one `frame` per frame (JPEG q80, base64), `complete`. */
     async videoStream(modelId: string, video: VideoUpload, options: { conf: number; signal?: AbortSignal }, send: (event: VideoStreamEvent) => Promise<void>) {
-      const detector = await detectorFor(await models.get(modelId));
+      const model = await models.get(modelId);
+      await detectorFor(model);
       const run = await processVideo({
         input: video.path, ...(options.signal ? { signal: options.signal } : {}),
-        detectFrame: (frame) => detector.detect(frame, { conf: options.conf }),
+        detectFrame: (frame) => onDetector(model, (detector) => detector.detect(frame, { conf: options.conf })),
         annotate: (frame, result) => Buffer.from(drawDetectionsRaw(frame, result.detections).data.buffer, frame.data.byteOffset, frame.data.length),
         onInfo: (info) => send({ type: 'info', fps: info.fps, width: info.width, height: info.height, total_frames: info.total_frames }),
         onFrame: async (frame, result, annotated) => {
