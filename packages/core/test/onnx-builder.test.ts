@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ProtoWriter, editModel, inspectModel, readFields, varint, withMetadata } from './support/onnx-builder.js';
+import { ProtoWriter, readFields, varint } from './support/onnx-builder.js';
+import { editModel, inspectModel, withMetadata } from './support/onnx-inspect.js';
 import { EXTERNAL_WEIGHT_VALUES, buildConstantDetector, externalWeightBytes, withExternalData, wrapAsEnd2End, wrapAsYolov5 } from './support/onnx-variants.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures');

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { fixturePath, unzipToMap } from '../../../../test/support/fixtures.js';
 import { craftZip, zipBytes } from '../../test/support/craft-zip.js';
-import { withMetadata } from '../../test/support/onnx-builder.js';
+import { withMetadata } from '../../test/support/onnx-inspect.js';
 import { withExternalData, buildConstantDetector } from '../../test/support/onnx-variants.js';
 import { createMemoryBlobStore } from '../adapters/memory/memory-blob-store.js';
 import { createMemoryModelStore } from '../adapters/memory/memory-model-store.js';

@@ -1,6 +1,6 @@
 /**
- * Test-support ONNX builder: writes small ONNX models from scratch and splices extra nodes into an
- * existing model (the YOLOv8 fixture); `onnx-variants.ts` uses them to produce the other detection-output layouts:
+ * Test-support ONNX builder: writes ONNX messages from specs. With `onnx-inspect.ts` (read back, splice
+ * into an existing model such as the YOLOv8 fixture), `onnx-variants.ts` produces the other layouts:
  * - `wrapAsYolov5`: `[1, N, 5+nc]` (cx, cy, w, h, objectness, class scores);
  * - `wrapAsEnd2End`: NMS inside the model, `[1, K, 6]` (x1, y1, x2, y2, score, class) in input pixels;
  * - `buildConstantDetector`: a tiny model whose output is a given constant;
@@ -9,7 +9,7 @@
  * Field numbers follow onnx/onnx.proto (ModelProto, GraphProto, NodeProto, AttributeProto, TensorProto,
  * ValueInfoProto, TypeProto, TensorShapeProto, OperatorSetIdProto, StringStringEntryProto).
  *
- * Splicing is byte-level: the model and its graph are split into top-level fields; every field we do not
+ * Splicing (`onnx-inspect.ts`) is byte-level: the model and its graph are split into top-level fields; every field we do not
  * touch (initializers in particular, megabytes of them) is copied verbatim, nodes/value_infos that mention a
  * renamed tensor are re-encoded from their own fields, and the new nodes/initializers/outputs are appended.
  * Subgraphs (If/Loop bodies) are not searched for renamed tensors.
@@ -18,22 +18,7 @@ import { ProtoWriter, type ProtoField, fieldInts, fieldText, readFields } from '
 
 export { ProtoWriter, concatBytes, readFields, varint, type ProtoField } from './onnx-proto.js';
 
-// ---------------------------------------------------------------------------------------------------------
-// Field numbers (onnx.proto)
-
-const MODEL = { irVersion: 1, producerName: 2, producerVersion: 3, domain: 4, modelVersion: 5, docString: 6, graph: 7, opsetImport: 8, metadataProps: 14 } as const;
-const OPSET_ID = { domain: 1, version: 2 } as const;
-const ENTRY = { key: 1, value: 2 } as const;
-const GRAPH = { node: 1, name: 2, initializer: 5, docString: 10, input: 11, output: 12, valueInfo: 13, quantizationAnnotation: 14 } as const;
-const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, docString: 6, domain: 7 } as const;
-const ATTR = { name: 1, f: 2, i: 3, s: 4, t: 5, g: 6, floats: 7, ints: 8, strings: 9, tensors: 10, type: 20 } as const;
-const TENSOR = { dims: 1, dataType: 2, floatData: 4, int32Data: 5, int64Data: 7, name: 8, rawData: 9, externalData: 13, dataLocation: 14 } as const;
-const VALUE_INFO = { name: 1, type: 2 } as const;
-const TYPE = { tensorType: 1 } as const;
-const TYPE_TENSOR = { elemType: 1, shape: 2 } as const;
-const SHAPE = { dim: 1 } as const;
-const DIM = { dimValue: 1, dimParam: 2 } as const;
-const ANNOTATION = { tensorName: 1 } as const;
+import { MODEL, OPSET_ID, ENTRY, GRAPH, NODE, ATTR, TENSOR, VALUE_INFO, TYPE, TYPE_TENSOR, SHAPE, DIM, ANNOTATION } from './onnx-fields.js';
 
 /** TensorProto.DataType numbers. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
@@ -172,7 +157,7 @@ export function encodeValueInfo(v: ValueInfoSpec): Uint8Array {
   return new ProtoWriter().string(VALUE_INFO.name, v.name).message(VALUE_INFO.type, type).finish();
 }
 
-function encodeEntry(key: string, value: string): Uint8Array {
+export function encodeEntry(key: string, value: string): Uint8Array {
   return new ProtoWriter().string(ENTRY.key, key).string(ENTRY.value, value).finish();
 }
 
@@ -232,237 +217,4 @@ export function float32Bytes(values: ArrayLike<number>): Uint8Array {
   const dv = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i]!, true);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Reading (enough to inspect what we wrote and to splice the fixture)
-
-export interface InspectedTensorInfo {
-  name: string;
-  elemType: number;
-  dims: (number | string | null)[] | null;
-}
-
-export interface InspectedInitializer {
-  name: string;
-  dataType: number;
-  dims: number[];
-  dataLocation: number;
-  externalData: Record<string, string>;
-  rawDataLength: number;
-}
-
-export interface InspectedNode {
-  opType: string;
-  domain: string;
-  name: string;
-  inputs: string[];
-  outputs: string[];
-}
-
-export interface InspectedModel {
-  irVersion: number;
-  producerName: string;
-  opsetImports: { domain: string; version: number }[];
-  /** Default-domain (`''` / `ai.onnx`) opset version, 0 when absent. */
-  opset: number;
-  metadata: Record<string, string>;
-  inputs: InspectedTensorInfo[];
-  outputs: InspectedTensorInfo[];
-  initializers: InspectedInitializer[];
-  nodes: InspectedNode[];
-}
-
-function readValueInfo(bytes: Uint8Array): InspectedTensorInfo {
-  let name = '';
-  let elemType = 0;
-  let dims: (number | string | null)[] | null = null;
-  for (const f of readFields(bytes)) {
-    if (f.field === VALUE_INFO.name) name = fieldText(f);
-    else if (f.field === VALUE_INFO.type) {
-      for (const t of readFields(f.data)) {
-        if (t.field !== TYPE.tensorType) continue;
-        for (const tt of readFields(t.data)) {
-          if (tt.field === TYPE_TENSOR.elemType) elemType = Number(tt.int);
-          else if (tt.field === TYPE_TENSOR.shape) {
-            dims = [];
-            for (const d of readFields(tt.data)) {
-              if (d.field !== SHAPE.dim) continue;
-              let dim: number | string | null = null;
-              for (const x of readFields(d.data)) {
-                if (x.field === DIM.dimValue) dim = Number(BigInt.asIntN(64, x.int));
-                else if (x.field === DIM.dimParam) dim = fieldText(x);
-              }
-              dims.push(dim);
-            }
-          }
-        }
-      }
-    }
-  }
-  return { name, elemType, dims };
-}
-
-function readEntry(bytes: Uint8Array): [string, string] {
-  let k = '';
-  let v = '';
-  for (const f of readFields(bytes)) {
-    if (f.field === ENTRY.key) k = fieldText(f);
-    else if (f.field === ENTRY.value) v = fieldText(f);
-  }
-  return [k, v];
-}
-
-function readInitializer(bytes: Uint8Array): InspectedInitializer {
-  const fields = readFields(bytes);
-  const out: InspectedInitializer = { name: '', dataType: 0, dims: fieldInts(fields, TENSOR.dims), dataLocation: 0, externalData: {}, rawDataLength: 0 };
-  for (const f of fields) {
-    if (f.field === TENSOR.name) out.name = fieldText(f);
-    else if (f.field === TENSOR.dataType) out.dataType = Number(f.int);
-    else if (f.field === TENSOR.dataLocation) out.dataLocation = Number(f.int);
-    else if (f.field === TENSOR.rawData) out.rawDataLength = f.data.length;
-    else if (f.field === TENSOR.externalData) {
-      const [k, v] = readEntry(f.data);
-      out.externalData[k] = v;
-    }
-  }
-  return out;
-}
-
-function readNode(bytes: Uint8Array): InspectedNode {
-  const n: InspectedNode = { opType: '', domain: '', name: '', inputs: [], outputs: [] };
-  for (const f of readFields(bytes)) {
-    if (f.field === NODE.input) n.inputs.push(fieldText(f));
-    else if (f.field === NODE.output) n.outputs.push(fieldText(f));
-    else if (f.field === NODE.opType) n.opType = fieldText(f);
-    else if (f.field === NODE.domain) n.domain = fieldText(f);
-    else if (f.field === NODE.name) n.name = fieldText(f);
-  }
-  return n;
-}
-
-/** The model's single `graph` field (throws when absent or repeated, which we do not merge). */
-function graphField(modelFields: readonly ProtoField[]): ProtoField {
-  const graphs = modelFields.filter((f) => f.field === MODEL.graph && f.wire === 2);
-  if (graphs.length !== 1) throw new Error(`ModelProto: expected one graph field, found ${graphs.length}`);
-  return graphs[0]!;
-}
-
-/** Reads a ModelProto's header, graph inputs/outputs, initializers (without data) and nodes. */
-export function inspectModel(model: Uint8Array): InspectedModel {
-  const fields = readFields(model);
-  const out: InspectedModel = {
-    irVersion: 0, producerName: '', opsetImports: [], opset: 0, metadata: {}, inputs: [], outputs: [], initializers: [], nodes: [],
-  };
-  for (const f of fields) {
-    if (f.field === MODEL.irVersion) out.irVersion = Number(f.int);
-    else if (f.field === MODEL.producerName) out.producerName = fieldText(f);
-    else if (f.field === MODEL.metadataProps) {
-      const [k, v] = readEntry(f.data);
-      out.metadata[k] = v;
-    } else if (f.field === MODEL.opsetImport) {
-      let domain = '';
-      let version = 0;
-      for (const o of readFields(f.data)) {
-        if (o.field === OPSET_ID.domain) domain = fieldText(o);
-        else if (o.field === OPSET_ID.version) version = Number(o.int);
-      }
-      out.opsetImports.push({ domain, version });
-      if (domain === '' || domain === 'ai.onnx') out.opset = Math.max(out.opset, version);
-    }
-  }
-  const initNames = new Set<string>();
-  const inputs: InspectedTensorInfo[] = [];
-  for (const f of readFields(graphField(fields).data)) {
-    if (f.field === GRAPH.node) out.nodes.push(readNode(f.data));
-    else if (f.field === GRAPH.initializer) {
-      const t = readInitializer(f.data);
-      out.initializers.push(t);
-      initNames.add(t.name);
-    } else if (f.field === GRAPH.input) inputs.push(readValueInfo(f.data));
-    else if (f.field === GRAPH.output) out.outputs.push(readValueInfo(f.data));
-  }
-  out.inputs = inputs.filter((i) => !initNames.has(i.name));
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Splicing
-
-export interface GraphEdit {
-  /** Tensor renames, applied to existing node inputs/outputs, graph inputs/outputs, value_info, initializers and quantization annotations. */
-  rename?: Readonly<Record<string, string>>;
-  /** Drop the graph's existing outputs (then `outputs` are the only ones). Default false (append). */
-  replaceOutputs?: boolean;
-  /** Nodes appended after the existing ones (so they may consume any existing tensor). */
-  nodes?: readonly NodeSpec[];
-  initializers?: readonly TensorSpec[];
-  outputs?: readonly ValueInfoSpec[];
-  /** metadata_props to set (an existing entry with the same key is replaced). */
-  metadata?: Readonly<Record<string, string>>;
-  /** Replaces the producer name. */
-  producerName?: string;
-}
-
-/** Rewrites the string fields `stringFields` of a message through `rename`; null when nothing matched. */
-function renameIn(message: Uint8Array, stringFields: readonly number[], rename: ReadonlyMap<string, string>): Uint8Array | null {
-  const fields = readFields(message);
-  let changed = false;
-  const w = new ProtoWriter();
-  for (const f of fields) {
-    if (f.wire === 2 && stringFields.includes(f.field)) {
-      const to = rename.get(fieldText(f));
-      if (to !== undefined) {
-        w.string(f.field, to);
-        changed = true;
-        continue;
-      }
-    }
-    w.raw(f.raw);
-  }
-  return changed ? w.finish() : null;
-}
-
-/** Returns a copy of `model` with `edit` applied (untouched fields are copied byte for byte). */
-export function editModel(model: Uint8Array, edit: GraphEdit): Uint8Array {
-  const modelFields = readFields(model);
-  const rename = new Map(Object.entries(edit.rename ?? {}));
-  const renamable: Partial<Record<number, readonly number[]>> = {
-    [GRAPH.node]: [NODE.input, NODE.output],
-    [GRAPH.input]: [VALUE_INFO.name],
-    [GRAPH.output]: [VALUE_INFO.name],
-    [GRAPH.valueInfo]: [VALUE_INFO.name],
-    [GRAPH.initializer]: [TENSOR.name],
-    [GRAPH.quantizationAnnotation]: [ANNOTATION.tensorName],
-  };
-
-  const g = new ProtoWriter();
-  for (const f of readFields(graphField(modelFields).data)) {
-    if (f.field === GRAPH.output && edit.replaceOutputs) continue;
-    const inner = renamable[f.field];
-    const renamed = rename.size > 0 && inner && f.wire === 2 ? renameIn(f.data, inner, rename) : null;
-    if (renamed) g.message(f.field, renamed);
-    else g.raw(f.raw);
-  }
-  for (const n of edit.nodes ?? []) g.message(GRAPH.node, encodeNode(n));
-  for (const t of edit.initializers ?? []) g.message(GRAPH.initializer, encodeTensor(t));
-  for (const o of edit.outputs ?? []) g.message(GRAPH.output, encodeValueInfo(o));
-  const graph = g.finish();
-
-  const meta = edit.metadata ?? {};
-  const m = new ProtoWriter();
-  for (const f of modelFields) {
-    if (f.field === MODEL.graph) m.message(MODEL.graph, graph);
-    else if (f.field === MODEL.metadataProps && readEntry(f.data)[0] in meta) continue;
-    else if (f.field === MODEL.producerName && edit.producerName !== undefined) continue;
-    else m.raw(f.raw);
-  }
-  if (edit.producerName !== undefined) m.string(MODEL.producerName, edit.producerName);
-  for (const [k, v] of Object.entries(meta)) m.message(MODEL.metadataProps, encodeEntry(k, v));
-  return m.finish();
-}
-
-/** Sets metadata_props on an existing model (e.g. `names` on the fixture, whose quantizer dropped them). */
-export function withMetadata(model: Uint8Array, metadata: Readonly<Record<string, string>>): Uint8Array {
-  return editModel(model, { metadata });
 }

@@ -3,9 +3,9 @@
  * (YOLOv5 `[1,N,85]`, NMS-in-model `[1,K,6]`), tiny constant detectors, and models with external data.
  */
 import {
-  DataType, editModel, encodeModel, float32Bytes, floatTensor, inspectModel, int64Tensor,
-  type AttributeSpec, type InspectedModel, type InspectedTensorInfo, type NodeSpec, type TensorSpec,
+  DataType, encodeModel, float32Bytes, floatTensor, int64Tensor, type AttributeSpec, type NodeSpec, type TensorSpec,
 } from './onnx-builder.js';
+import { editModel, inspectModel, type InspectedModel, type InspectedTensorInfo } from './onnx-inspect.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Opset-aware node helpers

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fixturePath, zipFiles } from '../../../../test/support/fixtures.js';
 import { craftZip } from '../../../core/test/support/craft-zip.js';
-import { withMetadata } from '../../../core/test/support/onnx-builder.js';
+import { withMetadata } from '../../../core/test/support/onnx-inspect.js';
 import { withExternalData } from '../../../core/test/support/onnx-variants.js';
 import { startPlatformServer, type PlatformServer } from '../support/model-fixtures.js';
 

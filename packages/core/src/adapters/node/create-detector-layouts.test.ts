@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath } from '../../../../../test/support/fixtures.js';
-import { withMetadata } from '../../../test/support/onnx-builder.js';
+import { withMetadata } from '../../../test/support/onnx-inspect.js';
 import { buildConstantDetector, wrapAsEnd2End, wrapAsYolov5 } from '../../../test/support/onnx-variants.js';
 import type { InferenceEngine } from '../../inference/inference-engine.port.js';
 import type { DetectionResult } from '../../inference/inference.types.js';
