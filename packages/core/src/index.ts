@@ -88,7 +88,8 @@ export { letterbox, unletterboxBox, roundHalfEven, type LetterboxPlan, type Lett
 export { decodeDetections } from './inference/decode-output.js';
 export { nonMaxSuppression, boxIou, type NmsCandidates, type NmsOptions } from './inference/nms.js';
 export { detectionColor, DETECTION_PALETTE, type Rgb } from './inference/detection-colors.js';
-export type { InferenceEngine, InferenceSessionHandle, InferenceLoadOptions, EngineTensorInfo, EngineOutput } from './inference/inference-engine.port.js';
+export type { InferenceEngine, InferenceSessionHandle, InferenceLoadOptions, RunOptions, EngineTensorInfo, EngineOutput } from './inference/inference-engine.port.js';
+export { planSessions, scheduleSessions, type SessionSchedulePlan, type OpenSession } from './inference/session-scheduler.js';
 export { drawDetectionsRaw, detectionLabel, type DrawOptions } from './inference/draw/draw-detections-raw.js';
 export { measureText } from './inference/draw/hershey-simplex.js';
 export type { RawImage } from './inference/inference.types.js';

@@ -82,6 +82,12 @@ export interface DetectOptions {
   iou?: number;
   /** Most detections kept per image (default 300). */
   maxDet?: number;
+  /**
+   * `throughput` when the image is one of a stream (video frames, a queue): the run may take one of the
+   * model's parallel sessions, more images per second but each a little later. Default `latency`.
+   * `detectBatch` always runs for throughput.
+   */
+  priority?: 'latency' | 'throughput';
 }
 
 /** Result of running one image. */

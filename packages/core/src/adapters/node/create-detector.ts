@@ -14,7 +14,10 @@ export interface DetectorOptions {
   classes?: readonly string[];
   /** Runtime (default onnxruntime-node). */
   engine?: InferenceEngine;
+  /** Threads the model's runs may use at once (default: the machine's available parallelism). */
   intraOpNumThreads?: number;
+  /** Parallel sessions for streams of runs (see `InferenceLoadOptions.parallelRuns`; 0: one session). */
+  parallelRuns?: number;
   /** Largest accepted image, width × height (default 40 MP). */
   maxPixels?: number;
   /** Images per run when the model's batch dimension is dynamic (default 8). */
@@ -24,6 +27,8 @@ export interface DetectorOptions {
 /** A loaded detection model. Runs go to the engine as soon as their input is ready; preparing the next images overlaps them. */
 export interface Detector {
   readonly spec: DetectionModelSpec;
+  /** Runs the model can execute at once (its parallel sessions); keep this many `detect` calls in flight, plus one, to keep it busy. */
+  readonly parallelism: number;
   /** Detects objects in one image (encoded bytes, EXIF orientation applied, or a raw RGB frame). */
   detect(image: ImageInput, options?: DetectOptions): Promise<DetectionResult>;
   /** Detects in several images, in order: batched when the batch dimension allows, else pipelined. */
@@ -45,6 +50,7 @@ function checkDetectOptions(options: DetectOptions): void {
   if (options.conf !== undefined && !(options.conf >= 0 && options.conf <= 1)) throw bad('conf', options.conf, 'between 0 and 1');
   if (options.iou !== undefined && !(options.iou >= 0 && options.iou <= 1)) throw bad('iou', options.iou, 'between 0 and 1');
   if (options.maxDet !== undefined && !(Number.isInteger(options.maxDet) && options.maxDet > 0)) throw bad('maxDet', options.maxDet, 'a positive integer');
+  if (options.priority !== undefined && options.priority !== 'latency' && options.priority !== 'throughput') throw bad('priority', options.priority, "'latency' or 'throughput'");
 }
 
 /**
@@ -97,7 +103,10 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T
 export async function createDetector(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
   const spec = await loadDetectionSpec(modelPath, options.classes);
   const engine = options.engine ?? createOnnxInferenceEngine();
-  const session = await engine.load(modelPath, options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads });
+  const session = await engine.load(modelPath, {
+    ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+    ...(options.parallelRuns === undefined ? {} : { parallelRuns: options.parallelRuns }),
+  });
   return detectorOn(session, spec, options);
 }
 
@@ -135,7 +144,7 @@ function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, o
       }
       // Straight to the engine, no chaining here: the onnxruntime engine queues runs in its worker, so the
       // next run starts the moment the current one ends, whatever this thread is busy with.
-      const output = await session.run(input, [batch, 3, h, w], spec.outputName);
+      const output = await session.run(input, [batch, 3, h, w], spec.outputName, { priority: detectOptions.priority ?? 'latency' });
       const detections = decodeDetections(output.data, output.dims, spec, plans, detectOptions);
       return plans.map((p, i) => ({ image_width: p.width, image_height: p.height, detections: detections[i]! }));
     } finally {
@@ -155,6 +164,9 @@ function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, o
 
   return {
     spec,
+    get parallelism() {
+      return session.parallelism ?? 1;
+    },
     detect: (image, detectOptions = {}) => guarded(async () => {
       checkDetectOptions(detectOptions);
       return (await detectChunk([image], detectOptions))[0]!;
@@ -163,8 +175,9 @@ function detectorOn(session: InferenceSessionHandle, spec: DetectionModelSpec, o
       checkDetectOptions(detectOptions);
       const chunks: ImageInput[][] = [];
       for (let i = 0; i < images.length; i += chunkSize) chunks.push(images.slice(i, i + chunkSize));
-      // Two chunks in flight: the next one decodes and letterboxes while the current one runs.
-      return (await mapLimit(chunks, 2, (chunk) => detectChunk(chunk, detectOptions))).flat();
+      // A chunk per parallel session in flight, plus one decoding and letterboxing meanwhile.
+      const streamed = { ...detectOptions, priority: 'throughput' as const };
+      return (await mapLimit(chunks, (session.parallelism ?? 1) + 1, (chunk) => detectChunk(chunk, streamed))).flat();
     }),
     close: () => {
       closed ??= (async () => {

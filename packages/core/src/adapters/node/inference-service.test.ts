@@ -29,7 +29,7 @@ describe('createInferenceService', () => {
         const detector = await real.get(modelId, source);
         if (gets > 1) return detector;
         const closed = () => Promise.reject(new InvalidStateError('the detector is closed', { reason: 'detector_closed' }));
-        return { spec: detector.spec, detect: closed, detectBatch: closed, close: () => detector.close() } satisfies Detector;
+        return { spec: detector.spec, parallelism: 1, detect: closed, detectBatch: closed, close: () => detector.close() } satisfies Detector;
       },
       evict: (id) => real.evict(id),
       close: () => real.close(),

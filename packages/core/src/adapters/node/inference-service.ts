@@ -252,12 +252,13 @@ export function createInferenceService(deps: InferenceServiceDeps) {
     /** `POST /infer/video/{model_id}`: every frame annotated into an H.264 MP4, returned as base64 with statistics. */
     async video(modelId: string, video: VideoUpload, options: { conf: number; signal?: AbortSignal }) {
       const model = await models.get(modelId);
-      await detectorFor(model); // unusable models fail before any video work
+      const { parallelism } = await detectorFor(model); // unusable models fail before any video work
       const outKey = `${video.key}.annotated.mp4`;
       try {
         const run = await processVideo({
           input: video.path, encodeTo: blobs.localPath(outKey), ...(options.signal ? { signal: options.signal } : {}),
-          detectFrame: (frame) => onDetector(model, (detector) => detector.detect(frame, { conf: options.conf })),
+          detectAhead: parallelism + 1,
+          detectFrame: (frame) => onDetector(model, (detector) => detector.detect(frame, { conf: options.conf, priority: 'throughput' })),
           annotate: (frame, result) => Buffer.from(drawDetectionsRaw(frame, result.detections).data.buffer, frame.data.byteOffset, frame.data.length),
         });
         const data = await readFile(blobs.localPath(outKey));
@@ -278,10 +279,11 @@ export function createInferenceService(deps: InferenceServiceDeps) {
     /** `POST /infer/video/{model_id}/stream`: `info`, one `frame` per frame (JPEG q80, base64), `complete`. */
     async videoStream(modelId: string, video: VideoUpload, options: { conf: number; signal?: AbortSignal }, send: (event: VideoStreamEvent) => Promise<void>) {
       const model = await models.get(modelId);
-      await detectorFor(model);
+      const { parallelism } = await detectorFor(model);
       const run = await processVideo({
         input: video.path, ...(options.signal ? { signal: options.signal } : {}),
-        detectFrame: (frame) => onDetector(model, (detector) => detector.detect(frame, { conf: options.conf })),
+        detectAhead: parallelism + 1,
+        detectFrame: (frame) => onDetector(model, (detector) => detector.detect(frame, { conf: options.conf, priority: 'throughput' })),
         annotate: (frame, result) => Buffer.from(drawDetectionsRaw(frame, result.detections).data.buffer, frame.data.byteOffset, frame.data.length),
         onInfo: (info) => send({ type: 'info', fps: info.fps, width: info.width, height: info.height, total_frames: info.total_frames }),
         onFrame: async (frame, result, annotated) => {

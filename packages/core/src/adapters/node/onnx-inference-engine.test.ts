@@ -49,6 +49,32 @@ describe('createOnnxInferenceEngine (session in a worker thread)', () => {
   });
 });
 
+describe('createOnnxInferenceEngine parallel sessions', () => {
+  test('a stream of runs on parallel sessions returns, run by run, what one session returns alone', async () => {
+    const session = await createOnnxInferenceEngine({ intraOpNumThreads: 2, parallelRuns: 2 }).load(MODEL);
+    const alone = await createOnnxInferenceEngine({ parallelRuns: 0 }).load(MODEL);
+    try {
+      expect(session.parallelism).toBe(2);
+      expect(alone.parallelism).toBe(1);
+      const inputs = Array.from({ length: 6 }, (_, k) => {
+        const input = new Float32Array(new SharedArrayBuffer(3 * 640 * 640 * 4));
+        for (let i = 0; i < input.length; i++) input[i] = ((i * (k + 3)) % 256) / 255;
+        return input;
+      });
+      const streamed = await Promise.all(inputs.map((input) => session.run(input, DIMS, undefined, { priority: 'throughput' })));
+      const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      for (const [k, input] of inputs.entries()) {
+        const want = await alone.run(input, DIMS);
+        expect(bytes(streamed[k]!.data).equals(bytes(want.data)), `run ${k}`).toBe(true);
+      }
+      // different inputs gave different outputs: the comparison above could fail
+      expect(bytes(streamed[0]!.data).equals(bytes(streamed[1]!.data))).toBe(false);
+    } finally {
+      await Promise.all([session.release(), alone.release()]);
+    }
+  });
+});
+
 describe('createOnnxInferenceEngine load and release', () => {
   let dir: string;
   beforeAll(async () => {

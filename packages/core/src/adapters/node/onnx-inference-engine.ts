@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EngineOutput, InferenceEngine, InferenceLoadOptions, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
+import { planSessions, scheduleSessions } from '../../inference/session-scheduler.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-protocol.js';
 
 export interface OnnxInferenceEngineOptions extends InferenceLoadOptions {
@@ -75,8 +76,10 @@ async function startWorker(modelPath: string, options: OnnxInferenceEngineOption
 /**
  * `InferenceEngine` on onnxruntime-node (CPU), each session in its own worker thread so a run (tens of
  * milliseconds of native work) never blocks the event loop, and the caller can prepare the next input
- * meanwhile. Sessions get all graph optimisations, one intra-op thread per core and no spinning between
- * runs. An input in a `SharedArrayBuffer` reaches the worker without a copy (and its onnxruntime tensor
+ * meanwhile. Sessions get all graph optimisations and no spinning between runs. A loaded model is a
+ * main session with one intra-op thread per core, plus, while runs come in streams, parallel sessions
+ * sharing the cores (`scheduleSessions`): on 2 cores two 1-thread runs side by side finish 1.3× more
+ * images per second than one 2-thread run after another. An input in a `SharedArrayBuffer` reaches the worker without a copy (and its onnxruntime tensor
  * is made once and reused); any other input is copied when posted. Outputs come back transferred.
  * The worker holds the process open only while runs are in flight; `release` ends it.
  * @example
@@ -89,61 +92,68 @@ export function createOnnxInferenceEngine(defaults: OnnxInferenceEngineOptions =
       await access(modelPath).catch((error: unknown) => {
         throw new NotFoundError(`model weights not found: ${modelPath}`, { reason: 'weights_missing', cause: error });
       });
-      const { worker, loaded } = await startWorker(modelPath, { ...defaults, ...options });
-      const pending = new Map<number, Pending>();
-      let nextId = 0;
-      let failure: Error | undefined;
-      let released: Promise<void> | undefined;
-      worker.unref();
+      const merged = { ...defaults, ...options };
+      const plan = planSessions(merged.intraOpNumThreads ?? availableParallelism(), merged.parallelRuns);
+      return scheduleSessions((threads) => openWorkerSession(modelPath, { ...merged, intraOpNumThreads: threads }), plan);
+    },
+  };
+}
 
-      const failAll = (error: Error) => {
-        failure ??= error;
-        for (const p of pending.values()) p.reject(error);
-        pending.clear();
-        worker.unref();
-      };
-      worker.on('message', (reply: SessionReply) => {
-        if (reply.type !== 'result' && reply.type !== 'error') return;
-        const p = pending.get(reply.id);
-        if (!p) return;
-        pending.delete(reply.id);
-        if (pending.size === 0) worker.unref();
-        if (reply.type === 'result') p.resolve({ data: reply.data, dims: reply.dims });
-        else p.reject(reply.reason ? new ValidationError(reply.message, { reason: reply.reason }) : new Error(reply.message));
+/** One onnxruntime session in a worker thread of its own, running one request at a time. */
+async function openWorkerSession(modelPath: string, options: OnnxInferenceEngineOptions): Promise<InferenceSessionHandle> {
+  const { worker, loaded } = await startWorker(modelPath, options);
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let failure: Error | undefined;
+  let released: Promise<void> | undefined;
+  worker.unref();
+
+  const failAll = (error: Error) => {
+    failure ??= error;
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+    worker.unref();
+  };
+  worker.on('message', (reply: SessionReply) => {
+    if (reply.type !== 'result' && reply.type !== 'error') return;
+    const p = pending.get(reply.id);
+    if (!p) return;
+    pending.delete(reply.id);
+    if (pending.size === 0) worker.unref();
+    if (reply.type === 'result') p.resolve({ data: reply.data, dims: reply.dims });
+    else p.reject(reply.reason ? new ValidationError(reply.message, { reason: reply.reason }) : new Error(reply.message));
+  });
+  worker.on('error', (error) => failAll(error));
+  worker.on('exit', (code) => failAll(new InvalidStateError(`the onnxruntime session worker exited (${code})`, { reason: 'session_released' })));
+
+  return {
+    inputs: loaded.inputs,
+    outputs: loaded.outputs,
+    run(input, dims, outputName = loaded.outputNames[0]!) {
+      if (released) return Promise.reject(new InvalidStateError('the session is released', { reason: 'session_released' }));
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      return new Promise<EngineOutput>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        if (pending.size === 1) worker.ref();
+        const request: SessionRequest = { type: 'run', id, input, dims: [...dims], outputName };
+        worker.postMessage(request);
       });
-      worker.on('error', (error) => failAll(error));
-      worker.on('exit', (code) => failAll(new InvalidStateError(`the onnxruntime session worker exited (${code})`, { reason: 'session_released' })));
-
-      return {
-        inputs: loaded.inputs,
-        outputs: loaded.outputs,
-        run(input, dims, outputName = loaded.outputNames[0]!) {
-          if (released) return Promise.reject(new InvalidStateError('the session is released', { reason: 'session_released' }));
-          if (failure) return Promise.reject(failure);
-          const id = nextId++;
-          return new Promise<EngineOutput>((resolve, reject) => {
-            pending.set(id, { resolve, reject });
-            if (pending.size === 1) worker.ref();
-            const request: SessionRequest = { type: 'run', id, input, dims: [...dims], outputName };
-            worker.postMessage(request);
+    },
+    release() {
+      released ??= (async () => {
+        if (!failure) {
+          const done = new Promise<void>((resolve) => {
+            worker.on('message', (reply: SessionReply) => reply.type === 'released' && resolve());
+            worker.once('exit', () => resolve());
           });
-        },
-        release() {
-          released ??= (async () => {
-            if (!failure) {
-              const done = new Promise<void>((resolve) => {
-                worker.on('message', (reply: SessionReply) => reply.type === 'released' && resolve());
-                worker.once('exit', () => resolve());
-              });
-              worker.ref();
-              worker.postMessage({ type: 'release' } satisfies SessionRequest);
-              await done;
-            }
-            await worker.terminate();
-          })();
-          return released;
-        },
-      };
+          worker.ref();
+          worker.postMessage({ type: 'release' } satisfies SessionRequest);
+          await done;
+        }
+        await worker.terminate();
+      })();
+      return released;
     },
   };
 }
