@@ -75,7 +75,7 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
   const openLanes = () => {
     if (!lanesWanted || lanesFailed || opening || lanes.length > 0) return;
     opening = (async () => {
-      const opened = await Promise.allSettled(Array.from({ length: plan.lanes }, () => open(laneThreads)));
+      const opened = await Promise.allSettled(Array.from({ length: plan.lanes }, async () => open(laneThreads)));
       const ok = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       if (released || ok.length < opened.length) {
         // a lane that cannot open (memory, a worker limit) leaves the main session to serve alone
@@ -87,6 +87,7 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
     })().finally(() => {
       opening = undefined;
       dispatch();
+      noteLanesIdle(); // lanes opened for a demand that has passed still time out
     });
   };
 
@@ -98,7 +99,8 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
     for (const lane of old) void lane.session.release().catch(() => undefined);
   };
 
-  const noteIdle = () => {
+  /** (Re)starts the lanes' idle time, when they all stand idle with nothing waiting; only lane activity counts. */
+  const noteLanesIdle = () => {
     if (lanes.length === 0 || lanes.some((l) => l.busy) || queue.length > 0) return;
     clearTimeout(idleTimer);
     idleTimer = setTimeout(releaseIdleLanes, plan.laneIdleMs);
@@ -110,12 +112,13 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
     busyThreads += slot.threads;
     running++;
     if (slot !== main) clearTimeout(idleTimer);
-    slot.session.run(job.input, job.dims, job.outputName).then(job.resolve, job.reject).finally(() => {
+    // a runtime that throws instead of rejecting still frees its slot
+    new Promise<EngineOutput>((resolve) => resolve(slot.session.run(job.input, job.dims, job.outputName))).then(job.resolve, job.reject).finally(() => {
       slot.busy = false;
       busyThreads -= slot.threads;
       running--;
       dispatch();
-      noteIdle();
+      if (slot !== main) noteLanesIdle();
       if (running === 0 && queue.length === 0) drained?.();
     });
   };
