@@ -1,4 +1,4 @@
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError, isCoreError } from '../errors.js';
 import type { EngineOutput, InferenceSessionHandle, RunOptions } from './inference-engine.port.js';
 
 /**
@@ -36,6 +36,8 @@ interface Slot {
 }
 
 interface Queued {
+  /** Set once the run was retried after its session died under it. */
+  retried?: boolean;
   input: Float32Array;
   dims: readonly number[];
   outputName: string | undefined;
@@ -51,7 +53,10 @@ interface Queued {
  * - a `throughput` run, or any run while others wait or run, takes a free lane whose threads fit;
  *   the lanes are opened on the first such demand (until then the main session serves), and released
  *   after `laneIdleMs` without use;
- * - runs start in the order they were asked for.
+ * - runs start in the order they were asked for;
+ * - a session that dies (rejects with reason `session_released` while the scheduler is not released) is
+ *   replaced: a dead lane is dropped, a dead main session reopened when a run next needs it, and the run
+ *   it failed runs once more.
  * Sessions of one model give identical outputs whatever their thread count (onnxruntime's CPU kernels
  * split work by output, not by reduction), so which session ran is invisible in the result.
  * @example
@@ -69,6 +74,9 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
   let running = 0;
   let released: Promise<void> | undefined;
   let drained: (() => void) | undefined;
+  /** The main session died (its worker is gone): reopened when a run next needs it. */
+  let mainDead = false;
+  let reopening: Promise<void> | undefined;
 
   const lanesWanted = plan.lanes >= 2;
 
@@ -107,13 +115,42 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
     idleTimer.unref?.();
   };
 
+  /** A session that can no longer run (its worker died) says so with `session_released`; it is replaced, not asked again. */
+  const died = (slot: Slot, error: unknown): boolean => {
+    if (released || !isCoreError(error) || error.reason !== 'session_released') return false;
+    if (slot === main) mainDead = true;
+    else lanes = lanes.filter((l) => l !== slot); // the others serve on; all reopen after the next idle release
+    void slot.session.release().catch(() => undefined);
+    return true;
+  };
+
+  const reopenMain = () => {
+    reopening ??= (async () => {
+      try {
+        main.session = await open(plan.threads);
+        mainDead = false;
+      } catch (error) {
+        // runs waiting for the main session get why it cannot come back; the next one tries again
+        for (const job of queue.splice(0)) job.reject(error);
+      }
+    })().finally(() => {
+      reopening = undefined;
+      dispatch();
+      if (running === 0 && queue.length === 0) drained?.();
+    });
+  };
+
   const start = (slot: Slot, job: Queued) => {
     slot.busy = true;
     busyThreads += slot.threads;
     running++;
     if (slot !== main) clearTimeout(idleTimer);
     // a runtime that throws instead of rejecting still frees its slot
-    new Promise<EngineOutput>((resolve) => resolve(slot.session.run(job.input, job.dims, job.outputName))).then(job.resolve, job.reject).finally(() => {
+    new Promise<EngineOutput>((resolve) => resolve(slot.session.run(job.input, job.dims, job.outputName))).then(job.resolve, (error: unknown) => {
+      // a run whose session died under it runs once more, first in line, on a live one
+      if (died(slot, error) && !job.retried) queue.unshift({ ...job, retried: true });
+      else job.reject(error);
+    }).finally(() => {
       slot.busy = false;
       busyThreads -= slot.threads;
       running--;
@@ -130,6 +167,7 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
       if (streaming) openLanes();
       let slot: Slot | undefined;
       if (streaming && lanes.length > 0) slot = lanes.find((l) => !l.busy && l.threads <= plan.threads - busyThreads);
+      else if (running === 0 && mainDead) reopenMain();
       else if (running === 0) slot = main;
       if (!slot) return;
       queue.shift();
@@ -155,6 +193,7 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
         if (running > 0 || queue.length > 0) await new Promise<void>((resolve) => (drained = resolve));
         clearTimeout(idleTimer);
         await opening;
+        await reopening;
         await Promise.all([main, ...lanes].map((s) => s.session.release()));
         lanes = [];
       })();

@@ -123,7 +123,8 @@ async function openWorkerSession(modelPath: string, options: OnnxInferenceEngine
     if (reply.type === 'result') p.resolve({ data: reply.data, dims: reply.dims });
     else p.reject(reply.reason ? new ValidationError(reply.message, { reason: reply.reason }) : new Error(reply.message));
   });
-  worker.on('error', (error) => failAll(error));
+  // a dead worker is a dead session (reason `session_released`): the scheduler replaces it
+  worker.on('error', (error) => failAll(new InvalidStateError(`the onnxruntime session worker failed: ${error.message}`, { reason: 'session_released', cause: error })));
   worker.on('exit', (code) => failAll(new InvalidStateError(`the onnxruntime session worker exited (${code})`, { reason: 'session_released' })));
 
   return {
