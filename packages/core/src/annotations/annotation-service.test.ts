@@ -64,4 +64,27 @@ describe('createAnnotationService (memory adapters, real sharp)', () => {
     const res = await service.exportYolo(task.task_id);
     expect(res).toMatchObject({ ok: true, exported_count: 0, errors: [expect.stringMatching(/^a: the image is no longer in dataset/)] });
   });
+
+  test('after the dataset is prepared again with another split, items show where each image is now', async () => {
+    const { blobs, datasets, datasetService, service } = await setup();
+    const names = ['train/000000000009.jpg', 'train/000000000025.jpg', 'train/000000000030.jpg', 'train/000000000034.jpg', 'val/000000000036.jpg', 'val/000000000042.jpg', 'val/000000000049.jpg', 'val/000000000061.jpg'];
+    const zip = await zipFiles(Object.fromEntries(names.map((n) => [`images/${path.basename(n)}`, jpeg(n)])));
+    const { dataset_id } = await datasetService.upload({ filename: 'flat.zip', body: Readable.from([zip]) });
+    await datasetService.prepare(dataset_id, { split_ratio: { train: 0.5, val: 0.5 }, seed: 1 });
+    const task = await service.createTask({ dataset_id });
+    const before = (await service.listItems(task.task_id)).items;
+    await datasetService.prepare(dataset_id, { split_ratio: { train: 0.5, val: 0.5 }, seed: 2 });
+    const now = new Map((await datasets.listImages(dataset_id, 'v1')).map((i) => [path.basename(i.path), i]));
+    const after = (await service.listItems(task.task_id)).items;
+    const moved = after.filter((item, i) => item.image_path !== before[i]!.image_path);
+    expect(moved.length).toBeGreaterThan(0); // seed 2 splits differently: the check below is not vacuous
+    for (const item of after) {
+      const image = now.get(path.basename(item.image_path))!;
+      expect(item.image_path).toBe(`datasets/${dataset_id}/v1/${image.path}`);
+      expect(item.split).toBe(image.split);
+      expect(await blobs.stat(item.image_path)).toBeDefined();
+    }
+    const one = await service.getItem(task.task_id, moved[0]!.image_id);
+    expect(one.image_path).toBe(moved[0]!.image_path);
+  });
 });

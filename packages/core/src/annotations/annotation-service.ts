@@ -12,7 +12,7 @@ import { parseYoloLabels } from '../labels/yolo-labels.js';
 import type { AnnotationStore } from './annotation-store.port.js';
 import { PixelBoxSchema, type AnnotationTask, type ImageAnnotation, type PixelBox, type TaskItem } from './annotation.schema.js';
 import { exportTaskLabels } from './export-task-labels.js';
-import { buildTaskItems } from './task-items.js';
+import { buildTaskItems, createTaskImageFinder } from './task-items.js';
 
 export interface AnnotationServiceDeps {
   annotations: AnnotationStore;
@@ -51,6 +51,19 @@ export function createAnnotationService(deps: AnnotationServiceDeps) {
     return imported;
   }
 
+  /**
+   * The task's items with `image_path` where each image is now: preparing the dataset again may have
+   * moved an image to another split (the task keeps what it was created with).
+   */
+  async function currentItems(task: AnnotationTask) {
+    const stored = await annotations.listItems(task.task_id);
+    const find = createTaskImageFinder(await deps.datasets.listImages(task.dataset_id, task.version), versionKey(task.dataset_id, task.version));
+    return stored.map((item) => {
+      const image = find(item.image_path);
+      return image ? { ...item, image_path: `${versionKey(task.dataset_id, task.version)}/${image.path}`, split: image.split } : item;
+    });
+  }
+
   return {
     async createTask(input: { dataset_id: string; version?: string | null; classes?: string[] | null }) {
       const version = input.version ?? 'v1';
@@ -72,7 +85,7 @@ export function createAnnotationService(deps: AnnotationServiceDeps) {
     async listItems(taskId: string) {
       const task = await mustGetTask(taskId);
       const annotated = await annotations.annotatedImageIds(taskId);
-      const items: TaskItem[] = (await annotations.listItems(taskId)).map((item) => {
+      const items: TaskItem[] = (await currentItems(task)).map((item) => {
         const done = annotated.has(item.image_id);
         return { ...item, annotated: done, has_annotation: done };
       });
@@ -81,7 +94,7 @@ export function createAnnotationService(deps: AnnotationServiceDeps) {
 
     async getItem(taskId: string, imageId: string) {
       const task = await mustGetTask(taskId);
-      const item = (await annotations.listItems(taskId)).find((i) => i.image_id === imageId);
+      const item = (await currentItems(task)).find((i) => i.image_id === imageId);
       if (!item) throw new NotFoundError('Image not found', { details: { task_id: taskId, image_id: imageId } });
       const saved = await annotations.getAnnotation(taskId, imageId);
       return { ...item, boxes: saved?.boxes ?? [], classes: task.classes, ...(saved ? { updated_at: saved.updated_at, source: saved.source } : {}) };

@@ -7,31 +7,13 @@ import { serializeYoloLabels, type YoloRow } from '../labels/yolo-labels.js';
 import type { BlobStore } from '../storage/blob-store.port.js';
 import type { AnnotationStore } from './annotation-store.port.js';
 import type { AnnotationTask } from './annotation.schema.js';
+import { createTaskImageFinder } from './task-items.js';
 
 export interface ExportTaskLabelsOptions {
   task: AnnotationTask;
   annotations: AnnotationStore;
   datasets: DatasetStore;
   blobs: BlobStore;
-}
-
-/**
- * Finds the dataset image of a task item: by its path, else (the dataset was prepared again and the image
- * moved to another split) by its path below the split folder when that is unique.
- */
-function createImageFinder(images: readonly DatasetImage[], root: string) {
-  const belowSplit = (path: string) => path.replace(/^images\/[^/]+\//, '');
-  const byPath = new Map(images.map((i) => [`${root}/${i.path}`, i]));
-  const byRest = new Map<string, DatasetImage | null>();
-  for (const image of images) {
-    const rest = belowSplit(image.path);
-    byRest.set(rest, byRest.has(rest) ? null : image);
-  }
-  return (imagePath: string): DatasetImage | undefined => {
-    const exact = byPath.get(imagePath);
-    if (exact || !imagePath.startsWith(`${root}/`)) return exact;
-    return byRest.get(belowSplit(imagePath.slice(root.length + 1))) ?? undefined;
-  };
 }
 
 /** Images that got their first label file: keep the version index and label_count true. */
@@ -68,7 +50,7 @@ export async function exportTaskLabels({ task, annotations, datasets, blobs }: E
   const root = versionKey(task.dataset_id, task.version);
   const items = new Map((await annotations.listItems(task.task_id)).map((i) => [i.image_id, i]));
   const all = await datasets.listImages(task.dataset_id, task.version);
-  const findImage = createImageFinder(all, root);
+  const findImage = createTaskImageFinder(all, root);
   const updated: DatasetImage[] = [];
   const errors: string[] = [];
   let clipped = 0;

@@ -21,3 +21,22 @@ export function buildTaskItems(images: readonly DatasetImage[], versionKey: stri
     return { image_id: id, image_path: `${versionKey}/${image.path}`, width: image.width, height: image.height, split: image.split };
   });
 }
+
+/**
+ * Finds the dataset image of a task item: by its path, else (the dataset was prepared again and the image
+ * moved to another split) by its path below the split folder when that is unique.
+ */
+export function createTaskImageFinder(images: readonly DatasetImage[], root: string) {
+  const belowSplit = (path: string) => path.replace(/^images\/[^/]+\//, '');
+  const byPath = new Map(images.map((i) => [`${root}/${i.path}`, i]));
+  const byRest = new Map<string, DatasetImage | null>();
+  for (const image of images) {
+    const rest = belowSplit(image.path);
+    byRest.set(rest, byRest.has(rest) ? null : image);
+  }
+  return (imagePath: string): DatasetImage | undefined => {
+    const exact = byPath.get(imagePath);
+    if (exact || !imagePath.startsWith(`${root}/`)) return exact;
+    return byRest.get(belowSplit(imagePath.slice(root.length + 1))) ?? undefined;
+  };
+}
