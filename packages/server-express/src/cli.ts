@@ -4,7 +4,9 @@ import { startServer } from './start-server.js';
 const USAGE = `usage: yoloops serve [--port N] [--host H] [--data DIR]
   env: PORT (default 8000), HOST (default 0.0.0.0), YOLOOPS_DATA_DIR (default ./data),
        YOLOOPS_MAX_UPLOAD_BYTES (default 21474836480 = 20 GiB), YOLOOPS_MAX_IMAGE_PIXELS (default 40000000),
-       YOLOOPS_IMAGE_CHECK (structure | decode; default structure)`;
+       YOLOOPS_IMAGE_CHECK (structure | decode; default structure),
+       YOLOOPS_INFERENCE_THREADS (threads a model's runs use at once; default: all cores),
+       YOLOOPS_INFERENCE_PARALLEL_RUNS (parallel sessions per model for batches and video; default 2, 4 from 8 cores; 0: one session)`;
 
 function imageCheckEnv(): 'structure' | 'decode' | undefined {
   const value = process.env.YOLOOPS_IMAGE_CHECK;
@@ -13,12 +15,20 @@ function imageCheckEnv(): 'structure' | 'decode' | undefined {
   throw new Error(`YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "${value}"`);
 }
 
-function positiveEnv(name: string): number | undefined {
+function integerEnv(name: string, min: number): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be ${min === 1 ? 'a positive' : 'a non-negative'} integer, got "${raw}"`);
   return value;
+}
+
+const positiveEnv = (name: string) => integerEnv(name, 1);
+
+function inferenceEnv(): { intraOpNumThreads?: number; parallelRuns?: number } {
+  const threads = positiveEnv('YOLOOPS_INFERENCE_THREADS');
+  const parallel = integerEnv('YOLOOPS_INFERENCE_PARALLEL_RUNS', 0);
+  return { ...(threads === undefined ? {} : { intraOpNumThreads: threads }), ...(parallel === undefined ? {} : { parallelRuns: parallel }) };
 }
 
 function flag(args: string[], name: string): string | undefined {
@@ -42,6 +52,7 @@ async function main(args: string[]): Promise<void> {
     limits: maxUploadBytes === undefined ? {} : { maxUploadBytes },
     maxImagePixels: positiveEnv('YOLOOPS_MAX_IMAGE_PIXELS'),
     imageCheck: imageCheckEnv(),
+    inference: inferenceEnv(),
   });
   console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs)`);
   const stop = () => {

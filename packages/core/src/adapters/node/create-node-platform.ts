@@ -31,8 +31,11 @@ export interface NodePlatformOptions {
   /** `structure` (default, Ultralytics' own check) or `decode` (fully decode every image at prepare). */
   imageCheck?: 'structure' | 'decode';
   clock?: Clock;
-  /** Inference: requests admitted at once (default 8; the rest get 503 + Retry-After). */
-  inference?: { maxConcurrentRequests?: number };
+  /**
+   * Inference: requests admitted at once (default 8; the rest get 503 + Retry-After), threads the runs
+   * of a model use at once (default: all cores), parallel sessions per model (default 2–4; 0: one).
+   */
+  inference?: { maxConcurrentRequests?: number; intraOpNumThreads?: number; parallelRuns?: number };
   /** Training jobs: trainer/agent commands, concurrency, stop grace… */
   jobs?: NodeJobOptions;
 }

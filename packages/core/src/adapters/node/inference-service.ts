@@ -42,6 +42,10 @@ export interface InferenceServiceDeps {
   maxVideoBytes?: number;
   /** Inference requests admitted at once (uploads being read included); the rest are refused as busy (default 8). */
   maxConcurrentRequests?: number;
+  /** Threads a model's runs use at once (default: the machine's available parallelism). */
+  intraOpNumThreads?: number;
+  /** Parallel sessions per model for streams of runs (default 2, 4 from 8 cores; 0: one session, least memory). */
+  parallelRuns?: number;
 }
 
 /** One SSE event of the video stream route, as the origin sent them. */
@@ -63,7 +67,11 @@ const videoExtension = (filename: string) => /\.[A-Za-z0-9]{1,8}$/.exec(filename
  */
 export function createInferenceService(deps: InferenceServiceDeps) {
   const { models, blobs, clock } = deps;
-  const detectors = deps.detectors ?? createDetectorCache({ ...(deps.maxImagePixels ? { maxPixels: deps.maxImagePixels } : {}) });
+  const detectors = deps.detectors ?? createDetectorCache({
+    ...(deps.maxImagePixels ? { maxPixels: deps.maxImagePixels } : {}),
+    ...(deps.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: deps.intraOpNumThreads }),
+    ...(deps.parallelRuns === undefined ? {} : { parallelRuns: deps.parallelRuns }),
+  });
   const maxPixels = deps.maxImagePixels ?? 40_000_000;
   const maxInFlight = Math.max(1, deps.maxConcurrentRequests ?? 8);
   let inFlight = 0;

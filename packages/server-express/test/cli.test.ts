@@ -1,0 +1,67 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { REPO_ROOT } from '../../../test/support/fixtures.js';
+import { freePort, waitFor } from '../../../test/support/server-process.js';
+
+const CLI = path.join(REPO_ROOT, 'packages/server-express/src/cli.ts');
+const TSX = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
+const ARGS = ['--conditions=source', '--import', TSX, CLI];
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'yoloops-cli-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Runs the CLI to its end (for the cases that must not start a server). */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...ARGS, ...args], { env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: '0', ...env }, timeout: 30_000 }, (error, _stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
+    });
+  });
+}
+
+describe('yoloops serve (the npm start command)', () => {
+  test('without "serve" it prints the usage, which names every setting, and exits 2', async () => {
+    const { code, stderr } = await runCli([], {});
+    expect(code).toBe(2);
+    for (const name of ['PORT', 'YOLOOPS_DATA_DIR', 'YOLOOPS_MAX_IMAGE_PIXELS', 'YOLOOPS_INFERENCE_THREADS', 'YOLOOPS_INFERENCE_PARALLEL_RUNS']) expect(stderr).toContain(name);
+  });
+
+  test.each([
+    [{ YOLOOPS_INFERENCE_PARALLEL_RUNS: '-1' }, 'YOLOOPS_INFERENCE_PARALLEL_RUNS must be a non-negative integer, got "-1"'],
+    [{ YOLOOPS_INFERENCE_THREADS: '0' }, 'YOLOOPS_INFERENCE_THREADS must be a positive integer, got "0"'],
+    [{ YOLOOPS_INFERENCE_THREADS: '1.5' }, 'YOLOOPS_INFERENCE_THREADS must be a positive integer, got "1.5"'],
+    [{ YOLOOPS_IMAGE_CHECK: 'full' }, 'YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "full"'],
+  ])('a bad setting (%j) stops it with a message naming the setting', async (env, message) => {
+    const { code, stderr } = await runCli(['serve'], env);
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(message);
+  });
+
+  test('serves with the inference settings given, and a SIGTERM ends it cleanly', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [...ARGS, 'serve'], {
+      env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: String(port), YOLOOPS_INFERENCE_THREADS: '1', YOLOOPS_INFERENCE_PARALLEL_RUNS: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the listening line', () => output, (text) => text.includes('yoloops listening on'), 30_000);
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});
