@@ -6,7 +6,8 @@ const USAGE = `usage: yoloops serve [--port N] [--host H] [--data DIR]
        YOLOOPS_MAX_UPLOAD_BYTES (default 21474836480 = 20 GiB), YOLOOPS_MAX_IMAGE_PIXELS (default 40000000),
        YOLOOPS_IMAGE_CHECK (structure | decode; default structure),
        YOLOOPS_INFERENCE_THREADS (threads a model's runs use at once; default: all cores),
-       YOLOOPS_INFERENCE_PARALLEL_RUNS (parallel sessions per model for batches and video; default 2, 4 from 8 cores; 0: one session)`;
+       YOLOOPS_INFERENCE_PARALLEL_RUNS (parallel sessions per model for batches and video; default 2, 4 from 8 cores; 0: one session),
+       YOLOOPS_INFERENCE_PROVIDERS (onnxruntime execution providers, comma-separated, e.g. cuda; default cpu)`;
 
 function imageCheckEnv(): 'structure' | 'decode' | undefined {
   const value = process.env.YOLOOPS_IMAGE_CHECK;
@@ -25,10 +26,17 @@ function integerEnv(name: string, min: number): number | undefined {
 
 const positiveEnv = (name: string) => integerEnv(name, 1);
 
-function inferenceEnv(): { intraOpNumThreads?: number; parallelRuns?: number } {
+function inferenceEnv(): { intraOpNumThreads?: number; parallelRuns?: number; executionProviders?: string[] } {
   const threads = positiveEnv('YOLOOPS_INFERENCE_THREADS');
   const parallel = integerEnv('YOLOOPS_INFERENCE_PARALLEL_RUNS', 0);
-  return { ...(threads === undefined ? {} : { intraOpNumThreads: threads }), ...(parallel === undefined ? {} : { parallelRuns: parallel }) };
+  const providers = (process.env.YOLOOPS_INFERENCE_PROVIDERS ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const bad = providers.find((p) => !/^[a-z][a-z0-9_-]*$/i.test(p));
+  if (bad !== undefined) throw new Error(`YOLOOPS_INFERENCE_PROVIDERS must list onnxruntime execution providers (e.g. cuda), got "${bad}"`);
+  return {
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+    ...(parallel === undefined ? {} : { parallelRuns: parallel }),
+    ...(providers.length === 0 ? {} : { executionProviders: providers }),
+  };
 }
 
 function flag(args: string[], name: string): string | undefined {

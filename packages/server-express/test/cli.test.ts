@@ -31,7 +31,7 @@ describe('yoloops serve (the npm start command)', () => {
   test('without "serve" it prints the usage, which names every setting, and exits 2', async () => {
     const { code, stderr } = await runCli([], {});
     expect(code).toBe(2);
-    for (const name of ['PORT', 'YOLOOPS_DATA_DIR', 'YOLOOPS_MAX_IMAGE_PIXELS', 'YOLOOPS_INFERENCE_THREADS', 'YOLOOPS_INFERENCE_PARALLEL_RUNS']) expect(stderr).toContain(name);
+    for (const name of ['PORT', 'YOLOOPS_DATA_DIR', 'YOLOOPS_MAX_IMAGE_PIXELS', 'YOLOOPS_INFERENCE_THREADS', 'YOLOOPS_INFERENCE_PARALLEL_RUNS', 'YOLOOPS_INFERENCE_PROVIDERS']) expect(stderr).toContain(name);
   });
 
   test.each([
@@ -39,6 +39,7 @@ describe('yoloops serve (the npm start command)', () => {
     [{ YOLOOPS_INFERENCE_THREADS: '0' }, 'YOLOOPS_INFERENCE_THREADS must be a positive integer, got "0"'],
     [{ YOLOOPS_INFERENCE_THREADS: '1.5' }, 'YOLOOPS_INFERENCE_THREADS must be a positive integer, got "1.5"'],
     [{ YOLOOPS_IMAGE_CHECK: 'full' }, 'YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "full"'],
+    [{ YOLOOPS_INFERENCE_PROVIDERS: 'cuda,../x' }, 'YOLOOPS_INFERENCE_PROVIDERS must list onnxruntime execution providers (e.g. cuda), got "../x"'],
   ])('a bad setting (%j) stops it with a message naming the setting', async (env, message) => {
     const { code, stderr } = await runCli(['serve'], env);
     expect(code).toBe(1);
@@ -48,7 +49,7 @@ describe('yoloops serve (the npm start command)', () => {
   test('serves with the inference settings given, and a SIGTERM ends it cleanly', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [...ARGS, 'serve'], {
-      env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: String(port), YOLOOPS_INFERENCE_THREADS: '1', YOLOOPS_INFERENCE_PARALLEL_RUNS: '0' },
+      env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: String(port), YOLOOPS_INFERENCE_THREADS: '1', YOLOOPS_INFERENCE_PARALLEL_RUNS: '0', YOLOOPS_INFERENCE_PROVIDERS: 'cpu' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock, Model } from '@yoloops/core';
-import { createNodePlatform, type NodePlatform } from '@yoloops/core/node';
+import { createNodePlatform, type NodePlatform, type NodePlatformOptions } from '@yoloops/core/node';
 import { createApp } from '@yoloops/server-express';
 import { fixturePath } from '../../../../test/support/fixtures.js';
 
@@ -21,9 +21,9 @@ export function steppingClock(start = Date.UTC(2025, 0, 1)): Clock {
   return { now: () => new Date((at += 1000)) };
 }
 
-export async function startPlatformServer(options: { clock?: Clock } = {}): Promise<PlatformServer> {
+export async function startPlatformServer(options: { clock?: Clock; inference?: NodePlatformOptions['inference'] } = {}): Promise<PlatformServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yoloops-models-'));
-  const platform = await createNodePlatform({ dataDir, clock: options.clock });
+  const platform = await createNodePlatform({ dataDir, clock: options.clock, ...(options.inference ? { inference: options.inference } : {}) });
   const app = createApp({ services: platform, log: () => {} });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

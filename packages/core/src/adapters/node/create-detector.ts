@@ -18,6 +18,8 @@ export interface DetectorOptions {
   intraOpNumThreads?: number;
   /** Parallel sessions for streams of runs (see `InferenceLoadOptions.parallelRuns`; 0: one session). */
   parallelRuns?: number;
+  /** onnxruntime execution providers, e.g. `['cuda']` (default CPU; see `OnnxInferenceEngineOptions`); ignored with `engine`. */
+  executionProviders?: readonly string[];
   /** Largest accepted image, width × height (default 40 MP). */
   maxPixels?: number;
   /** Images per run when the model's batch dimension is dynamic (default 8). */
@@ -102,7 +104,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T
  */
 export async function createDetector(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
   const spec = await loadDetectionSpec(modelPath, options.classes);
-  const engine = options.engine ?? createOnnxInferenceEngine();
+  const engine = options.engine ?? createOnnxInferenceEngine(options.executionProviders ? { executionProviders: options.executionProviders } : {});
   const session = await engine.load(modelPath, {
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
     ...(options.parallelRuns === undefined ? {} : { parallelRuns: options.parallelRuns }),

@@ -33,9 +33,10 @@ export interface NodePlatformOptions {
   clock?: Clock;
   /**
    * Inference: requests admitted at once (default 8; the rest get 503 + Retry-After), threads the runs
-   * of a model use at once (default: all cores), parallel sessions per model (default 2–4; 0: one).
+   * of a model use at once (default: all cores), parallel sessions per model (default 2–4; 0: one),
+   * onnxruntime execution providers (default CPU; e.g. `['cuda']`).
    */
-  inference?: { maxConcurrentRequests?: number; intraOpNumThreads?: number; parallelRuns?: number };
+  inference?: { maxConcurrentRequests?: number; intraOpNumThreads?: number; parallelRuns?: number; executionProviders?: readonly string[] };
   /** Training jobs: trainer/agent commands, concurrency, stop grace… */
   jobs?: NodeJobOptions;
 }

@@ -46,6 +46,8 @@ export interface InferenceServiceDeps {
   intraOpNumThreads?: number;
   /** Parallel sessions per model for streams of runs (default 2, 4 from 8 cores; 0: one session, least memory). */
   parallelRuns?: number;
+  /** onnxruntime execution providers, e.g. `['cuda']` (default CPU). */
+  executionProviders?: readonly string[];
 }
 
 /** One SSE event of the video stream route, as the origin sent them. */
@@ -71,6 +73,7 @@ export function createInferenceService(deps: InferenceServiceDeps) {
     ...(deps.maxImagePixels ? { maxPixels: deps.maxImagePixels } : {}),
     ...(deps.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: deps.intraOpNumThreads }),
     ...(deps.parallelRuns === undefined ? {} : { parallelRuns: deps.parallelRuns }),
+    ...(deps.executionProviders === undefined ? {} : { executionProviders: deps.executionProviders }),
   });
   const maxPixels = deps.maxImagePixels ?? 40_000_000;
   const maxInFlight = Math.max(1, deps.maxConcurrentRequests ?? 8);

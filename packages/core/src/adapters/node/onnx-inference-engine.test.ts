@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath } from '../../../../../test/support/fixtures.js';
 import type { InferenceSessionHandle } from '../../inference/inference-engine.port.js';
+import { hasCudaProvider } from '../../../test/support/onnxruntime-install.js';
 import { createOnnxInferenceEngine, onnxSessionOptions } from './onnx-inference-engine.js';
 
 const MODEL = fixturePath('models/yolov8n_int8.onnx');
@@ -71,6 +72,39 @@ describe('createOnnxInferenceEngine parallel sessions', () => {
       expect(bytes(streamed[0]!.data).equals(bytes(streamed[1]!.data))).toBe(false);
     } finally {
       await Promise.all([session.release(), alone.release()]);
+    }
+  });
+});
+
+describe('createOnnxInferenceEngine execution providers', () => {
+  test('the CPU provider is always last; CPU alone (any spelling) is the plain default', () => {
+    expect(onnxSessionOptions({ executionProviders: ['cuda'] }).executionProviders).toEqual(['cuda', 'cpu']);
+    expect(onnxSessionOptions({ executionProviders: [' TensorRT', 'cuda', 'cpu', 'cuda'] }).executionProviders).toEqual(['tensorrt', 'cuda', 'cpu']);
+    for (const plain of [[], ['cpu'], [' CPU ']]) expect(onnxSessionOptions({ executionProviders: plain })).not.toHaveProperty('executionProviders');
+  });
+
+  test('an explicit CPU provider runs like the default', async () => {
+    const session = await createOnnxInferenceEngine({ executionProviders: ['cpu'] }).load(MODEL);
+    try {
+      expect((await session.run(new Float32Array(3 * 640 * 640), DIMS)).dims).toEqual([1, 84, 8400]);
+    } finally {
+      await session.release();
+    }
+  });
+
+  test.runIf(!hasCudaProvider())('without the CUDA provider installed, asking for it is a set-up error saying how to install it, not a bad model', async () => {
+    const engine = createOnnxInferenceEngine({ executionProviders: ['cuda'] });
+    const error = await engine.load(MODEL).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ name: 'CoreError', code: 'EXTERNAL_FAILURE', reason: 'provider_unavailable', details: { providers: ['cuda', 'cpu'] } });
+    expect((error as Error).message).toMatch(/^onnxruntime cannot use execution provider cuda: .+ONNXRUNTIME_NODE_INSTALL=cuda12/s);
+    // a model that is broken stays the model's fault, whatever the providers
+    const dir = await mkdtemp(path.join(tmpdir(), 'yoloops-onnx-ep-'));
+    try {
+      const junk = path.join(dir, 'junk.onnx');
+      await writeFile(junk, 'not a model');
+      await expect(engine.load(junk)).rejects.toMatchObject({ name: 'ValidationError', reason: 'invalid_onnx' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { InvalidStateError, NotFoundError, ValidationError } from '../../errors.js';
+import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EngineOutput, InferenceEngine, InferenceLoadOptions, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
 import { planSessions, scheduleSessions } from '../../inference/session-scheduler.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-protocol.js';
@@ -16,6 +16,19 @@ export interface OnnxInferenceEngineOptions extends InferenceLoadOptions {
    * spinning shaves little off a run but burns the cores that decode the next image meanwhile.
    */
   allowSpinning?: boolean;
+  /**
+   * onnxruntime execution providers in order of preference, e.g. `['cuda']` (default `['cpu']`); the CPU
+   * provider is always added last for the operators the others lack. GPU providers need a matching
+   * onnxruntime-node install (`ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` for CUDA 12 on Linux x64). With a
+   * GPU provider a model gets no parallel sessions unless `parallelRuns` asks for them.
+   */
+  executionProviders?: readonly string[];
+}
+
+/** The providers a session is created with: the ones asked for, then the CPU provider. */
+function providerList(options: OnnxInferenceEngineOptions): string[] | undefined {
+  const asked = (options.executionProviders ?? []).map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+  return asked.length === 0 || asked.every((p) => p === 'cpu') ? undefined : [...new Set([...asked, 'cpu'])];
 }
 
 /** The onnxruntime session options every session of this engine gets (exported for the bench's baseline). */
@@ -26,6 +39,7 @@ export function onnxSessionOptions(options: OnnxInferenceEngineOptions = {}): Re
     interOpNumThreads: 1,
     executionMode: 'sequential',
     extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
+    ...(providerList(options) ? { executionProviders: providerList(options) } : {}),
   };
 }
 
@@ -40,6 +54,17 @@ function spawnSessionWorker(workerData: SessionWorkerData): Worker {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const code = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`;
   return new Worker(code, { eval: true, workerData });
+}
+
+/** The model is fine, the execution provider is not: a set-up problem of this server, not the caller's. */
+function providerUnavailable(options: OnnxInferenceEngineOptions, message: string): CoreError {
+  const providers = providerList(options) ?? ['cpu'];
+  const cuda = providers.includes('cuda') || providers.includes('tensorrt')
+    ? ' The CUDA and TensorRT providers need onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12 (Linux x64, CUDA 12) and an NVIDIA driver.'
+    : '';
+  return new CoreError('EXTERNAL_FAILURE', `onnxruntime cannot use execution provider ${providers.filter((p) => p !== 'cpu').join(', ')}: ${message.split('\n')[0]}.${cuda} Without a GPU, leave the providers unset (CPU).`, {
+    reason: 'provider_unavailable', details: { providers },
+  });
 }
 
 interface Pending {
@@ -58,6 +83,7 @@ async function startWorker(modelPath: string, options: OnnxInferenceEngineOption
         reject(new ValidationError(`onnxruntime cannot load ${modelPath}: ${message}`, { reason: 'invalid_onnx', cause }));
       onMessage = (reply) => {
         if (reply.type === 'loaded') resolve({ worker, loaded: reply });
+        else if (reply.type === 'load-error' && reply.reason === 'provider_unavailable') reject(providerUnavailable(options, reply.message));
         else cannot(reply.type === 'load-error' ? reply.message : `unexpected ${reply.type}`);
       };
       onError = (error) => cannot(error.message, error);
@@ -93,7 +119,9 @@ export function createOnnxInferenceEngine(defaults: OnnxInferenceEngineOptions =
         throw new NotFoundError(`model weights not found: ${modelPath}`, { reason: 'weights_missing', cause: error });
       });
       const merged = { ...defaults, ...options };
-      const plan = planSessions(merged.intraOpNumThreads ?? availableParallelism(), merged.parallelRuns);
+      // a GPU runs one model's runs one after another anyway: more sessions would only take its memory
+      const parallelRuns = merged.parallelRuns ?? (providerList(merged) ? 0 : undefined);
+      const plan = planSessions(merged.intraOpNumThreads ?? availableParallelism(), parallelRuns);
       return scheduleSessions((threads) => openWorkerSession(modelPath, { ...merged, intraOpNumThreads: threads }), plan);
     },
   };

@@ -18,7 +18,8 @@ export type SessionRequest =
 
 export type SessionReply =
   | { type: 'loaded'; inputNames: string[]; outputNames: string[]; inputs: WorkerTensorInfo[]; outputs: WorkerTensorInfo[] }
-  | { type: 'load-error'; message: string }
+  /** `provider_unavailable`: the model loads on the CPU provider, the execution providers asked for do not. */
+  | { type: 'load-error'; message: string; reason?: 'provider_unavailable' }
   | { type: 'result'; id: number; data: Float32Array; dims: number[] }
   | { type: 'error'; id: number; message: string; reason?: string }
   | { type: 'released' };

@@ -18,11 +18,23 @@ function tensorInfo(meta: ort.InferenceSession.ValueMetadata): WorkerTensorInfo 
 const post = (reply: SessionReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Whether the model loads on the CPU provider alone (so a failure with other providers is theirs). */
+async function loadsOnCpu(): Promise<boolean> {
+  try {
+    await (await ort.InferenceSession.create(modelPath, { ...sessionOptions, executionProviders: ['cpu'] } as ort.InferenceSession.SessionOptions)).release();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let session: ort.InferenceSession;
 try {
   session = await ort.InferenceSession.create(modelPath, sessionOptions as ort.InferenceSession.SessionOptions);
 } catch (error) {
-  post({ type: 'load-error', message: messageOf(error) });
+  const providers = (sessionOptions.executionProviders as string[] | undefined) ?? ['cpu'];
+  const theirs = providers.some((p) => p !== 'cpu') && (await loadsOnCpu());
+  post({ type: 'load-error', message: messageOf(error), ...(theirs ? { reason: 'provider_unavailable' as const } : {}) });
   throw error; // ends the worker; the engine has the message already
 }
 post({
