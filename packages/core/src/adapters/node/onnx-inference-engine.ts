@@ -100,14 +100,15 @@ async function startWorker(modelPath: string, options: OnnxInferenceEngineOption
 }
 
 /**
- * `InferenceEngine` on onnxruntime-node (CPU), each session in its own worker thread so a run (tens of
- * milliseconds of native work) never blocks the event loop, and the caller can prepare the next input
- * meanwhile. Sessions get all graph optimisations and no spinning between runs. A loaded model is a
- * main session with one intra-op thread per core, plus, while runs come in streams, parallel sessions
- * sharing the cores (`scheduleSessions`): on 2 cores two 1-thread runs side by side finish 1.3× more
- * images per second than one 2-thread run after another. An input in a `SharedArrayBuffer` reaches the worker without a copy (and its onnxruntime tensor
- * is made once and reused); any other input is copied when posted. Outputs come back transferred.
- * The worker holds the process open only while runs are in flight; `release` ends it.
+ * `InferenceEngine` on onnxruntime-node (CPU by default, GPU providers on request), each session in its
+ * own worker thread so a run (tens of milliseconds of native work) never blocks the event loop, and the
+ * caller can prepare the next input meanwhile. Sessions get all graph optimisations and no spinning
+ * between runs. A loaded model is a main session with one intra-op thread per core plus, while runs come
+ * in streams, parallel sessions sharing the cores (`scheduleSessions`): on 2 cores two 1-thread runs
+ * side by side finish 1.3× more images per second than one 2-thread run after another. An input in a
+ * `SharedArrayBuffer` reaches the worker without a copy (and its onnxruntime tensor is made once and
+ * reused); any other input is copied when posted. Outputs come back transferred. A worker holds the
+ * process open only while runs are in flight; `release` ends them.
  * @example
  * const session = await createOnnxInferenceEngine().load('yolov8n.onnx');
  * const { data, dims } = await session.run(tensor, [1, 3, 640, 640]);
