@@ -8,6 +8,7 @@ import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { isQuickRun, meetsTarget, type Bench, type BenchResult, type BenchTarget } from './support/bench.js';
+import { readCpuTimes, stealShare } from './support/cpu-steal.js';
 import { removeAllTempDirsSync } from './support/temp-dir.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -53,8 +54,10 @@ async function main(): Promise<void> {
   const quick = isQuickRun() ? ' — QUICK RUN (YOLOOPS_BENCH_QUICK=1): inputs shrunk, figures not representative' : '';
   console.log(`yoloops bench · node ${process.version} · ${os.cpus().length} CPUs · ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB${quick}`);
   const rows: Row[] = [];
+  const steals: { bench: string; share: number }[] = [];
   for (const bench of benches) {
     const start = performance.now();
+    const cpuBefore = readCpuTimes();
     try {
       for (const result of await bench.run()) rows.push({ bench: bench.name, result });
     } catch (error) {
@@ -64,10 +67,18 @@ async function main(): Promise<void> {
     } finally {
       removeAllTempDirsSync();
     }
+    const steal = stealShare(cpuBefore, readCpuTimes());
+    if (steal !== undefined) steals.push({ bench: bench.name, share: steal });
     console.error(`[${bench.name}] done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }
   console.log('');
   printTable(rows);
+  if (steals.length > 0) {
+    // a busy host slows this VM's threads at random: ratios between moments are then unreliable
+    const listed = steals.map((s) => `${s.bench} ${(s.share * 100).toFixed(1)}%`).join(', ');
+    const busy = steals.some((s) => s.share > 0.02) ? ' — above 2%: rerun before trusting these figures' : '';
+    console.log(`\nCPU time stolen by the host (virtual machine): ${listed}${busy}`);
+  }
   console.log(`\n${benches.length} bench(es) in ${((performance.now() - started) / 1000).toFixed(1)} s${quick ? ' (quick run)' : ''}`);
 }
 
