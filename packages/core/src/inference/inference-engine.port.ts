@@ -13,7 +13,7 @@ export interface EngineOutput {
 }
 
 export interface InferenceLoadOptions {
-  /** Threads the model's runs may use at once (default: the machine's available parallelism). */
+  /** Threads the model's runs may use at once (default: the CPUs this process may use, within a container's CPU quota). */
   intraOpNumThreads?: number;
   /**
    * Sessions that run side by side, each on a share of the threads, when runs come in streams (batches,

@@ -14,7 +14,7 @@ export interface DetectorOptions {
   classes?: readonly string[];
   /** Runtime (default onnxruntime-node). */
   engine?: InferenceEngine;
-  /** Threads the model's runs may use at once (default: the machine's available parallelism). */
+  /** Threads the model's runs may use at once (default: the CPUs this process may use, within a container's CPU quota). */
   intraOpNumThreads?: number;
   /** Parallel sessions for streams of runs (see `InferenceLoadOptions.parallelRuns`; 0: one session). */
   parallelRuns?: number;

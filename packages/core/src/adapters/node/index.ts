@@ -19,6 +19,7 @@ export { processVideo, type ProcessVideoOptions, type ProcessVideoResult } from 
 export { createDetector, loadDetectionSpec, type Detector, type DetectorOptions } from './create-detector.js';
 export { createDetectorCache, type DetectorCache, type DetectorCacheOptions, type DetectorSource } from './create-detector-cache.js';
 export { createOnnxInferenceEngine, type OnnxInferenceEngineOptions } from './onnx-inference-engine.js';
+export { cpuBudget } from './cpu-budget.js';
 export { drawDetections, type DrawDetectionsOptions } from './sharp-draw-detections.js';
 export { drawDetectionsRaw, type DrawOptions } from '../../inference/draw/draw-detections-raw.js';
 export { openImage, letterboxImage, fillLetterboxTensor, type ImageInput, type OpenedImage, type OpenImageOptions } from './sharp-letterbox.js';

@@ -1,11 +1,11 @@
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EngineOutput, InferenceEngine, InferenceLoadOptions, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
 import { planSessions, scheduleSessions } from '../../inference/session-scheduler.js';
+import { cpuBudget } from './cpu-budget.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-protocol.js';
 
 export interface OnnxInferenceEngineOptions extends InferenceLoadOptions {
@@ -35,7 +35,7 @@ function providerList(options: OnnxInferenceEngineOptions): string[] | undefined
 export function onnxSessionOptions(options: OnnxInferenceEngineOptions = {}): Record<string, unknown> {
   return {
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
-    intraOpNumThreads: options.intraOpNumThreads ?? availableParallelism(),
+    intraOpNumThreads: options.intraOpNumThreads ?? cpuBudget(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
@@ -103,9 +103,10 @@ async function startWorker(modelPath: string, options: OnnxInferenceEngineOption
  * `InferenceEngine` on onnxruntime-node (CPU by default, GPU providers on request), each session in its
  * own worker thread so a run (tens of milliseconds of native work) never blocks the event loop, and the
  * caller can prepare the next input meanwhile. Sessions get all graph optimisations and no spinning
- * between runs. A loaded model is a main session with one intra-op thread per core plus, while runs come
- * in streams, parallel sessions sharing the cores (`scheduleSessions`): on 2 cores two 1-thread runs
- * side by side finish 1.3× more images per second than one 2-thread run after another. An input in a
+ * between runs. A loaded model is a main session with one intra-op thread per core (`cpuBudget`: a
+ * container's CPU quota counts) plus, while runs come in streams, parallel sessions sharing the cores
+ * (`scheduleSessions`): on 2 cores two 1-thread runs side by side finish 1.3× more images per second
+ * than one 2-thread run after another. An input in a
  * `SharedArrayBuffer` reaches the worker without a copy (and its onnxruntime tensor is made once and
  * reused); any other input is copied when posted. Outputs come back transferred. A worker holds the
  * process open only while runs are in flight; `release` ends them.
@@ -122,7 +123,7 @@ export function createOnnxInferenceEngine(defaults: OnnxInferenceEngineOptions =
       const merged = { ...defaults, ...options };
       // a GPU runs one model's runs one after another anyway: more sessions would only take its memory
       const parallelRuns = merged.parallelRuns ?? (providerList(merged) ? 0 : undefined);
-      const plan = planSessions(merged.intraOpNumThreads ?? availableParallelism(), parallelRuns);
+      const plan = planSessions(merged.intraOpNumThreads ?? cpuBudget(), parallelRuns);
       return scheduleSessions((threads) => openWorkerSession(modelPath, { ...merged, intraOpNumThreads: threads }), plan);
     },
   };
