@@ -33,13 +33,14 @@ function providerList(options: OnnxInferenceEngineOptions): string[] | undefined
 
 /** The onnxruntime session options every session of this engine gets (exported for the bench's baseline). */
 export function onnxSessionOptions(options: OnnxInferenceEngineOptions = {}): Record<string, unknown> {
+  const providers = providerList(options);
   return {
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     intraOpNumThreads: options.intraOpNumThreads ?? cpuBudget(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     extra: { session: { intra_op: { allow_spinning: options.allowSpinning ? '1' : '0' } } },
-    ...(providerList(options) ? { executionProviders: providerList(options) } : {}),
+    ...(providers ? { executionProviders: providers } : {}),
   };
 }
 
