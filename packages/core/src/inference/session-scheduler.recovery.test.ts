@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { InvalidStateError } from '../errors.js';
 import { flush, input, makeHarness, outputFor, run, track, withOpenLanes, type Harness, type RunCall } from '../../test/support/fake-sessions.js';
 import { planSessions, scheduleSessions } from './session-scheduler.js';
@@ -135,5 +135,34 @@ describe('scheduleSessions: sessions that die', () => {
     await released;
     expect(a.error).toMatchObject({ reason: 'session_released' });
     expect(h.openThreads).toEqual([2]);
+  });
+});
+
+describe('scheduleSessions: idle lanes while runs wait for the main session', () => {
+  test('lanes whose idle time ends while runs wait are released later, even when those runs go to the main session', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const h = makeHarness();
+      const session = await withOpenLanes(h, planSessions(2, undefined, 100));
+      const [main, ...lanes] = h.sessions;
+      const a = run(session, 1);
+      await flush();
+      expect(h.call(1).session).toBe(main);
+      const b = run(session, 2); // waits: main holds both threads
+      await flush();
+      vi.advanceTimersByTime(100); // the lanes' idle time ends while run 2 waits
+      await flush();
+      expect(lanes.map((l) => l!.releaseCalls)).toEqual([0, 0]);
+      h.call(1).resolve();
+      await flush();
+      expect(h.call(2).session).toBe(main); // alone again: a latency run takes the main session
+      h.call(2).resolve();
+      await Promise.all([a, b]);
+      vi.advanceTimersByTime(100);
+      await flush();
+      expect(lanes.map((l) => l!.releaseCalls)).toEqual([1, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -101,7 +101,13 @@ export async function scheduleSessions(open: OpenSession, plan: SessionScheduleP
 
   const releaseIdleLanes = () => {
     idleTimer = undefined;
-    if (lanes.some((l) => l.busy) || queue.length > 0) return;
+    if (lanes.some((l) => l.busy)) return; // their end restarts the idle time
+    if (queue.length > 0) {
+      // runs waiting may yet go to the main session: look again later rather than never
+      idleTimer = setTimeout(releaseIdleLanes, plan.laneIdleMs);
+      idleTimer.unref?.();
+      return;
+    }
     const old = lanes;
     lanes = [];
     for (const lane of old) void lane.session.release().catch(() => undefined);
