@@ -134,7 +134,7 @@ export const inferRoutes: Route[] = [
     method: 'post', path: '/infer/batch/run', operationId: 'inferBatch', summary: 'Run several models on several images', tags: ['inference'],
     description: 'Per model (request order) → per image (upload order). An unreadable image fails the call (400, as the origin); an unknown model gives that model an `error`.',
     multipart: { fileField: 'files', repeated: true, fields: { model_ids: { description: 'Comma-separated model ids', type: 'string', required: true }, ...confField }, description: 'Images as repeated `files` fields' },
-    responses: { 200: { description: 'Results per model', schema: BatchResultSchema }, ...errorResponses(400, 413, 415, 422) },
+    responses: { 200: { description: 'Results per model', schema: BatchResultSchema }, ...errorResponses(400, 413, 415, 422, 503) },
     handler: ({ req, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'files', ...INFER_LIMITS });
       return services.inference.batch(parseModelIds(fields.model_ids), files, { conf: parseConf(fields.conf) });
