@@ -179,7 +179,7 @@ export const inferRoutes: Route[] = [
       'then `{"type":"complete",processed_frames}`. Failures after the upload arrive as `{"error": "…"}` (HTTP 200, as the origin). A client that goes away stops the work.',
     params: ModelIdParams,
     multipart: { fileField: 'file', fields: confField, description: 'The video (any format ffmpeg reads)' },
-    responses: { 200: { description: 'text/event-stream of info, frame and complete events', contentType: 'text/event-stream' }, ...errorResponses(400, 404, 413, 422) },
+    responses: { 200: { description: 'text/event-stream of info, frame and complete events', contentType: 'text/event-stream' }, ...errorResponses(400, 404, 413, 422, 503) },
     handler: ({ params, req, res, services }) => admitted(req, services, async () => {
       const { video, fields } = await receiveVideo(req, services);
       const sse = openSse(req, res);
