@@ -50,7 +50,7 @@ export {
   DEFAULT_TRAINER_COMMAND, DEFAULT_AGENT_COMMAND, PLACEHOLDERS, renderArgv, buildAttemptArgv, checkArgvTemplate, describeMissingProgram, type Placeholder,
 } from './jobs/trainer-command.js';
 export { jobKeys, RUN_NAME, type LocalBlobStore } from './jobs/job-paths.js';
-export type { ResolveModelWeights } from './jobs/job-requests.js';
+export { RESUMED_FROM_START, type ResolveModelWeights, type BaseModelWeights } from './jobs/job-requests.js';
 export { describeExit } from './jobs/job-runner.js';
 export { createJobService, type JobService, type JobServiceDeps } from './jobs/job-service.js';
 export { createJobNotify, NOTIFY_STATUS_TYPES, type JobNotify, type JobNotifyDeps, type StatusReportResult } from './jobs/job-notify.js';

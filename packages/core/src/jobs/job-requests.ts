@@ -6,8 +6,19 @@ import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
 import { isTerminal } from './job-state.js';
 import { CreateJobRequestSchema, type CreateJobRequest, type Job, type TrainerCommand } from './job.schema.js';
 
-/** Resolves a registered model id to the absolute path of its weights, or undefined when it has none. */
-export type ResolveModelWeights = (modelId: string) => Promise<string | undefined>;
+/** What the registry holds for a base model: the storage key of its PyTorch weights, if any, and the formats it has. */
+export interface BaseModelWeights {
+  /** Data-root key of the model's `.pt` (what Ultralytics fine-tunes from); undefined when it has none. */
+  ptKey?: string;
+  /** Weights formats the model has (`onnx`, `pt`, `data`). */
+  formats: readonly string[];
+}
+
+/** Looks a registered model up for fine-tuning; undefined when there is no such model. */
+export type ResolveModelWeights = (modelId: string) => Promise<BaseModelWeights | undefined>;
+
+/** `resumed_from` of an attempt that starts again from the job's original weights (the attempt before left no last.pt). */
+export const RESUMED_FROM_START = 'start';
 
 /** What planning a job needs: datasets to check, the data root, time and the model registry lookup. */
 export interface JobPlanDeps {
@@ -40,15 +51,23 @@ export async function requireDataYaml(deps: JobPlanDeps, datasetId: string, vers
   return deps.blobs.localPath(key);
 }
 
+/** The base model's `.pt` key: 404 when the model does not exist, 409 when it has no PyTorch weights to train from. */
 async function resolveBaseModel(deps: JobPlanDeps, baseModelId: string): Promise<string> {
   if (!deps.resolveModelWeights) {
     throw new UnsupportedError('fine-tuning needs the model registry, which this server has not configured (resolveModelWeights)', { reason: 'no_model_registry' });
   }
-  const weights = await deps.resolveModelWeights(baseModelId);
-  if (weights === undefined) {
-    throw new NotFoundError(`Base model ${baseModelId} not found or has no weights`, { reason: 'base_model_not_found', details: { base_model_id: baseModelId } });
+  const found = await deps.resolveModelWeights(baseModelId);
+  if (found === undefined) {
+    throw new NotFoundError(`Base model ${baseModelId} not found`, { reason: 'base_model_not_found', details: { base_model_id: baseModelId } });
   }
-  return weights;
+  if (found.ptKey === undefined) {
+    throw new InvalidStateError(
+      `Base model ${baseModelId} has no PyTorch weights (.pt), only ${found.formats.filter((f) => f !== 'data').join(', ') || 'none'}: ` +
+        'Ultralytics fine-tunes from .pt weights, not from ONNX. Upload the model again with its best.pt in weights/ (models trained here carry it)',
+      { reason: 'base_model_not_trainable', details: { base_model_id: baseModelId, formats: [...found.formats] } },
+    );
+  }
+  return found.ptKey;
 }
 
 type JobStart = Pick<Job, 'dataset_id' | 'version' | 'model_name' | 'base_model_id' | 'original_model_path' | 'epochs' | 'imgsz' | 'batch'>;
@@ -73,10 +92,15 @@ export async function planNewJob(deps: JobPlanDeps, input: CreateJobRequest, tra
   const request = parsed.data;
   await requireDataYaml(deps, request.dataset_id, request.version);
   const { base_model_id: baseModelId } = request;
-  const start: JobStart = baseModelId === null
-    ? { ...request, base_model_id: null, original_model_path: request.model_name }
-    : { ...request, model_name: `${baseModelId}_fine_tuned`, original_model_path: await resolveBaseModel(deps, baseModelId) };
-  return newJob(deps, start, trainerCommand === undefined ? {} : { trainer_command: trainerCommand });
+  const extra = trainerCommand === undefined ? {} : { trainer_command: trainerCommand };
+  if (baseModelId === null) return newJob(deps, { ...request, base_model_id: null, original_model_path: request.model_name }, extra);
+  // Fine-tune: the base weights are copied into the job's folder, so deleting or replacing the base model
+  // cannot break the job, nor a later start again from them (resume without a checkpoint).
+  const ptKey = await resolveBaseModel(deps, baseModelId);
+  const job = newJob(deps, { ...request, model_name: `${baseModelId}_fine_tuned`, original_model_path: '' }, extra);
+  const startKey = `${jobKeys(job.job_id).dir}/start_base.pt`;
+  await deps.blobs.write(startKey, await deps.blobs.read(ptKey));
+  return { ...job, original_model_path: deps.blobs.localPath(startKey) };
 }
 
 /**

@@ -16,6 +16,12 @@ export interface JobRunnerDeps {
   specFor(job: Job): TrainingSpec;
   /** The job error for a start that failed (program missing…). */
   describeStartError(error: unknown): string;
+  /**
+   * Set when trainers run under the trainer agent, which reports the terminal status itself before it
+   * exits: a clean exit of a job still `running` means those reports never arrived, and the job fails
+   * with this message instead of passing for a clean `completed` with no epochs and no model.
+   */
+  describeUnreportedExit?: (job: Job) => string;
 }
 
 /** A process this runner answers for: reserved before its job turns `running`, released once it is gone. */
@@ -111,9 +117,12 @@ export function createJobRunner(deps: JobRunnerDeps) {
     try {
       const at = now();
       const facts = { ...(exit.code === null ? {} : { exit_code: exit.code }), ...(exit.signal === null ? {} : { signal: exit.signal }), finished_at: at };
-      const moved = exit.code === 0
-        ? await transitionJob(jobs, jobId, ['running'], 'completed', { ...facts, completed_at: at })
-        : await transitionJob(jobs, jobId, ['running'], 'failed', { ...facts, failed_at: at, error: describeExit(exit) });
+      const unreported = deps.describeUnreportedExit;
+      const moved = exit.code !== 0
+        ? await transitionJob(jobs, jobId, ['running'], 'failed', { ...facts, failed_at: at, error: describeExit(exit) })
+        : unreported === undefined
+          ? await transitionJob(jobs, jobId, ['running'], 'completed', { ...facts, completed_at: at })
+          : await transitionJob(jobs, jobId, ['running'], 'failed', (job) => ({ ...facts, failed_at: at, error: unreported(job) }));
       if (moved === undefined) {
         const mine = (job: Job) => slot !== undefined && job.attempt === slot.attempt && job.exit_code === undefined && job.signal === undefined;
         // Already terminal: stopped by a person, or completed/failed by the trainer agent's notify report

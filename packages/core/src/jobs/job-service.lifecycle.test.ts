@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { InvalidStateError, NotFoundError, UnsupportedError, ValidationError } from '../errors.js';
@@ -48,13 +48,23 @@ describe('job service: create and run', () => {
     expect(await jobs.list()).toEqual([]);
   });
 
-  test('fine-tuning resolves the base model weights and names the job <base>_fine_tuned', async () => {
-    const weights = path.join(world.dir, 'models/model_1/best.pt');
-    const jobs = world.service({ resolveModelWeights: async (id) => (id === 'model_1' ? weights : undefined) });
-    await expect(jobs.create({ dataset_id: 'ds_1', base_model_id: 'model_9' })).rejects.toMatchObject({ reason: 'base_model_not_found' });
+  test('fine-tuning copies the base model\'s best.pt into the job and names the job <base>_fine_tuned', async () => {
+    await world.blobs.write('models/model_1/weights/best.pt', 'base weights');
+    const jobs = world.service({
+      resolveModelWeights: async (id) =>
+        id === 'model_1' ? { ptKey: 'models/model_1/weights/best.pt', formats: ['onnx', 'pt'] } : id === 'model_onnx' ? { formats: ['onnx', 'data'] } : undefined,
+    });
+    await expect(jobs.create({ dataset_id: 'ds_1', base_model_id: 'model_9' })).rejects.toMatchObject({ reason: 'base_model_not_found', message: 'Base model model_9 not found' });
+    const onnxOnly = await jobs.create({ dataset_id: 'ds_1', base_model_id: 'model_onnx' }).catch((e: unknown) => e);
+    expect(onnxOnly).toBeInstanceOf(InvalidStateError);
+    expect(onnxOnly).toMatchObject({ reason: 'base_model_not_trainable', message: expect.stringMatching(/^Base model model_onnx has no PyTorch weights \(\.pt\), only onnx: Ultralytics fine-tunes from \.pt/) });
     const job = await jobs.create({ dataset_id: 'ds_1', base_model_id: 'model_1', epochs: 1 });
-    expect(job).toMatchObject({ model_name: 'model_1_fine_tuned', base_model_id: 'model_1', original_model_path: weights });
-    expect((await waitForStatus(jobs, job.job_id, 'completed')).command).toContain(`model=${weights}`);
+    const start = path.join(world.dir, 'jobs', job.job_id, 'start_base.pt');
+    expect(job).toMatchObject({ model_name: 'model_1_fine_tuned', base_model_id: 'model_1', original_model_path: start });
+    expect(readText(start)).toBe('base weights');
+    await world.blobs.delete('models/model_1'); // the job owns its copy
+    expect((await waitForStatus(jobs, job.job_id, 'completed')).command).toContain(`model=${start}`);
+    expect((await jobs.list()).map((j) => j.job_id)).toEqual([job.job_id]);
   });
 
   test('a trainer that fails gets `failed` with its exit code and the end of its traceback', async () => {
@@ -71,14 +81,25 @@ describe('job service: create and run', () => {
     const jobs = world.service({ trainerCommand: { train: ['yolo', 'detect', 'train', 'data={data}'], resume: ['yolo', 'resume'] }, env: { PATH: emptyPath } });
     const job = await jobs.create({ dataset_id: 'ds_1' });
     const failed = await waitForStatus(jobs, job.job_id, 'failed');
-    expect(failed.error).toMatch(/could not start "yolo" \(ENOENT\): install Ultralytics \(pip install ultralytics\)/);
-    expect(readText(failed.log_file)).toContain('could not start "yolo"');
+    expect(failed.error).toMatch(/could not start "yolo" \(ENOENT\): install Ultralytics \(pip install ultralytics\).*YOLOOPS_TRAINER_COMMAND/);
+    // The log (what the S001 UI shows) says the same as the job's error.
+    expect(readText(failed.log_file)).toContain(`[yoloops] ${failed.error}`);
   });
 
   test('a missing agent fails the job saying how to install it or run without it', async () => {
     const jobs = world.service({ agentCommand: ['yoloops-agent', 'run', '--task', '{job_id}', '--'], env: { PATH: path.join(world.dir, 'empty-bin') } });
     const job = await jobs.create({ dataset_id: 'ds_1' });
-    expect((await waitForStatus(jobs, job.job_id, 'failed')).error).toMatch(/"yoloops-agent".*set agentCommand to null/);
+    expect((await waitForStatus(jobs, job.job_id, 'failed')).error).toMatch(/"yoloops-agent".*YOLOOPS_AGENT_COMMAND.*"none" \(library: null\)/);
+  });
+
+  test('a clean exit under an agent whose reports never arrived is not a clean `completed`', async () => {
+    // An "agent" that cannot reach the server: it exits 0 without a single report (the trainer argv after -- is ignored).
+    const jobs = world.service({ agentCommand: [process.execPath, '-e', 'process.exit(0)', '--'], serverUrl: 'http://127.0.0.1:9' });
+    const job = await jobs.create({ dataset_id: 'ds_1' });
+    const failed = await waitForStatus(jobs, job.job_id, 'failed');
+    expect(failed).toMatchObject({ exit_code: 0 });
+    expect(failed.completed_at).toBeUndefined();
+    expect(failed.error).toMatch(/^the trainer exited cleanly, but the trainer agent's reports never reached this server \(it reported to http:\/\/127\.0\.0\.1:9\).*YOLOOPS_PUBLIC_URL/);
   });
 
   test('an unknown placeholder in a configured template is refused up front', () => {
@@ -127,21 +148,35 @@ describe('job service: stop, resume, extend, delete', () => {
     expect(csvEpochs(done.run_dir).filter((e) => e > checkpoint)).toEqual(Array.from({ length: 6 - checkpoint }, (_, i) => checkpoint + 1 + i));
   });
 
-  test('resume refuses completed, running and checkpoint-less jobs; stop refuses finished ones', async () => {
+  test('resume refuses completed and running jobs; stop refuses finished ones', async () => {
     const jobs = world.service({ env: { SCRIPTED_TRAINER_EPOCH_MS: '5000' } });
     const slow = await jobs.create({ dataset_id: 'ds_1', epochs: 2 });
     await waitForStatus(jobs, slow.job_id, 'running');
     await expect(jobs.resume(slow.job_id)).rejects.toThrow('cannot move job ' + slow.job_id + ' from "running" to "queued"');
     await jobs.stop(slow.job_id);
-    const error = await jobs.resume(slow.job_id).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidStateError);
-    expect(error).toMatchObject({ reason: 'no_checkpoint', message: expect.stringMatching(/^no last\.pt to resume from/) });
     await expect(jobs.stop(slow.job_id)).rejects.toMatchObject({ reason: 'not_running' });
     const fast = world.service();
     const done = await fast.create({ dataset_id: 'ds_1', epochs: 1 });
     await waitForStatus(fast, done.job_id, 'completed');
     await expect(fast.resume(done.job_id)).rejects.toThrow(/from "completed" to "queued": a completed job cannot resume; extend it instead/);
     await expect(fast.resume('job_missing')).rejects.toThrow(NotFoundError);
+  });
+
+  test('a job that failed before its first checkpoint resumes by training again from its original weights', async () => {
+    const flag = path.join(world.dir, 'fail-before-checkpoint');
+    writeFileSync(flag, '');
+    const jobs = world.service({ env: { SCRIPTED_TRAINER_FAIL_FLAG: flag } });
+    const job = await jobs.create({ dataset_id: 'ds_1', epochs: 2 });
+    const failed = await waitForStatus(jobs, job.job_id, 'failed');
+    expect(existsSync(path.join(failed.run_dir, 'weights/last.pt'))).toBe(false);
+    rmSync(flag);
+    const resumed = await jobs.resume(job.job_id);
+    expect(resumed).toMatchObject({ status: 'queued', attempt: 2, resume_count: 1, resumed_from: 'start' });
+    const done = await waitForStatus(jobs, job.job_id, 'completed');
+    // The train template again (not `resume`), from the weights the first attempt started from.
+    expect(done.command).toEqual(expect.arrayContaining(['model=yolov8n.pt', 'epochs=2']));
+    expect(done.command).not.toContain('resume');
+    expect(csvEpochs(done.run_dir)).toEqual([1, 2]);
   });
 
   test('extend makes a child job that trains more epochs from the parent weights', async () => {

@@ -4,7 +4,7 @@ import type { Clock } from '../platform/clock.port.js';
 import { createJobNotify } from './job-notify.js';
 import { createJobRunner } from './job-runner.js';
 import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
-import { planChildJob, planNewJob, requireDataYaml, type ResolveModelWeights } from './job-requests.js';
+import { planChildJob, planNewJob, requireDataYaml, RESUMED_FROM_START, type ResolveModelWeights } from './job-requests.js';
 import { assertTransition, isTerminal, RESUMABLE, transitionJob } from './job-state.js';
 import type { JobStore } from './job-store.port.js';
 import type { CreateJobRequest, Job, JobStatus, TrainerCommand } from './job.schema.js';
@@ -69,22 +69,29 @@ export function createJobService(deps: JobServiceDeps) {
   const concurrency = deps.concurrency ?? 1;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ValidationError(`concurrency must be a positive integer (got ${concurrency})`, { reason: 'invalid_concurrency' });
   const planDeps = { datasets: deps.datasets, blobs, clock, resolveModelWeights: deps.resolveModelWeights };
+  const serverUrl = deps.serverUrl ?? 'http://127.0.0.1:8000';
   const now = () => clock.now().toISOString();
 
   const specFor = (job: Job) => {
-    const resume = job.attempt > 1 && job.resumed_from !== undefined;
+    // `resumed_from: "start"`: the attempt before left no checkpoint, so this one trains again from the original weights.
+    const resume = job.attempt > 1 && job.resumed_from !== undefined && job.resumed_from !== RESUMED_FROM_START;
     const keys = jobKeys(job.job_id);
     const values = {
       data: blobs.localPath(dataYamlKey(job.dataset_id, job.version)), model: resume ? (job.resumed_from ?? '') : job.original_model_path,
       epochs: String(job.epochs), imgsz: String(job.imgsz), batch: String(job.batch), project: blobs.localPath(keys.dir), name: 'train',
-      job_id: job.job_id, run_dir: job.run_dir, server: deps.serverUrl ?? 'http://127.0.0.1:8000',
+      job_id: job.job_id, run_dir: job.run_dir, server: serverUrl,
     };
     const argv = buildAttemptArgv({ trainer: job.trainer_command ?? trainer, agent, resume, values });
     const env = { ...deps.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(job.attempt), YOLOOPS_AGENT_ATTEMPT: String(job.attempt) };
     return { jobId: job.job_id, argv, cwd: values.project, env, logFile: job.log_file };
   };
+  const unreported = () =>
+    `the trainer exited cleanly, but the trainer agent's reports never reached this server (it reported to ${serverUrl}), ` +
+    'so no epoch, status or model of this run was recorded; the job log shows what the agent met. ' +
+    'If trainers reach this server under another address, set YOLOOPS_PUBLIC_URL (library: serverUrl)';
   const runner = createJobRunner({
     jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError,
+    ...(agent === null ? {} : { describeUnreportedExit: unreported }),
   });
 
   async function mustGet(jobId: string): Promise<Job> {
@@ -112,14 +119,13 @@ export function createJobService(deps: JobServiceDeps) {
   async function resume(jobId: string): Promise<Job> {
     const job = await mustGet(jobId);
     assertTransition(job.status, 'queued', { jobId, hint: job.status === 'completed' ? 'a completed job cannot resume; extend it instead' : 'only stopped, failed or crashed jobs resume' });
+    // Like the origin: continue from last.pt; a run that never wrote one starts again from its original weights.
     const lastPt = jobKeys(jobId).lastPt;
-    if (!(await blobs.stat(lastPt))) {
-      throw new InvalidStateError(`no last.pt to resume from (${blobs.localPath(lastPt)} is missing); start a new job instead`, { reason: 'no_checkpoint', details: { job_id: jobId } });
-    }
+    const from = (await blobs.stat(lastPt)) ? blobs.localPath(lastPt) : RESUMED_FROM_START;
     await requireDataYaml(planDeps, job.dataset_id, job.version);
     const at = now();
     const queued = await transitionJob(jobs, jobId, RESUMABLE, 'queued', (current) => ({
-      attempt: current.attempt + 1, resume_count: (current.resume_count ?? 0) + 1, resumed_at: at, queued_at: at, resumed_from: blobs.localPath(lastPt),
+      attempt: current.attempt + 1, resume_count: (current.resume_count ?? 0) + 1, resumed_at: at, queued_at: at, resumed_from: from,
       error: undefined, exit_code: undefined, signal: undefined, pid: undefined, finished_at: undefined,
     }));
     if (queued === undefined) return refuse(jobId, 'queued', 'it changed while resuming');

@@ -40,7 +40,7 @@ describe('trainer command templates', () => {
 
   test.each([
     { program: 'yolo', want: /pip install ultralytics/ },
-    { program: '/usr/local/bin/yoloops-agent', want: /agentCommand to null/ },
+    { program: '/usr/local/bin/yoloops-agent', want: /YOLOOPS_AGENT_COMMAND.*"none" \(library: null\)/ },
     { program: 'trainer-x', want: /install it or fix the configured/ },
   ])('describeMissingProgram($program) says what to do', ({ program, want }) => {
     expect(describeMissingProgram(program, 'ENOENT')).toMatch(want);

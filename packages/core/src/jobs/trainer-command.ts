@@ -49,10 +49,11 @@ export function buildAttemptArgv(options: {
 }
 
 const HINTS: Readonly<Record<string, string>> = {
-  yolo: 'install Ultralytics (pip install ultralytics) so that "yolo" is on the server\'s PATH, or configure the trainer command (trainerCommand)',
+  yolo: 'install Ultralytics (pip install ultralytics) so that "yolo" is on the server\'s PATH, or set YOLOOPS_TRAINER_COMMAND ' +
+    '(library: trainerCommand) to the trainer to run, e.g. the full path of a virtualenv\'s yolo',
   'yoloops-agent':
-    'install the trainer agent (npm install -g @yoloops/trainer-agent) so that "yoloops-agent" is on the server\'s PATH, ' +
-    'set agentCommand to its full path, or set agentCommand to null to run the trainer without it',
+    'install the trainer agent (npm install @yoloops/trainer-agent, which yoloops serve finds by itself), set YOLOOPS_AGENT_COMMAND ' +
+    '(library: agentCommand) to its full path, or set it to "none" (library: null) to run the trainer without it',
   python: 'install Python 3 or configure the trainer command with the full path of the interpreter',
   python3: 'install Python 3 or configure the trainer command with the full path of the interpreter',
 };

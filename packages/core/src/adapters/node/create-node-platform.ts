@@ -71,8 +71,9 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   /** Fine-tuning starts from a registered model's PyTorch weights (Ultralytics cannot train from ONNX). */
   const resolveModelWeights = async (modelId: string) => {
     const model = await models.get(modelId).catch(() => undefined);
-    const pt = model?.weights.find((w) => w.format === 'pt');
-    return model && pt ? blobs.localPath(models.weightsKey(model, pt.file)) : undefined;
+    if (model === undefined) return undefined;
+    const pt = model.weights.find((w) => w.format === 'pt');
+    return { formats: model.weights.map((w) => w.format), ...(pt ? { ptKey: models.weightsKey(model, pt.file) } : {}) };
   };
   const jobMetrics = createSqliteMetricStore(db);
   const { watchdogMs, ...jobOptions } = options.jobs ?? {};

@@ -137,7 +137,7 @@ describe('execa TrainingExecutor', () => {
     await expect(executor.start(s)).rejects.toMatchObject({
       code: 'EXTERNAL_FAILURE', reason: 'program_not_found', details: { program: 'yolo-does-not-exist-42', errno: 'ENOENT' },
     });
-    expect(readFileSync(s.logFile, 'utf8')).toContain('[yoloops] could not start "yolo-does-not-exist-42": ENOENT');
+    expect(readFileSync(s.logFile, 'utf8')).toContain('[yoloops] could not start "yolo-does-not-exist-42" (ENOENT): install it or fix the configured trainer/agent command');
     expect(exits.has('job_missing')).toBe(false);
     await run(spec('job_missing', 'console.log("can start after a failed start")'));
     expect((await exitOf('job_missing'))?.code).toBe(0);

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { execa, type Result } from 'execa';
 import { CoreError } from '../../errors.js';
+import { describeMissingProgram } from '../../jobs/trainer-command.js';
 import type { TrainingExecutor, TrainingExitListener, TrainingSpec } from '../../jobs/training-executor.port.js';
 import { groupAlive, readLogTail, signalGroup, waitUntil } from './process-group.js';
 
@@ -26,7 +27,9 @@ function notStarted(spec: TrainingSpec, result: Result): CoreError {
   const program = spec.argv[0] ?? '';
   const code = typeof result.code === 'string' ? result.code : undefined;
   const missing = code === 'ENOENT' || code === 'EACCES';
-  return new CoreError('EXTERNAL_FAILURE', `could not start "${program}": ${code ?? result.shortMessage}`, {
+  // A missing program gets the same what-to-install text as the job's error, so the log people read says it too.
+  const message = missing ? describeMissingProgram(program, code) : `could not start "${program}": ${code ?? result.shortMessage}`;
+  return new CoreError('EXTERNAL_FAILURE', message, {
     reason: missing ? 'program_not_found' : 'spawn_failed',
     details: { program, ...(code === undefined ? {} : { errno: code }) },
     cause: result.cause,
