@@ -17,7 +17,8 @@ export type SendOutcome =
 /** The agent's only HTTP edge: JSON notifications and one multipart upload, over a keep-alive undici Agent. */
 export interface AgentHttp {
   postJson(route: string, body: unknown, signal?: AbortSignal): Promise<SendOutcome>;
-  uploadFile(route: string, file: string, signal?: AbortSignal): Promise<SendOutcome>;
+  /** POSTs the files as repeated multipart field `file` (read from disk as they are sent, never buffered). */
+  uploadFiles(route: string, files: readonly string[], signal?: AbortSignal): Promise<SendOutcome>;
   close(): Promise<void>;
 }
 
@@ -99,9 +100,9 @@ export function createAgentHttp(options: AgentHttpOptions): AgentHttp {
   }
   return {
     postJson: (route, body, signal) => send(route, JSON.stringify(body), { 'content-type': 'application/json' }, signal),
-    async uploadFile(route, file, signal) {
+    async uploadFiles(route, files, signal) {
       const form = new FormData();
-      form.append('file', await openAsBlob(file), path.basename(file));
+      for (const file of files) form.append('file', await openAsBlob(file), path.basename(file));
       return send(route, form, {}, signal);
     },
     close: () => (options.dispatcher ? Promise.resolve() : dispatcher.close()),

@@ -6,3 +6,4 @@ export {
 export { openOutbox, outboxFiles, type Outbox, type OutboxRecord, type Settlement } from './outbox.js';
 export { backoffDelay, parseRetryAfter, DEFAULT_BACKOFF, MAX_RETRY_AFTER_MS, type BackoffOptions } from './backoff.js';
 export { classifyResponse, createAgentHttp, routeUrl, type AgentHttp, type AgentHttpOptions, type SendOutcome } from './http.js';
+export { agentCliPath } from './cli-path.js';

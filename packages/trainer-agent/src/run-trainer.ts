@@ -1,3 +1,4 @@
+import { describeMissingProgram } from '@yoloops/core';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { execa, type Result } from 'execa';
@@ -31,7 +32,7 @@ export function decideOutcome(result: Pick<Result, 'exitCode' | 'signal' | 'code
   if (result.exitCode === 0) return { status: 'completed', exitCode: 0 };
   const head =
     result.exitCode === undefined && !result.signal
-      ? `could not start "${program}" (${result.code ?? 'spawn failed'})`
+      ? describeMissingProgram(program, result.code ?? 'spawn failed')
       : result.signal
         ? `trainer killed by ${result.signal}`
         : `trainer exited with code ${result.exitCode}`;
@@ -108,6 +109,8 @@ export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
   await tail.stop();
   progress.done();
   const outcome = decideOutcome(result, signals.received(), stderrTail.text(), program);
+  // The trainer never ran: say what to install or configure in the log people read, not only in the job's error.
+  if (result.exitCode === undefined && !result.signal && outcome.message) log(`yoloops-agent: ${outcome.message}`);
   const found = tail.file();
   const runDir = args.runDir ?? (found === undefined ? undefined : path.dirname(found));
   if (outcome.status === 'completed' && runDir !== undefined) {

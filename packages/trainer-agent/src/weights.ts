@@ -28,27 +28,32 @@ async function runExport(command: string, bestPt: string, log: (line: string) =>
   else if (result.failed) log(`yoloops-agent: export failed (${result.shortMessage}); uploading what the run produced`);
 }
 
-/** The weights to hand over: `best.onnx` when there is one, else `best.pt`. */
-export function bestWeights(runDir: string): string | undefined {
-  return ['best.onnx', 'best.pt'].map((name) => path.join(runDir, 'weights', name)).find((file) => existsSync(file));
+/**
+ * The weights to hand over, both when there are both: `best.onnx` (what inference loads) and `best.pt`
+ * (what Ultralytics fine-tunes and extends from; it cannot train from ONNX).
+ */
+export function bestWeights(runDir: string): string[] {
+  return ['best.onnx', 'best.pt'].map((name) => path.join(runDir, 'weights', name)).filter((file) => existsSync(file));
 }
 
 /**
  * Hands a finished run's best weights to the server's model registry: runs the post-train export when
- * there is a best.pt and no best.onnx yet (unless disabled), then POSTs the file as multipart field
- * `file` to `/api/agent/tasks/{taskId}/weights`. Failures are logged, never thrown: the run's outcome
+ * there is a best.pt and no best.onnx yet (unless disabled), then POSTs best.onnx and best.pt in one
+ * request (repeated multipart field `file`) to `/api/agent/tasks/{taskId}/weights`, so the registered
+ * model can both run inference and be fine-tuned. Failures are logged, never thrown: the run's outcome
  * does not depend on them (a 404 means the server has no such route yet).
  */
 export async function handOverWeights(options: HandOverOptions): Promise<void> {
   const bestPt = path.join(options.runDir, 'weights', 'best.pt');
   const onnx = path.join(options.runDir, 'weights', 'best.onnx');
   if (!options.noExport && existsSync(bestPt) && !existsSync(onnx)) await runExport(options.exportCmd ?? DEFAULT_EXPORT, bestPt, options.log);
-  const file = bestWeights(options.runDir);
-  if (file === undefined) return options.log(`yoloops-agent: no weights/best.onnx or best.pt in ${options.runDir}; nothing to register`);
+  const files = bestWeights(options.runDir);
+  if (files.length === 0) return options.log(`yoloops-agent: no weights/best.onnx or best.pt in ${options.runDir}; nothing to register`);
+  const file = files.join(' and ');
   const route = `/api/agent/tasks/${encodeURIComponent(options.taskId)}/weights`;
   const tries = options.tries ?? 3;
   for (let attempt = 1; attempt <= tries; attempt++) {
-    const outcome = await options.http.uploadFile(route, file);
+    const outcome = await options.http.uploadFiles(route, files);
     if (outcome.kind === 'acked') return options.log(`yoloops-agent: uploaded ${file} to the model registry`);
     if (outcome.kind === 'rejected' && outcome.status === 404) {
       return options.log(`yoloops-agent: the server has no weights route yet (404 on ${route}); weights stay at ${file}`);

@@ -51,8 +51,11 @@ describe('yoloops-agent run', () => {
     expect(epoch2.metrics).toMatchObject({ time: 24.6, 'train/box_loss': 0.75, 'metrics/mAP50(B)': 0.32 });
     expect(epoch2.loss).toBeCloseTo(0.75 + 0.6 + 0.55, 10);
     expect(epoch2.accuracy).toBe(0.32);
-    expect(server.uploads).toMatchObject([{ taskId: 'job', field: 'file', filename: 'best.onnx' }]);
-    expect(server.uploads[0]?.bytes.toString()).toBe('onnx:fake best.pt bytes');
+    // One request with both: best.onnx for inference, best.pt so the model can be fine-tuned.
+    expect(server.uploads.map(({ taskId, field, filename, bytes }) => ({ taskId, field, filename, bytes: bytes.toString() }))).toEqual([
+      { taskId: 'job', field: 'file', filename: 'best.onnx', bytes: 'onnx:fake best.pt bytes' },
+      { taskId: 'job', field: 'file', filename: 'best.pt', bytes: 'fake best.pt bytes' },
+    ]);
     expect(run.stdout()).toContain('trainer says hi');
     expect(run.stderr()).toContain('epoch 3');
   });
@@ -93,7 +96,9 @@ describe('yoloops-agent run', () => {
     const run = agentRun([], {}, ['definitely-not-a-trainer-3f9a']);
     expect((await run.exited).code).toBe(127);
     expect(last()).toMatchObject({ statusType: 4 });
-    expect(String(last()?.failureMessage)).toMatch(/could not start "definitely-not-a-trainer-3f9a" \(ENOENT\)/);
+    expect(String(last()?.failureMessage)).toMatch(/could not start "definitely-not-a-trainer-3f9a" \(ENOENT\): install it or fix the configured trainer/);
+    // The same text in the agent's output, which is the job log the S001 UI shows.
+    expect(run.stderr()).toContain(`yoloops-agent: ${String(last()?.failureMessage)}`);
   });
 
   test('agent killed with SIGKILL mid-run and restarted: its outbox is replayed, every event stored and acknowledged exactly once (D9)', async () => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseUpload, type Upload } from './multipart.js';
+import { parseUploads, type Upload } from './multipart.js';
 
 /** A notification the fake stored (the first time its eventId arrived). */
 export interface StoredEvent {
@@ -108,8 +108,11 @@ function route(state: FakeState, req: IncomingMessage, res: ServerResponse, raw:
   if (req.method === 'POST' && NOTIFY.has(path)) return handleNotify(state, req, res, raw);
   const weights = /^\/api\/agent\/tasks\/([^/]+)\/weights$/.exec(path);
   if (req.method === 'POST' && weights && state.weightsRoute() === 'store') {
-    state.uploads.push({ taskId: decodeURIComponent(weights[1] ?? ''), ...parseUpload(req.headers['content-type'] ?? '', raw) });
-    return send(res, 200, ok);
+    const taskId = decodeURIComponent(weights[1] ?? '');
+    return void parseUploads(req.headers['content-type'] ?? '', raw).then(
+      (files) => (state.uploads.push(...files.map((file) => ({ taskId, ...file }))), send(res, 200, ok)),
+      (error: Error) => send(res, 400, { success: false, code: 400, msg: `malformed multipart: ${error.message}`, data: '' }),
+    );
   }
   send(res, 404, { success: false, code: 404, msg: 'Not Found', data: '' });
 }

@@ -1,3 +1,6 @@
+import busboy from 'busboy';
+import { Readable } from 'node:stream';
+
 /** One file the fake server received on the weights route. */
 export interface Upload {
   taskId: string;
@@ -6,17 +9,18 @@ export interface Upload {
   bytes: Buffer;
 }
 
-/** Reads the first file part of a multipart/form-data body (enough for the agent's single-file upload). */
-export function parseUpload(contentType: string, raw: Buffer): Omit<Upload, 'taskId'> {
-  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
-  if (!boundary) throw new Error(`not multipart: ${contentType}`);
-  const start = raw.indexOf(`--${boundary}\r\n`);
-  const headersEnd = raw.indexOf('\r\n\r\n', start);
-  const end = raw.indexOf(`\r\n--${boundary}`, headersEnd);
-  const headers = raw.subarray(start, headersEnd).toString('utf8');
-  return {
-    field: /name="([^"]*)"/.exec(headers)?.[1] ?? '',
-    filename: /filename="([^"]*)"/.exec(headers)?.[1] ?? '',
-    bytes: raw.subarray(headersEnd + 4, end),
-  };
+/** Every file part of a multipart/form-data body, in order (parsed with busboy, as the real server does). */
+export function parseUploads(contentType: string, raw: Buffer): Promise<Array<Omit<Upload, 'taskId'>>> {
+  return new Promise((resolve, reject) => {
+    const files: Array<Omit<Upload, 'taskId'>> = [];
+    const bb = busboy({ headers: { 'content-type': contentType } });
+    bb.on('file', (field, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => files.push({ field, filename: info.filename, bytes: Buffer.concat(chunks) }));
+    });
+    bb.on('error', reject);
+    bb.on('close', () => resolve(files));
+    Readable.from([raw]).pipe(bb);
+  });
 }
