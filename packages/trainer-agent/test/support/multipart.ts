@@ -17,7 +17,7 @@ export function parseUploads(contentType: string, raw: Buffer): Promise<Array<Om
     bb.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => files.push({ field, filename: info.filename, bytes: Buffer.concat(chunks) }));
+      stream.on('end', () => files.push({ field, filename: info.filename ?? '', bytes: Buffer.concat(chunks) }));
     });
     bb.on('error', reject);
     bb.on('close', () => resolve(files));
