@@ -98,7 +98,7 @@ export interface paths {
         put?: never;
         /**
          * Trainer agent: register a finished job's weights
-         * @description Registers the uploaded `.onnx` or `.pt` as the job's trained model (classes from its dataset) and sets the job's `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged.
+         * @description Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job's trained model (classes from its dataset) and sets the job's `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged.
          */
         post: operations["uploadTaskWeights"];
         delete?: never;
@@ -1688,11 +1688,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    /**
-                     * Format: binary
-                     * @description best.onnx (preferred) or best.pt
-                     */
-                    file: string;
+                    /** @description best.onnx and best.pt as repeated `file` fields (either alone is accepted) */
+                    file: string[];
                 };
             };
         };

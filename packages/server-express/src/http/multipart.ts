@@ -72,6 +72,79 @@ export function receiveSingleFile<T>(req: Request, options: SingleFileOptions, c
   });
 }
 
+export interface EachFileOptions {
+  /** Name of the (repeatable) file field. */
+  field: string;
+  /** Most files accepted (default 4); more → 413. */
+  maxFiles?: number;
+}
+
+/**
+ * Streams every file of `field` to `consume`, one after the other in body order (never buffered: the
+ * next file waits, paused, until the previous one is consumed); other file fields are drained. Rejects
+ * with 422 when there is no such file, 413 over `maxFiles`, 400 on malformed or aborted bodies; the
+ * stream being consumed is destroyed when the client goes away.
+ */
+export function receiveEachFile(req: Request, options: EachFileOptions, consume: (file: UploadedFile) => Promise<void>): Promise<Record<string, string>> {
+  const maxFiles = options.maxFiles ?? 4;
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: maxFiles + 20, fields: 20, parts: maxFiles + 60, fieldSize: 65_536, headerPairs: 100 } });
+    } catch (error) {
+      reject(new HttpError(400, `expected a multipart/form-data body with "${options.field}" files: ${(error as Error).message}`, 'bad_multipart'));
+      return;
+    }
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+    let chain: Promise<void> = Promise.resolve();
+    let count = 0;
+    let failed: unknown;
+    let current: Readable | undefined;
+    const fail = (error: unknown) => {
+      if (failed !== undefined) return;
+      failed = error;
+      current?.destroy(error instanceof Error ? error : undefined);
+      req.unpipe(bb);
+      req.resume();
+      reject(error);
+    };
+    bb.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    bb.on('file', (name, stream, info) => {
+      stream.on('error', () => {}); // a truncated body fails the stream; what it means is reported once, below
+      if (name !== options.field || failed !== undefined) return void stream.resume();
+      if (++count > maxFiles) {
+        stream.resume();
+        return fail(new HttpError(413, `too many files in "${options.field}": at most ${maxFiles} per request`, 'too_many_files'));
+      }
+      chain = chain.then(async () => {
+        if (failed !== undefined) return void stream.resume();
+        current = stream;
+        let broken: Error | undefined;
+        stream.on('error', (error: Error) => (broken ??= error));
+        await consume({ filename: info.filename ?? '', mimeType: info.mimeType, stream }).catch((error: unknown) => {
+          const ours = error instanceof HttpError || isCoreError(error);
+          throw broken && !ours ? new HttpError(400, `malformed multipart body: ${broken.message}`, 'bad_multipart') : error;
+        });
+      });
+      chain.catch(fail);
+    });
+    bb.on('error', (error: Error) => fail(new HttpError(400, `malformed multipart body: ${error.message}`, 'bad_multipart')));
+    bb.on('close', () => {
+      if (failed !== undefined) return;
+      if (count === 0) {
+        return fail(new HttpError(422, `missing file field "${options.field}"`, 'missing_file', [{ loc: ['body', options.field], msg: 'Field required', type: 'missing' }]));
+      }
+      chain.then(() => (failed === undefined ? resolve(fields) : undefined), fail);
+    });
+    req.on('close', () => {
+      if (!req.complete) fail(new HttpError(400, 'the client closed the connection during the upload', 'upload_aborted'));
+    });
+    req.pipe(bb);
+  });
+}
+
 export interface BufferedFile {
   filename: string;
   mimeType: string;

@@ -1,7 +1,8 @@
-import { checkWeightsName, ModelSchema, type Model } from '@yoloops/core';
-import type { Readable } from 'node:stream';
+import { checkWeightsName, ModelSchema, ValidationError, type Model } from '@yoloops/core';
+import { randomUUID } from 'node:crypto';
+import type { Request } from 'express';
 import { z } from 'zod';
-import { receiveSingleFile } from '../http/multipart.js';
+import { receiveEachFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
 import { idParam } from './params.js';
@@ -19,33 +20,52 @@ function exclusive<T>(jobId: string, work: () => Promise<T>): Promise<T> {
   return next;
 }
 
-async function registerJobWeights(services: AppServices, jobId: string, filename: string, body: Readable): Promise<Model> {
+/** The job's registered model, when an earlier upload already registered one (the first upload wins). */
+async function registeredModel(services: AppServices, jobId: string): Promise<Model | undefined> {
   const job = await services.jobs.get(jobId);
-  if (job.model_id !== undefined) {
-    const existing = await services.models.get(job.model_id).catch(() => undefined);
-    if (existing) {
-      body.resume(); // first upload wins: drain this one, keep the registered model
-      return existing;
-    }
+  return job.model_id === undefined ? undefined : services.models.get(job.model_id).catch(() => undefined);
+}
+
+/**
+ * Receives the job's weights (best.onnx and/or best.pt, in one request) into scratch files, then
+ * registers them as one model with the classes of the job's dataset. A retried upload for a job
+ * that already has its model is drained and answered with that model.
+ */
+async function registerJobWeights(services: AppServices, jobId: string, req: Request): Promise<Model> {
+  const existing = await registeredModel(services, jobId);
+  const scratch = `tmp/agent-weights/${randomUUID()}`;
+  const received: string[] = [];
+  try {
+    await receiveEachFile(req, { field: 'file', maxFiles: 4 }, async (file) => {
+      if (existing) return void file.stream.resume();
+      checkWeightsName(file.filename);
+      if (received.includes(file.filename)) throw new ValidationError(`weights file "${file.filename}" is given twice`, { reason: 'duplicate_weights' });
+      received.push(file.filename);
+      await services.blobs.write(`${scratch}/${file.filename}`, file.stream, { durable: false });
+    });
+    if (existing) return existing;
+    const job = await services.jobs.get(jobId);
+    const dataset = await services.datasets.get(job.dataset_id).catch(() => undefined);
+    const weights = await Promise.all(received.map(async (filename) => ({ filename, body: await services.blobs.read(`${scratch}/${filename}`) })));
+    const model = await services.models.register({
+      task: 'detect', source: 'trained', job_id: job.job_id, dataset_id: job.dataset_id, base_model: job.model_name,
+      classes: dataset?.classes ?? [], imgsz: job.imgsz, epochs: job.epochs, weights,
+    });
+    await services.jobs.attachModel(job.job_id, model.model_id);
+    return model;
+  } finally {
+    await services.blobs.delete(scratch);
   }
-  checkWeightsName(filename);
-  const dataset = await services.datasets.get(job.dataset_id).catch(() => undefined);
-  const model = await services.models.register({
-    task: 'detect', source: 'trained', job_id: job.job_id, dataset_id: job.dataset_id, base_model: job.model_name,
-    classes: dataset?.classes ?? [], imgsz: job.imgsz, epochs: job.epochs, weights: [{ filename, body }],
-  });
-  await services.jobs.attachModel(job.job_id, model.model_id);
-  return model;
 }
 
 export const agentRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/api/agent/tasks/{task_id}/weights', operationId: 'uploadTaskWeights', summary: 'Trainer agent: register a finished job\'s weights', tags: ['notify'], dialect: 's004',
-    description: 'Registers the uploaded `.onnx` or `.pt` as the job\'s trained model (classes from its dataset) and sets the job\'s `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged.',
+    description: 'Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job\'s trained model (classes from its dataset) and sets the job\'s `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged.',
     params: z.object({ task_id: idParam('task_id') }),
-    multipart: { fileField: 'file', description: 'best.onnx (preferred) or best.pt' },
+    multipart: { fileField: 'file', repeated: true, description: 'best.onnx and best.pt as repeated `file` fields (either alone is accepted)' },
     responses: { 200: { description: 'The registered model, in `{success, code, msg, data}`; errors as `success:false` (404 unknown task, 400 bad name).', schema: ModelSchema } },
     handler: ({ params, req, services }) =>
-      receiveSingleFile(req, { field: 'file' }, (file) => exclusive(params.task_id, () => registerJobWeights(services, params.task_id, file.filename, file.stream))),
+      exclusive(params.task_id, () => registerJobWeights(services, params.task_id, req)),
   }),
 ];
