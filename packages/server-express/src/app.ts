@@ -6,7 +6,7 @@ import { createErrorHandler, HttpError } from './http/errors.js';
 import { registerRoutes } from './http/register-routes.js';
 import { createStaticHandler } from './http/static-files.js';
 import { buildOpenApi } from './openapi/build-openapi.js';
-import { renderDocsPage } from './openapi/docs-page.js';
+import { createDocsRouter } from './openapi/docs-router.js';
 import { allRoutes, API_INFO } from './routes/index.js';
 
 export interface CreateAppOptions {
@@ -27,7 +27,7 @@ function dialectMatcher(routes: readonly Route[]): (req: Request) => Dialect {
 
 /**
  * Builds the Express app over core services: the S001 REST API at the root, `/static` dataset images,
- * `/openapi.json` and `/docs`. Embed it in your own server or use `yoloops serve`.
+ * `/openapi.json` and `/docs` (Swagger UI). Embed it in your own server or use `yoloops serve`.
  * @example
  * const platform = await createNodePlatform({ dataDir: './data' });
  * createApp({ services: platform }).listen(8000);
@@ -37,7 +37,6 @@ export function createApp(options: CreateAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const spec = buildOpenApi(allRoutes, API_INFO);
-  const docs = renderDocsPage(spec);
   app.use((req, res, next) => {
     res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
     res.setHeader('Access-Control-Allow-Credentials', 'true');
@@ -55,9 +54,7 @@ export function createApp(options: CreateAppOptions): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);
   });
-  app.get('/docs', (_req, res) => {
-    res.type('html').send(docs);
-  });
+  app.use('/docs', createDocsRouter({ title: API_INFO.title }));
   app.get('/static/{*path}', createStaticHandler(options.services.blobs));
   registerRoutes(app, allRoutes, options.services);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));

@@ -40,17 +40,6 @@ describe('GET /openapi.json', () => {
   });
 });
 
-describe('GET /docs', () => {
-  test('is an HTML page that lists every operationId of the route table', async () => {
-    const res = await rawRequest(t.url, 'GET', '/docs');
-    expect(res.status).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.text).toMatch(/^<!doctype html>/i);
-    expect(allRoutes.length).toBeGreaterThan(10);
-    for (const route of allRoutes) expect(res.text).toContain(`id="${route.operationId}"`);
-  });
-});
-
 describe('CORS', () => {
   test('answers a preflight with 204 and allows the requesting origin, method and headers', async () => {
     const res = await rawRequest(t.url, 'OPTIONS', '/datasets/upload', {
