@@ -137,6 +137,10 @@ describe('training under the real trainer agent', () => {
     expect(columns.metrics_mAP50).toHaveLength(3);
     for (const [name, values] of Object.entries(columns)) expect(values, name).toHaveLength(3);
     expect(finalMetrics).toMatchObject({ mAP50: expect.any(Number) });
+    // The UI's 训练配置 panel: what the job was asked to train with.
+    expect((model.training_metrics as { job_config?: unknown }).job_config).toEqual({
+      job_id: jobId, dataset_id: datasetId, version: 'v1', model_name: 'yolov8n.pt', base_model_id: null, epochs: 3, imgsz: 320, batch: 4, created_at: created.created_at,
+    });
 
     const seed = await client.seed000.trainingMetrics(modelId);
     expect(seed).toMatchObject({ code: 200 });

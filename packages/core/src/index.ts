@@ -38,8 +38,8 @@ export { createAnnotationService, type AnnotationService, type AnnotationService
 export { parseResultsCsv, type ParsedResultsCsv, type ResultsCsvRow } from './metrics/results-csv.js';
 
 export {
-  JobSchema, JobStatusSchema, CreateJobRequestSchema, TrainerCommandSchema, ArgvTemplateSchema,
-  type Job, type JobStatus, type JobPatch, type CreateJobRequest, type TrainerCommand,
+  JobSchema, JobStatusSchema, CreateJobRequestSchema, TrainerCommandSchema, ArgvTemplateSchema, JobConfigSchema, jobConfig,
+  type Job, type JobStatus, type JobPatch, type CreateJobRequest, type TrainerCommand, type JobConfig,
 } from './jobs/job.schema.js';
 export { TRANSITIONS, assertTransition, canTransition, isTerminal, RESUMABLE } from './jobs/job-state.js';
 export type { JobStore, JobPatchInput } from './jobs/job-store.port.js';

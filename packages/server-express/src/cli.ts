@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { imageCheckSetting, inferenceSettings, integerSetting, publicUrlSetting, trainingSettings } from './settings.js';
 import { startServer } from './start-server.js';
 
 const USAGE = `usage: yoloops serve [--port N] [--host H] [--data DIR]
@@ -7,37 +8,13 @@ const USAGE = `usage: yoloops serve [--port N] [--host H] [--data DIR]
        YOLOOPS_IMAGE_CHECK (structure | decode; default structure),
        YOLOOPS_INFERENCE_THREADS (threads a model's runs use at once; default: all cores),
        YOLOOPS_INFERENCE_PARALLEL_RUNS (parallel sessions per model for batches and video; default 2, 4 from 8 cores; 0: one session),
-       YOLOOPS_INFERENCE_PROVIDERS (onnxruntime execution providers, comma-separated, e.g. cuda; default cpu)`;
-
-function imageCheckEnv(): 'structure' | 'decode' | undefined {
-  const value = process.env.YOLOOPS_IMAGE_CHECK;
-  if (value === undefined || value === '') return undefined;
-  if (value === 'structure' || value === 'decode') return value;
-  throw new Error(`YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "${value}"`);
-}
-
-function integerEnv(name: string, min: number): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) throw new Error(`${name} must be ${min === 1 ? 'a positive' : 'a non-negative'} integer, got "${raw}"`);
-  return value;
-}
-
-const positiveEnv = (name: string) => integerEnv(name, 1);
-
-function inferenceEnv(): { intraOpNumThreads?: number; parallelRuns?: number; executionProviders?: string[] } {
-  const threads = positiveEnv('YOLOOPS_INFERENCE_THREADS');
-  const parallel = integerEnv('YOLOOPS_INFERENCE_PARALLEL_RUNS', 0);
-  const providers = (process.env.YOLOOPS_INFERENCE_PROVIDERS ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
-  const bad = providers.find((p) => !/^[a-z][a-z0-9_-]*$/i.test(p));
-  if (bad !== undefined) throw new Error(`YOLOOPS_INFERENCE_PROVIDERS must list onnxruntime execution providers (e.g. cuda), got "${bad}"`);
-  return {
-    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
-    ...(parallel === undefined ? {} : { parallelRuns: parallel }),
-    ...(providers.length === 0 ? {} : { executionProviders: providers }),
-  };
-}
+       YOLOOPS_INFERENCE_PROVIDERS (onnxruntime execution providers, comma-separated, e.g. cuda; default cpu),
+       YOLOOPS_PUBLIC_URL (base URL trainer agents report to; default the address and port bound),
+       YOLOOPS_TRAINER_COMMAND (the trainer: a program, e.g. /opt/venv/bin/yolo, or a whole command line / JSON argv
+         with {data} {model} {epochs} {imgsz} {batch} {project} {name}; default yolo detect train …),
+       YOLOOPS_TRAINER_RESUME_COMMAND (resume template, {model} = last.pt; default: Ultralytics' resume, or the trainer command),
+       YOLOOPS_AGENT_COMMAND (wrapper before the trainer argv; default this install's yoloops-agent; none: no agent),
+       YOLOOPS_TRAINING_CONCURRENCY (trainers at once; default 1)`;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -52,17 +29,21 @@ async function main(args: string[]): Promise<void> {
   }
   const port = Number(flag(args, '--port') ?? process.env.PORT ?? 8000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${port}`);
-  const maxUploadBytes = positiveEnv('YOLOOPS_MAX_UPLOAD_BYTES');
+  const env = process.env;
+  const maxUploadBytes = integerSetting(env, 'YOLOOPS_MAX_UPLOAD_BYTES', 1);
+  const publicUrl = publicUrlSetting(env);
   const running = await startServer({
     port,
-    host: flag(args, '--host') ?? process.env.HOST ?? '0.0.0.0',
-    dataDir: flag(args, '--data') ?? process.env.YOLOOPS_DATA_DIR ?? './data',
+    host: flag(args, '--host') ?? env.HOST ?? '0.0.0.0',
+    dataDir: flag(args, '--data') ?? env.YOLOOPS_DATA_DIR ?? './data',
     limits: maxUploadBytes === undefined ? {} : { maxUploadBytes },
-    maxImagePixels: positiveEnv('YOLOOPS_MAX_IMAGE_PIXELS'),
-    imageCheck: imageCheckEnv(),
-    inference: inferenceEnv(),
+    maxImagePixels: integerSetting(env, 'YOLOOPS_MAX_IMAGE_PIXELS', 1),
+    imageCheck: imageCheckSetting(env),
+    inference: inferenceSettings(env),
+    jobs: trainingSettings(env),
+    ...(publicUrl === undefined ? {} : { publicUrl }),
   });
-  console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs)`);
+  console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs; trainer agents report to ${running.agentUrl})`);
   const stop = () => {
     running.close().then(() => process.exit(0), () => process.exit(1));
   };

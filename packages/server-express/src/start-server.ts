@@ -1,36 +1,83 @@
+import { DEFAULT_AGENT_COMMAND } from '@yoloops/core';
 import { createNodePlatform, type NodePlatformOptions } from '@yoloops/core/node';
-import type { Server } from 'node:http';
+import { agentCliPath } from '@yoloops/trainer-agent';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 
 export interface StartServerOptions extends NodePlatformOptions {
   port?: number;
   host?: string;
+  /**
+   * Base URL trainers reach this server at (`YOLOOPS_PUBLIC_URL`), when it is not the address it listens
+   * on: a container, a proxy, trainers on other machines. Default: the address and port actually bound.
+   */
+  publicUrl?: string;
 }
 
 export interface RunningServer {
   server: Server;
+  /** Loopback URL of the bound port. */
   url: string;
+  /** What trainer agents report to (`publicUrl`, else the bound address). */
+  agentUrl: string;
   close(): Promise<void>;
 }
 
-/** Opens the platform on `dataDir` (SQLite + files) and serves the app; `close()` stops both. */
+/** The URL a process on this machine reaches a server bound to `host`:`port` at (wildcards → loopback). */
+export function reachableUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
+}
+
+/**
+ * The trainer agent of this installation, started by its resolved path with this Node (never looked up
+ * on PATH, where `npm ci` does not put it); falls back to the PATH name when the agent is not built.
+ */
+export function defaultAgentCommand(): string[] {
+  const cli = agentCliPath();
+  return cli === undefined ? [...DEFAULT_AGENT_COMMAND] : [process.execPath, cli, ...DEFAULT_AGENT_COMMAND.slice(1)];
+}
+
+/**
+ * Binds the port first, then opens the platform on `dataDir` (SQLite + files) with trainer agents
+ * reporting to the address really bound (or `publicUrl`), then serves the app; requests that arrive
+ * while the platform opens get 503 + Retry-After. `close()` stops both.
+ */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const platform = await createNodePlatform(options);
-  const app = createApp({ services: platform });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(options.port ?? 8000, options.host ?? '0.0.0.0', () => resolve(s));
-    s.once('error', reject);
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (handler) return handler(req, res);
+    res.writeHead(503, { 'retry-after': '1', 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'the server is starting; try again in a moment', code: 'starting' }));
   });
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8000, options.host ?? '0.0.0.0', () => (server.off('error', reject), resolve()));
+  });
   const { port } = server.address() as AddressInfo;
+  const url = reachableUrl('127.0.0.1', port);
+  const agentUrl = (options.publicUrl ?? reachableUrl(options.host ?? '0.0.0.0', port)).replace(/\/+$/, '');
+  const closeHttp = () => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  let platform: Awaited<ReturnType<typeof createNodePlatform>>;
+  try {
+    const jobs = { agentCommand: defaultAgentCommand(), ...options.jobs, serverUrl: options.jobs?.serverUrl ?? agentUrl };
+    platform = await createNodePlatform({ ...options, jobs });
+  } catch (error) {
+    await closeHttp();
+    throw error;
+  }
+  handler = createApp({ services: platform });
   return {
     server,
-    url: `http://127.0.0.1:${port}`,
+    url,
+    agentUrl,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeHttp();
       platform.close();
     },
   };

@@ -1033,6 +1033,8 @@ export interface components {
             training_metrics?: {
                 /** @description null while the job has no stored epoch. */
                 training_history: components["schemas"]["TrainingHistory"] | null;
+                /** @description The training job's configuration (the S001 UI's 训练配置 panel); absent once the job is deleted. */
+                job_config?: components["schemas"]["TrainingJobConfig"];
             };
         };
         ModelInfo: {
@@ -1332,6 +1334,20 @@ export interface components {
             command: string[];
             /** @description Per-job trainer template, when it overrides the server default. */
             trainer_command?: components["schemas"]["TrainerCommand"];
+        };
+        TrainingJobConfig: {
+            job_id: string;
+            dataset_id: string;
+            version: string;
+            model_name: string;
+            base_model_id: string | null;
+            epochs: number;
+            imgsz: number;
+            batch: number;
+            created_at: string;
+            parent_job_id?: string;
+            epoch_offset?: number;
+            resume_count?: number;
         };
         TrainingJobDeleted: {
             /** @constant */

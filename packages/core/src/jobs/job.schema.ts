@@ -87,3 +87,34 @@ export const CreateJobRequestSchema = z
   .meta({ id: 'CreateTrainingJobRequest' });
 /** Input of `createJobService().create` (defaults applied inside). */
 export type CreateJobRequest = z.input<typeof CreateJobRequestSchema>;
+
+/** What a job was asked to train with: the `job_config` of S001's model detail (its 训练配置 panel). */
+export const JobConfigSchema = z
+  .object({
+    job_id: z.string(),
+    dataset_id: z.string(),
+    version: z.string(),
+    model_name: z.string(),
+    base_model_id: z.string().nullable(),
+    epochs: z.number().int(),
+    imgsz: z.number().int(),
+    batch: z.number(),
+    created_at: z.string(),
+    parent_job_id: z.string().optional(),
+    epoch_offset: z.number().int().optional(),
+    resume_count: z.number().int().optional(),
+  })
+  .meta({ id: 'TrainingJobConfig' });
+/** A job's training configuration. */
+export type JobConfig = z.infer<typeof JobConfigSchema>;
+
+/** The configuration part of a job record (no process, path or status fields). */
+export function jobConfig(job: Job): JobConfig {
+  const { job_id, dataset_id, version, model_name, base_model_id, epochs, imgsz, batch, created_at, parent_job_id, epoch_offset, resume_count } = job;
+  return {
+    job_id, dataset_id, version, model_name, base_model_id, epochs, imgsz, batch, created_at,
+    ...(parent_job_id === undefined ? {} : { parent_job_id }),
+    ...(epoch_offset === undefined ? {} : { epoch_offset }),
+    ...(resume_count === undefined ? {} : { resume_count }),
+  };
+}

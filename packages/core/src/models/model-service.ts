@@ -151,8 +151,10 @@ export function createModelService(deps: ModelServiceDeps) {
       const key = `${dir}/weights/${main.file}`;
       const fileSize = weights.reduce((sum, w) => sum + w.size, 0);
       const classes = fields.classes.length > 0 || !modelInfo ? fields.classes : namesFromMetadata(modelInfo.metadata);
+      // Without an imgsz in model.json, the ONNX input says it (Ultralytics' imgsz is the long side).
+      const imgsz = fields.imgsz ?? (modelInfo ? Math.max(...modelInfo.input_size) : undefined);
       const model: Model = {
-        ...fields, classes, ...(modelInfo ? { model_info: modelInfo } : {}), model_id: modelId, weights, weights_path: blobs.localPath?.(key) ?? key,
+        ...fields, classes, ...(imgsz === undefined ? {} : { imgsz }), ...(modelInfo ? { model_info: modelInfo } : {}), model_id: modelId, weights, weights_path: blobs.localPath?.(key) ?? key,
         file_size: fileSize, file_size_mb: Math.round((fileSize / 1048576) * 100) / 100, created_at: clock.now().toISOString(),
       };
       await models.create(model);

@@ -43,6 +43,13 @@ describe('model ZIP upload (POST /models/upload)', () => {
     expect(model.model_id).toMatch(/^model_\d{8}_\d{6}_[0-9a-f]{8}$/);
     expect(model).toMatchObject({ name: 'my-detector', tags: ['uploaded'], description: 'Uploaded model from my-detector.zip' });
     expect(model.classes.slice(0, 3)).toEqual(['person', 'bicycle', 'car']);
+    expect(model.imgsz).toBe(640); // from the ONNX input, as model.json gives none
+  });
+
+  test('imgsz: model.json wins over the ONNX input; a .pt-only model without one has none', async () => {
+    const { upload } = setup();
+    expect((await upload({ 'model.json': '{"imgsz": 320}', 'weights/best.onnx': ONNX })).imgsz).toBe(320);
+    expect((await upload({ 'weights/best.pt': 'opaque' })).imgsz).toBeUndefined();
   });
 
   test('a .pt-only model is stored as opaque bytes; an id collision gets a new id and keeps both', async () => {

@@ -1,4 +1,4 @@
-import { ModelSchema, toTrainingMetrics, ValidationError, type EpochMetrics, type Model } from '@yoloops/core';
+import { isCoreError, jobConfig, JobConfigSchema, ModelSchema, toTrainingMetrics, ValidationError, type EpochMetrics, type Model } from '@yoloops/core';
 import { renderTrainingCharts } from '@yoloops/core/node';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -27,7 +27,10 @@ const TrainingHistorySchema = z
 
 const ModelDetailSchema = ModelSchema.extend({
   training_metrics: z
-    .object({ training_history: TrainingHistorySchema.nullable().describe('null while the job has no stored epoch.') })
+    .object({
+      training_history: TrainingHistorySchema.nullable().describe('null while the job has no stored epoch.'),
+      job_config: JobConfigSchema.optional().describe('The training job\'s configuration (the S001 UI\'s 训练配置 panel); absent once the job is deleted.'),
+    })
     .optional()
     .describe('Present when the model came from a training job (`job_id`).'),
 }).meta({ id: 'ModelDetail' });
@@ -51,11 +54,18 @@ export async function jobSeries(services: AppServices, jobId: string, range: { s
   return epochs.map(({ epoch, metrics }) => ({ epoch, metrics }));
 }
 
-/** The origin's presence rules: `training_metrics` only for a model with a job; `training_history: null` while that job has no epoch. */
+/**
+ * The origin's presence rules: `training_metrics` only for a model with a job; `training_history: null`
+ * while that job has no epoch. `job_config` (which the origin never managed to send) while the job exists.
+ */
 async function withTrainingMetrics(services: AppServices, model: Model) {
   if (!model.job_id) return model;
-  const series = await jobSeries(services, model.job_id);
-  return { ...model, training_metrics: series.length > 0 ? toTrainingMetrics(series) : { training_history: null } };
+  const [series, job] = await Promise.all([
+    jobSeries(services, model.job_id),
+    services.jobs.get(model.job_id).catch((error: unknown) => (isCoreError(error) && error.code === 'NOT_FOUND' ? undefined : Promise.reject(error))),
+  ]);
+  const history = series.length > 0 ? toTrainingMetrics(series) : { training_history: null };
+  return { ...model, training_metrics: { ...history, ...(job ? { job_config: jobConfig(job) } : {}) } };
 }
 
 export const modelsRoutes: Route[] = [
