@@ -55,7 +55,7 @@ export function argvSetting(env: Env, name: string): string[] | undefined {
     argv = parseCommandString(raw);
   }
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a): a is string => typeof a === 'string') || argv[0] === '') {
-    throw new SettingError(`${name} must be a command line or a JSON array of strings with the program first, got ${JSON.stringify(raw)}`);
+    throw new SettingError(`${name} must be a command line or a JSON array of strings with the program first, got: ${raw}`);
   }
   return argv;
 }

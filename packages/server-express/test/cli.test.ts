@@ -31,7 +31,8 @@ describe('yoloops serve (the npm start command)', () => {
   test('without "serve" it prints the usage, which names every setting, and exits 2', async () => {
     const { code, stderr } = await runCli([], {});
     expect(code).toBe(2);
-    for (const name of ['PORT', 'YOLOOPS_DATA_DIR', 'YOLOOPS_MAX_IMAGE_PIXELS', 'YOLOOPS_INFERENCE_THREADS', 'YOLOOPS_INFERENCE_PARALLEL_RUNS', 'YOLOOPS_INFERENCE_PROVIDERS']) expect(stderr).toContain(name);
+    for (const name of ['PORT', 'YOLOOPS_DATA_DIR', 'YOLOOPS_MAX_IMAGE_PIXELS', 'YOLOOPS_INFERENCE_THREADS', 'YOLOOPS_INFERENCE_PARALLEL_RUNS', 'YOLOOPS_INFERENCE_PROVIDERS',
+      'YOLOOPS_PUBLIC_URL', 'YOLOOPS_TRAINER_COMMAND', 'YOLOOPS_TRAINER_RESUME_COMMAND', 'YOLOOPS_AGENT_COMMAND', 'YOLOOPS_TRAINING_CONCURRENCY']) expect(stderr).toContain(name);
   });
 
   test.each([
@@ -40,6 +41,10 @@ describe('yoloops serve (the npm start command)', () => {
     [{ YOLOOPS_INFERENCE_THREADS: '1.5' }, 'YOLOOPS_INFERENCE_THREADS must be a positive integer, got "1.5"'],
     [{ YOLOOPS_IMAGE_CHECK: 'full' }, 'YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "full"'],
     [{ YOLOOPS_INFERENCE_PROVIDERS: 'cuda,../x' }, 'YOLOOPS_INFERENCE_PROVIDERS must list onnxruntime execution providers (e.g. cuda), got "../x"'],
+    [{ YOLOOPS_PUBLIC_URL: 'gateway:8000' }, 'YOLOOPS_PUBLIC_URL must be an http(s) URL, got "gateway:8000"'],
+    [{ YOLOOPS_TRAINER_COMMAND: '["yolo", 1]' }, 'YOLOOPS_TRAINER_COMMAND must be a command line or a JSON array of strings with the program first, got: ["yolo", 1]'],
+    [{ YOLOOPS_TRAINER_COMMAND: 'python3 train.py data={dataset}' }, 'trainer command (train) uses an unknown placeholder {dataset} (known: {data} {model} {epochs} {imgsz} {batch} {project} {name} {job_id} {run_dir} {server})'],
+    [{ YOLOOPS_TRAINING_CONCURRENCY: 'two' }, 'YOLOOPS_TRAINING_CONCURRENCY must be a positive integer, got "two"'],
   ])('a bad setting (%j) stops it with a message naming the setting', async (env, message) => {
     const { code, stderr } = await runCli(['serve'], env);
     expect(code).toBe(1);
