@@ -3,13 +3,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import JSZip from 'jszip';
 
-/** Repository root (tests read fixtures from `../shared/fixtures` beside it). */
+/** Repository root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Absolute path of a shared fixture; throws naming the path when it is missing (never skips silently). */
+/** The repository's fixtures folder (real third-party data; see fixtures/README.md and NOTICE). */
+export const FIXTURES_DIR = path.join(REPO_ROOT, 'fixtures');
+
+/** Absolute path of a file or folder under `fixtures/`; throws naming the path when it is missing (never skips silently). */
 export function fixturePath(...parts: string[]): string {
-  const p = path.resolve(REPO_ROOT, '../shared/fixtures', ...parts);
-  if (!existsSync(p)) throw new Error(`missing test fixture: ${p} (tests need ../shared/fixtures beside the repository)`);
+  const p = path.resolve(FIXTURES_DIR, ...parts);
+  if (!existsSync(p)) throw new Error(`missing test fixture: ${p} (fixtures/ is part of the repository: is this checkout complete?)`);
   return p;
 }
 

@@ -5,17 +5,17 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fixturePath } from '../../../test/support/fixtures.js';
 import { ProtoWriter, readFields, varint } from './support/onnx-builder.js';
 import { editModel, inspectModel, withMetadata } from './support/onnx-inspect.js';
 import { EXTERNAL_WEIGHT_VALUES, buildConstantDetector, externalWeightBytes, withExternalData, wrapAsEnd2End, wrapAsYolov5 } from './support/onnx-variants.js';
 
-const FIXTURES = join(import.meta.dirname, '../../../../shared/fixtures');
-const fixture = readFileSync(join(FIXTURES, 'models/yolov8n_int8.onnx'));
+const fixture = readFileSync(fixturePath('models/yolov8n_int8.onnx'));
 
 /** bus.jpg letterboxed to 640×640 (centred, pad 114), RGB, NCHW float 0–1. */
 async function busTensor(): Promise<ort.Tensor> {
   const size = 640;
-  const { data } = await sharp(join(FIXTURES, 'images/bus.jpg'))
+  const { data } = await sharp(fixturePath('images/bus.jpg'))
     .resize(size, size, { fit: 'contain', background: { r: 114, g: 114, b: 114 } })
     .removeAlpha()
     .raw()

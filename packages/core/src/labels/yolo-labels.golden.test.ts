@@ -1,28 +1,25 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { fixturePath } from '../../../../test/support/fixtures.js';
 import { parseYoloLabels, serializeYoloLabels } from './yolo-labels.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../../../..');
-const inputDir = path.resolve(repoRoot, '../shared/fixtures/datasets/coco8/labels');
+const inputDir = fixturePath('datasets/coco8/labels');
 const goldenDir = path.join(here, '__fixtures__', 'coco8');
 const SPLITS = ['train', 'val'] as const;
 const COCO_CLASSES = 80;
 
-const inputs = existsSync(inputDir)
-  ? SPLITS.flatMap((split) =>
-      readdirSync(path.join(inputDir, split))
-        .filter((name) => name.endsWith('.txt'))
-        .sort()
-        .map((name) => ({ split, name, file: `${split}/${name}` })),
-    )
-  : [];
+const inputs = SPLITS.flatMap((split) =>
+  readdirSync(path.join(inputDir, split))
+    .filter((name) => name.endsWith('.txt'))
+    .sort()
+    .map((name) => ({ split, name, file: `${split}/${name}` })),
+);
 
 describe('YOLO labels on the COCO8 fixture', () => {
   test('the fixture directory holds 8 label files', () => {
-    if (!existsSync(inputDir)) throw new Error(`COCO8 label fixtures not found at ${inputDir}`);
     expect(inputs).toHaveLength(8);
   });
 

@@ -1,18 +1,16 @@
 import JSZip from 'jszip';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { fixturePath } from '../../../../../test/support/fixtures.js';
 import { InvalidStateError, TooLargeError, ValidationError } from '../../errors.js';
 import { craftZip, manyEmptyEntriesZip, memoryBlobReader, zipBytes } from '../../../test/support/craft-zip.js';
 import { drain, expectRejection } from '../../../test/support/expect-core-error.js';
 import { openSafeZip, type SafeZip } from './open-safe-zip.js';
 
-const repoRoot = fileURLToPath(new URL('../../../../../', import.meta.url));
-const coco8 = path.resolve(repoRoot, '../shared/fixtures/datasets/coco8');
+const coco8 = fixturePath('datasets/coco8');
 
 function fixtureFiles(root: string): Map<string, Buffer> {
-  if (!existsSync(root)) throw new Error(`fixture dataset missing: ${root}`);
   const files = new Map<string, Buffer>();
   for (const relative of readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()) {
     const full = path.join(root, relative);
