@@ -169,6 +169,8 @@ export function createClient(options: ClientOptions) {
       create: (body: BodyFor<'/train/jobs', 'post'>) => request('post', '/train/jobs', { body }),
       list: () => request('get', '/train/jobs'),
       get: (jobId: string) => request('get', '/train/jobs/{job_id}', { params: { job_id: jobId } }),
+      /** Stored epochs of the job, ascending (also an external job's, reported by its caller). */
+      metrics: (jobId: string) => request('get', '/train/jobs/{job_id}/metrics', { params: { job_id: jobId } }),
       stop: (jobId: string) => request('post', '/train/jobs/{job_id}/stop', { params: { job_id: jobId } }),
       resume: (jobId: string) => request('post', '/train/jobs/{job_id}/resume', { params: { job_id: jobId } }),
       delete: (jobId: string) => request('delete', '/train/jobs/{job_id}', { params: { job_id: jobId } }),

@@ -68,8 +68,8 @@ describe('POST /api/model/train/notify/status', () => {
     expect(stale.json).toMatchObject({ success: false, code: 400 });
   });
 
-  test('an unknown task id (string or number) is success:false code 404 with HTTP 200', async () => {
-    for (const trainTaskId of ['0123456789abcdef0123456789abcdef', 42]) {
+  test('an unknown task id that is not a caller\'s 32-hex id (string or number) is success:false code 404 with HTTP 200', async () => {
+    for (const trainTaskId of ['0123456789ABCDEF0123456789ABCDEF', 'job_20240115_120000_0a1b2c3d', 42]) {
       const res = await t.post(STATUS, { trainTaskId, statusType: 2 });
       expect(res.status).toBe(200);
       expect(res.json).toMatchObject({ success: false, code: 404, msg: expect.stringContaining(`unknown trainTaskId "${trainTaskId}"`), data: null });
@@ -107,6 +107,61 @@ describe('POST /api/model/train/notify/status', () => {
     const res = await fetch(t.url + STATUS, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Readable.from(chunks()) as never, duplex: 'half' } as RequestInit);
     expect(await res.json()).toMatchObject({ success: false, code: 413 });
     expect((await job(id)).status).toBe('queued');
+  });
+});
+
+describe('seed 004 caller with its own task ids (external jobs)', () => {
+  const A = '5b0e7c1f9a8d4e3b2c1a0f9e8d7c6b5a';
+  const B = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+  const ok = async (path: string, body: unknown) => {
+    const res = await t.post(path, body);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ success: true, code: 200, data: '' });
+    return res.json.msg as string;
+  };
+  const epoch = (n: number) => ({ trainTaskId: A, epoch: n, accuracy: 0.5 + n / 20, loss: 1.1 / n, valAccuracy: 0.48 + n / 25, valLoss: 1.2 / n, f1Score: 0.4 + n / 30 });
+
+  test('task A 1 → 2 → epochs (one twice) → 3 → 3 and task B 1 → 4 "" are kept, listed, stored once per epoch and never crashed', async () => {
+    expect(await ok(STATUS, { trainTaskId: A, statusType: 1 })).toBe('ok: registered as an external job (queued)');
+    expect(await ok(STATUS, { trainTaskId: A, statusType: 2 })).toBe('ok');
+    await t.platform.jobs.checkAlive();
+    for (const n of [1, 2, 2, 3]) expect(await ok(RESULT, epoch(n))).toBe('ok');
+    await t.platform.jobs.checkAlive();
+    expect((await job(A)).status).toBe('running');
+    expect(await ok(STATUS, { trainTaskId: A, statusType: 3 })).toBe('ok');
+    expect(await ok(STATUS, { trainTaskId: A, statusType: 3 })).toBe('ok: job is already completed');
+    expect(await ok(STATUS, { trainTaskId: B, statusType: 1 })).toBe('ok: registered as an external job (queued)');
+    expect(await ok(STATUS, { trainTaskId: B, statusType: 4, failureMessage: '' })).toBe('ok');
+    await t.platform.jobs.checkAlive();
+
+    const { status, json } = await t.get('/train/jobs');
+    expect(status).toBe(200);
+    const listed = new Map((json.jobs as Array<{ job_id: string }>).map((j) => [j.job_id, j]));
+    expect(listed.get(A)).toMatchObject({ external: true, status: 'completed', epochs: 3, dataset_id: 'external', model_name: 'external', command: [] });
+    expect(listed.get(B)).toMatchObject({ external: true, status: 'failed', error: 'the trainer reported a failure without a message' });
+    for (const id of [A, B]) expect((listed.get(id) as { crashed?: boolean }).crashed).toBeUndefined();
+    const one = await t.get(`/train/jobs/${A}`);
+    expect(one).toMatchObject({ status: 200, json: { job_id: A, external: true, status: 'completed', completed_at: expect.any(String) } });
+
+    const metrics = await t.client.training.metrics(A);
+    expect(metrics.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(metrics.epochs[1]).toMatchObject({ epoch: 2, attempt: 1, metrics: { accuracy: 0.5 + 2 / 20, loss: 1.1 / 2, val_accuracy: 0.48 + 2 / 25, val_loss: 1.2 / 2, f1: 0.4 + 2 / 30 } });
+    expect((await t.get(`/train/jobs/${B}/metrics`)).json).toEqual({ job_id: B, epochs: [] });
+  });
+
+  test('stop, resume and extend are 409 naming the caller; delete removes the job and its metrics', async () => {
+    const C = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    expect(await ok(RESULT, { trainTaskId: C, epoch: 1, accuracy: 61, loss: 2 })).toBe('ok: registered as an external job (running)');
+    expect((await job(C)).status).toBe('running');
+    for (const [path, body] of [[`/train/jobs/${C}/stop`, {}], [`/train/jobs/${C}/resume`, {}], [`/train/jobs/${C}/extend`, { epochs: 5 }]] as const) {
+      const res = await t.post(path, body);
+      expect(res).toMatchObject({ status: 409, json: { detail: expect.stringMatching(/is run by its caller/), code: 'external_job' } });
+    }
+    expect((await t.get(`/train/jobs/${C}/metrics`)).json.epochs[0].metrics).toEqual({ accuracy: 0.61, loss: 2 });
+    expect(await t.del(`/train/jobs/${C}`)).toMatchObject({ status: 200, json: { ok: true } });
+    expect((await t.get(`/train/jobs/${C}`)).status).toBe(404);
+    expect((await t.get(`/train/jobs/${C}/metrics`)).status).toBe(404);
+    expect(await epochs(C)).toEqual([]);
   });
 });
 

@@ -118,7 +118,7 @@ export interface paths {
         put?: never;
         /**
          * Seed 004: per-epoch training result
-         * @description Stores one epoch of a job: the seed fields and the agent's `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does.
+         * @description Stores one epoch of a job: the seed fields and the agent's `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does. An external job still queued moves to running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here.
          */
         post: operations["notifyTrainResult"];
         delete?: never;
@@ -138,7 +138,7 @@ export interface paths {
         put?: never;
         /**
          * Seed 004: training status change
-         * @description Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed.
+         * @description Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed. A 3 for an external job still queued (its 2 lost) goes by way of running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here.
          */
         post: operations["notifyTrainStatus"];
         delete?: never;
@@ -624,7 +624,7 @@ export interface paths {
         post?: never;
         /**
          * Stop and delete a job, its log, run folder and metrics
-         * @description A registered model of the job is kept.
+         * @description A registered model of the job is kept. An external job is deleted whatever its status (its record and metrics; a later report of its caller registers it again).
          */
         delete: operations["deleteTrainingJob"];
         options?: never;
@@ -643,7 +643,7 @@ export interface paths {
         put?: never;
         /**
          * Train a finished job for more epochs (a child job)
-         * @description Queues a child job (`parent_job_id`) that continues from this job's last (else best) weights for `epochs` more epochs.
+         * @description Queues a child job (`parent_job_id`) that continues from this job's last (else best) weights for `epochs` more epochs. An external job (`external: true`) is run by its caller, so this answers 409 for it.
          */
         post: operations["extendTrainingJob"];
         delete?: never;
@@ -703,6 +703,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/train/jobs/{job_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A job's stored epochs
+         * @description Every stored epoch of the job, ascending: one row per epoch (a repeated report replaces it), from the trainer agent, the notify routes or an external caller.
+         */
+        get: operations["getTrainingJobMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/train/jobs/{job_id}/resume": {
         parameters: {
             query?: never;
@@ -712,7 +732,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Resume a stopped, failed or crashed job from last.pt */
+        /**
+         * Resume a stopped, failed or crashed job from last.pt
+         * @description An external job (`external: true`) is run by its caller, so this answers 409 for it.
+         */
         post: operations["resumeTrainingJob"];
         delete?: never;
         options?: never;
@@ -731,7 +754,7 @@ export interface paths {
         put?: never;
         /**
          * Stop a queued or running job
-         * @description SIGTERM to the trainer's process group, SIGKILL after the grace period; answers once the process is gone.
+         * @description SIGTERM to the trainer's process group, SIGKILL after the grace period; answers once the process is gone. An external job (`external: true`) is run by its caller, so this answers 409 for it.
          */
         post: operations["stopTrainingJob"];
         delete?: never;
@@ -1188,7 +1211,7 @@ export interface components {
             detections: components["schemas"]["Detection"][];
         };
         SpecialModelTrainResultNotifyReq: {
-            /** @description Our job id. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text. */
+            /** @description A job id: ours, or the caller's own task id (32 lowercase hex digits, uuid4().hex), whose first report registers an external job. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text. */
             trainTaskId: string | number;
             /** @description Epoch number as the trainer counts it (the seed caller: 1-based). */
             epoch: number;
@@ -1209,7 +1232,7 @@ export interface components {
             eventId?: string;
         };
         SpecialModelTrainStatusChangeNotifyReq: {
-            /** @description Our job id. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text. */
+            /** @description A job id: ours, or the caller's own task id (32 lowercase hex digits, uuid4().hex), whose first report registers an external job. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text. */
             trainTaskId: string | number;
             /** @description 1 queued, 2 running, 3 completed, 4 failed, 5 stopped/cancelled */
             statusType: number;
@@ -1269,6 +1292,18 @@ export interface components {
             train: components["schemas"]["ArgvTemplate"];
             /** @description Resume from a checkpoint; {model} is the last.pt path. */
             resume: components["schemas"]["ArgvTemplate"];
+        };
+        TrainingEpoch: {
+            epoch: number;
+            /** @description Job attempt (1 + resumes) that wrote the row. */
+            attempt: number;
+            recorded_at: string;
+            /** @description Canonical metric names → value (fractions); null = reported but not finite. */
+            metrics: {
+                [key: string]: number | null;
+            };
+            /** @description Names whose reported value was NaN or ±Infinity. */
+            non_finite?: string[];
         };
         TrainingHistory: {
             epochs?: number[];
@@ -1334,6 +1369,8 @@ export interface components {
             command: string[];
             /** @description Per-job trainer template, when it overrides the server default. */
             trainer_command?: components["schemas"]["TrainerCommand"];
+            /** @description true: run by its caller, a seed 004 trainer that made its own 32-hex task id and whose first report registered the job. Nothing runs here (no pid, `command` [], `log_file` and `run_dir` ""); `dataset_id`, `version` and `model_name` are "external", `imgsz` and `batch` 0, `epochs` the highest epoch reported so far. Its status follows its reports; stop, resume and extend answer 409. */
+            external?: boolean;
         };
         TrainingJobConfig: {
             job_id: string;
@@ -1356,6 +1393,10 @@ export interface components {
         };
         TrainingJobList: {
             jobs: components["schemas"]["TrainingJob"][];
+        };
+        TrainingJobMetrics: {
+            job_id: string;
+            epochs: components["schemas"]["TrainingEpoch"][];
         };
         /**
          * @description queued → running → completed | failed | stopped | crashed; stopped, failed and crashed can be resumed (→ queued).
@@ -1740,7 +1781,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId) or 413. */
+            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId that is not a 32-hex caller id), 409 (the cap on external jobs is reached) or 413. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1770,7 +1811,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId) or 413. */
+            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId that is not a 32-hex caller id), 409 (the cap on external jobs is reached) or 413. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3595,6 +3636,46 @@ export interface operations {
             };
         };
     };
+    getTrainingJobMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The epochs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobMetrics"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     resumeTrainingJob: {
         parameters: {
             query?: never;
@@ -3675,6 +3756,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -83,7 +83,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const waiting = (await jobs.list({ status: ['queued'] })).reverse().sort(byQueuedAt);
     for (const job of waiting) {
       if (slots.size >= deps.concurrency) return;
-      if (!slots.has(job.job_id)) await launch(job);
+      // An external job's caller runs it (job.external): nothing to start here.
+      if (!slots.has(job.job_id) && job.external !== true) await launch(job);
     }
   }
 
@@ -154,9 +155,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     for (const job of await jobs.list({ status: ['running'] })) {
       const slot = slots.get(job.job_id);
       if (slot !== undefined && !slot.adopted) continue;
-      // Reported running by a trainer we never started (a seed-004 caller through the notify routes): its
-      // process is not ours to watch; it ends with its own status report.
-      if (job.pid === undefined && job.command.length === 0) continue;
+      // Run by its caller (a seed-004 trainer reporting through the notify routes): its process is not
+      // ours to watch; it ends with its own status report.
+      if (job.external === true) continue;
       if (job.pid !== undefined && executor.isAlive(job.pid, job.job_id)) {
         if (slot === undefined) reserve(job.job_id, job.attempt, true, job.pid);
         continue;

@@ -77,7 +77,8 @@ describe('job service recovery', () => {
     const [livePid, killedPid, stoppingPid] = [await orphanTrainer('job_live'), await orphanTrainer('job_killed'), await orphanTrainer('job_stopping', '5000')];
     await world.jobs.create(leftover('job_dead', { pid: await deadPid() }));
     await world.jobs.create(leftover('job_nopid', { command: ['yolo', 'detect', 'train'] }));
-    await world.jobs.create(leftover('job_external', {}));
+    await world.jobs.create(leftover('job_reported', {}));
+    await world.jobs.create(leftover('0123456789abcdef0123456789abcdef', { external: true, log_file: '', run_dir: '' }));
     await world.jobs.create(leftover('job_live', { pid: livePid }));
     await world.jobs.create(leftover('job_killed', { pid: killedPid }));
     await world.jobs.create(leftover('job_stopping', { pid: stoppingPid, status: 'stopped' }));
@@ -87,8 +88,9 @@ describe('job service recovery', () => {
 
     expect(await jobs.get('job_dead')).toMatchObject({ status: 'crashed', crashed: true, crashed_at: expect.any(String), error: expect.stringMatching(/ended while the server was not watching/) });
     expect(await jobs.get('job_nopid')).toMatchObject({ status: 'crashed', error: expect.stringMatching(/no process id was recorded/) });
-    // running by a seed-004 report, never started here: not ours to declare crashed
-    expect((await jobs.get('job_external')).status).toBe('running');
+    // ours, reported running but never started (no pid, no command): crashed; an external job is its caller's to end
+    expect((await jobs.get('job_reported')).status).toBe('crashed');
+    expect((await jobs.get('0123456789abcdef0123456789abcdef')).status).toBe('running');
     expect(world.processesOf('job_stopping')).toEqual([]);
     expect((await jobs.get('job_live')).status).toBe('running');
     expect((await jobs.get('job_waiting')).status).toBe('queued');

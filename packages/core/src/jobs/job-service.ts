@@ -1,6 +1,7 @@
 import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../errors.js';
 import type { DatasetStore } from '../datasets/dataset-store.port.js';
 import type { Clock } from '../platform/clock.port.js';
+import { assertRunHere } from './external-job.js';
 import { createJobNotify } from './job-notify.js';
 import { createJobRunner } from './job-runner.js';
 import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
@@ -35,6 +36,8 @@ export interface JobServiceDeps {
   stopGraceMs?: number;
   /** Weights of a registered model, for fine-tuning (`base_model_id`). */
   resolveModelWeights?: ResolveModelWeights;
+  /** Most external jobs (registered by a seed 004 caller's own task id) kept at once; default 1000. */
+  maxExternalJobs?: number;
 }
 
 const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'stopped', 'crashed'];
@@ -107,6 +110,7 @@ export function createJobService(deps: JobServiceDeps) {
   }
 
   async function stop(jobId: string): Promise<Job> {
+    assertRunHere(await mustGet(jobId), 'stop');
     const stopped = await transitionJob(jobs, jobId, ['queued', 'running'], 'stopped', { stopped_at: now() });
     if (stopped === undefined) {
       const current = await mustGet(jobId);
@@ -117,7 +121,7 @@ export function createJobService(deps: JobServiceDeps) {
   }
 
   async function resume(jobId: string): Promise<Job> {
-    const job = await mustGet(jobId);
+    const job = assertRunHere(await mustGet(jobId), 'resume');
     assertTransition(job.status, 'queued', { jobId, hint: job.status === 'completed' ? 'a completed job cannot resume; extend it instead' : 'only stopped, failed or crashed jobs resume' });
     // Like the origin: continue from last.pt; a run that never wrote one starts again from its original weights.
     const lastPt = jobKeys(jobId).lastPt;
@@ -137,9 +141,10 @@ export function createJobService(deps: JobServiceDeps) {
   async function remove(jobId: string): Promise<void> {
     for (let round = 0; round < 10; round++) {
       const job = await mustGet(jobId);
-      if (!isTerminal(job.status)) await stop(jobId).catch((error: unknown) => (error instanceof InvalidStateError ? undefined : Promise.reject(error)));
+      // An external job has no process here: its record goes whatever its status (a later report registers it again).
+      if (!isTerminal(job.status) && job.external !== true) await stop(jobId).catch((error: unknown) => (error instanceof InvalidStateError ? undefined : Promise.reject(error)));
       await runner.halt(jobId);
-      if (!runner.has(jobId) && (await jobs.delete(jobId, { ifStatus: TERMINAL }))) {
+      if (!runner.has(jobId) && (await jobs.delete(jobId, job.external === true ? {} : { ifStatus: TERMINAL }))) {
         await deps.metrics.deleteJob(jobId);
         await blobs.delete(jobKeys(jobId).dir);
         await blobs.delete(jobKeys(jobId).log);
@@ -167,13 +172,13 @@ export function createJobService(deps: JobServiceDeps) {
     resume,
     delete: remove,
     /** Queues a child job training `extraEpochs` more from this job's last (or best) weights. */
-    extend: async (jobId: string, extraEpochs: number) => enqueue(await planChildJob(planDeps, await mustGet(jobId), extraEpochs)),
+    extend: async (jobId: string, extraEpochs: number) => enqueue(await planChildJob(planDeps, assertRunHere(await mustGet(jobId), 'extend'), extraEpochs)),
     /** Call once at start-up: crashed jobs are marked, survivors adopted, interrupted stops finished, the queue filled. */
     recoverOnStart: () => runner.recover(),
     checkAlive: () => runner.checkAlive(),
     /** Runs `checkAlive` every `intervalMs` (unref'd timer); returns the function that stops it. */
     /** What a trainer (agent or seed 004 caller) reports: epochs, status changes, its registered model. See job-notify.ts. */
-    ...createJobNotify({ jobs, metrics: deps.metrics, clock }),
+    ...createJobNotify({ jobs, metrics: deps.metrics, clock, ...(deps.maxExternalJobs === undefined ? {} : { maxExternalJobs: deps.maxExternalJobs }) }),
     startWatchdog(intervalMs = 5000): () => void {
       const timer = setInterval(() => void runner.checkAlive().catch(() => undefined), intervalMs);
       timer.unref();

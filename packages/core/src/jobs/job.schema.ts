@@ -65,6 +65,14 @@ export const JobSchema = z
     attempt: z.number().int().describe('1 for the first run, +1 on every resume.'),
     command: z.array(z.string()).describe('Argv of the current attempt as actually run (empty until it starts).'),
     trainer_command: TrainerCommandSchema.optional().describe('Per-job trainer template, when it overrides the server default.'),
+    external: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: run by its caller, a seed 004 trainer that made its own 32-hex task id and whose first report registered the job. Nothing runs here ' +
+          '(no pid, `command` [], `log_file` and `run_dir` ""); `dataset_id`, `version` and `model_name` are "external", `imgsz` and `batch` 0, `epochs` ' +
+          'the highest epoch reported so far. Its status follows its reports; stop, resume and extend answer 409.',
+      ),
   })
   .meta({ id: 'TrainingJob' });
 /** A stored training job. */

@@ -45,6 +45,7 @@ const FULL: Job = job('job_full', {
   attempt: 2,
   command: ['yolo', 'detect', 'train', 'resume', 'model=/a b/last.pt'],
   trainer_command: { train: ['node', 't.mjs', 'data={data}'], resume: ['node', 't.mjs', 'resume', 'model={model}'] },
+  external: false,
 });
 
 /**
@@ -73,6 +74,14 @@ export function describeJobStoreContract(name: string, factory: () => Promise<Jo
       input.command.push('changed-after-create');
       (await store.get('job_1'))?.command.push('changed-after-get');
       expect(await store.get('job_1')).toStrictEqual(job('job_1', { command: ['a'] }));
+    });
+
+    test('of 20 concurrent creates of one id exactly one wins, the rest are CONFLICT (a first report registers one job)', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.create(job('0123456789abcdef0123456789abcdef', { external: true, epochs: i }))));
+      const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+      expect(won).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+      expect(await store.list()).toStrictEqual([job('0123456789abcdef0123456789abcdef', { external: true, epochs: won[0] })]);
     });
 
     test('list returns the newest first, ties by later insert first, and filters by status', async () => {

@@ -7,7 +7,7 @@ const MAX_NOTIFY_BYTES = 100_000;
 
 const taskId = z
   .union([z.string().trim().min(1).max(128), z.number().int().nonnegative()])
-  .describe('Our job id. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text.');
+  .describe('A job id: ours, or the caller\'s own task id (32 lowercase hex digits, uuid4().hex), whose first report registers an external job. The seed types it int64 in /result and string in /status; the real caller sends a 32-hex string in both. Numbers are read as their decimal text.');
 const metricValue = z.number().nullish();
 const attempt = z.number().int().min(1).max(1_000_000).optional().describe('yoloops agent: attempt (1 + resumes) that produced the report; default the job\'s current attempt.');
 const eventId = z.string().max(300).optional().describe('yoloops agent: idempotency key of the report (reports are idempotent without it).');
@@ -39,12 +39,18 @@ const StatusNotifySchema = z
 
 
 const SEED_FIELDS = ['accuracy', 'loss', 'valAccuracy', 'valLoss', 'f1Score'] as const;
-const responses = { 200: { description: '`{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId) or 413.', schema: z.string() } };
+const responses = {
+  200: {
+    description: '`{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId that is not a 32-hex caller id), 409 (the cap on external jobs is reached) or 413.',
+    schema: z.string(),
+  },
+};
+const EXTERNAL = ' The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller\'s reports; nothing runs here.';
 
 export const notifyRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/api/model/train/notify/result', operationId: 'notifyTrainResult', summary: 'Seed 004: per-epoch training result', tags: ['notify'], dialect: 's004',
-    description: 'Stores one epoch of a job: the seed fields and the agent\'s `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does.',
+    description: 'Stores one epoch of a job: the seed fields and the agent\'s `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does. An external job still queued moves to running.' + EXTERNAL,
     body: ResultNotifySchema, jsonLimit: MAX_NOTIFY_BYTES,
     responses,
     handler: async ({ body, services }) => {
@@ -52,20 +58,21 @@ export const notifyRoutes: Route[] = [
       for (const name of SEED_FIELDS) if (body[name] !== undefined) values[name] = body[name];
       for (const [name, value] of Object.entries(body.metrics ?? {})) if (name !== 'epoch' && !Object.hasOwn(values, name)) values[name] = value;
       const jobId = String(body.trainTaskId);
-      const { stored, attempt: by } = await services.jobs.recordEpoch(jobId, { epoch: body.epoch, metrics: values, ...(body.attempt === undefined ? {} : { attempt: body.attempt }) });
+      const { stored, attempt: by, registered } = await services.jobs.recordEpoch(jobId, { epoch: body.epoch, metrics: values, ...(body.attempt === undefined ? {} : { attempt: body.attempt }) });
+      if (registered) return new ReplyWithMessage('ok: registered as an external job (running)', '');
       return new ReplyWithMessage(stored ? 'ok' : `ok: epoch ${body.epoch} is kept from a later attempt than ${by}`, '');
     },
   }),
   defineRoute({
     method: 'post', path: '/api/model/train/notify/status', operationId: 'notifyTrainStatus', summary: 'Seed 004: training status change', tags: ['notify'], dialect: 's004',
-    description: 'Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed.',
+    description: 'Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed. A 3 for an external job still queued (its 2 lost) goes by way of running.' + EXTERNAL,
     body: StatusNotifySchema, jsonLimit: MAX_NOTIFY_BYTES,
     responses,
     handler: async ({ body, services }) => {
       const result = await services.jobs.reportStatus(String(body.trainTaskId), {
         statusType: body.statusType, ...(body.failureMessage ? { message: body.failureMessage } : {}), ...(body.attempt === undefined ? {} : { attempt: body.attempt }),
       });
-      return new ReplyWithMessage(result.changed ? 'ok' : `ok: ${result.note}`, '');
+      return new ReplyWithMessage(result.changed && !result.registered ? 'ok' : `ok: ${result.note}`, '');
     },
   }),
 ];

@@ -9,6 +9,17 @@ const JobList = z.object({ jobs: z.array(JobSchema) }).meta({ id: 'TrainingJobLi
 const StopResult = z
   .object({ ok: z.boolean(), job_id: z.string().optional(), status: z.string().optional(), error: z.string().optional() })
   .meta({ id: 'StopTrainingJobResult', description: 'As the origin: `{ok:true}` when stopped, HTTP 200 `{ok:false, error:"Job not running"}` when it was not running.' });
+const EpochRecordSchema = z
+  .object({
+    epoch: z.number().int(),
+    attempt: z.number().int().describe('Job attempt (1 + resumes) that wrote the row.'),
+    recorded_at: z.string(),
+    metrics: z.record(z.string(), z.number().nullable()).describe('Canonical metric names → value (fractions); null = reported but not finite.'),
+    non_finite: z.array(z.string()).optional().describe('Names whose reported value was NaN or ±Infinity.'),
+  })
+  .meta({ id: 'TrainingEpoch' });
+const JobMetrics = z.object({ job_id: z.string(), epochs: z.array(EpochRecordSchema) }).meta({ id: 'TrainingJobMetrics' });
+const EXTERNAL_409 = 'An external job (`external: true`) is run by its caller, so this answers 409 for it.';
 const ResumeResult = z
   .object({ ok: z.literal(true), job_id: z.string(), status: z.string(), message: z.string() })
   .meta({ id: 'ResumeTrainingJobResult' });
@@ -33,10 +44,20 @@ export const trainingRoutes: Route[] = [
     handler: ({ params, services }) => services.jobs.get(params.job_id),
   }),
   defineRoute({
-    method: 'post', path: '/train/jobs/{job_id}/stop', operationId: 'stopTrainingJob', summary: 'Stop a queued or running job', tags: ['training'],
-    description: 'SIGTERM to the trainer\'s process group, SIGKILL after the grace period; answers once the process is gone.',
+    method: 'get', path: '/train/jobs/{job_id}/metrics', operationId: 'getTrainingJobMetrics', summary: 'A job\'s stored epochs', tags: ['training'],
+    description: 'Every stored epoch of the job, ascending: one row per epoch (a repeated report replaces it), from the trainer agent, the notify routes or an external caller.',
     params: JobIdParams,
-    responses: { 200: { description: 'Stopped, or `{ok:false}` when it was not running', schema: StopResult }, ...errorResponses(400, 404) },
+    responses: { 200: { description: 'The epochs', schema: JobMetrics }, ...errorResponses(400, 404) },
+    handler: async ({ params, services }) => {
+      const job = await services.jobs.get(params.job_id);
+      return { job_id: job.job_id, epochs: await services.jobMetrics.listEpochs(job.job_id) };
+    },
+  }),
+  defineRoute({
+    method: 'post', path: '/train/jobs/{job_id}/stop', operationId: 'stopTrainingJob', summary: 'Stop a queued or running job', tags: ['training'],
+    description: `SIGTERM to the trainer's process group, SIGKILL after the grace period; answers once the process is gone. ${EXTERNAL_409}`,
+    params: JobIdParams,
+    responses: { 200: { description: 'Stopped, or `{ok:false}` when it was not running', schema: StopResult }, ...errorResponses(400, 404, 409) },
     handler: async ({ params, services }) => {
       try {
         const job = await services.jobs.stop(params.job_id);
@@ -49,6 +70,7 @@ export const trainingRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/train/jobs/{job_id}/resume', operationId: 'resumeTrainingJob', summary: 'Resume a stopped, failed or crashed job from last.pt', tags: ['training'],
+    description: EXTERNAL_409,
     params: JobIdParams,
     responses: { 200: { description: 'Queued again', schema: ResumeResult }, ...errorResponses(400, 404, 409) },
     handler: async ({ params, services }) => {
@@ -58,7 +80,7 @@ export const trainingRoutes: Route[] = [
   }),
   defineRoute({
     method: 'delete', path: '/train/jobs/{job_id}', operationId: 'deleteTrainingJob', summary: 'Stop and delete a job, its log, run folder and metrics', tags: ['training'],
-    description: 'A registered model of the job is kept.',
+    description: 'A registered model of the job is kept. An external job is deleted whatever its status (its record and metrics; a later report of its caller registers it again).',
     params: JobIdParams,
     responses: { 200: { description: 'Deleted', schema: z.object({ ok: z.literal(true), message: z.string() }).meta({ id: 'TrainingJobDeleted' }) }, ...errorResponses(400, 404, 409) },
     handler: async ({ params, services }) => {
@@ -68,7 +90,7 @@ export const trainingRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/train/jobs/{job_id}/extend', operationId: 'extendTrainingJob', summary: 'Train a finished job for more epochs (a child job)', tags: ['training'],
-    description: 'Queues a child job (`parent_job_id`) that continues from this job\'s last (else best) weights for `epochs` more epochs.',
+    description: `Queues a child job (\`parent_job_id\`) that continues from this job's last (else best) weights for \`epochs\` more epochs. ${EXTERNAL_409}`,
     params: JobIdParams,
     body: z.object({ epochs: z.number().int().min(1).max(100_000).describe('Extra epochs') }).meta({ id: 'ExtendTrainingJobRequest' }),
     responses: { 200: { description: 'The child job', schema: JobSchema }, ...errorResponses(400, 404, 409, 422) },

@@ -18,7 +18,7 @@ import { createInferenceService, type InferenceService } from './inference-servi
 import { createSqliteMetricStore } from './sqlite-metric-store.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
-export type NodeJobOptions = Partial<Pick<JobServiceDeps, 'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights'>> & {
+export type NodeJobOptions = Partial<Pick<JobServiceDeps, 'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights' | 'maxExternalJobs'>> & {
   watchdogMs?: number;
 };
 
