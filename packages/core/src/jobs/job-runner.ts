@@ -155,9 +155,10 @@ export function createJobRunner(deps: JobRunnerDeps) {
     for (const job of await jobs.list({ status: ['running'] })) {
       const slot = slots.get(job.job_id);
       if (slot !== undefined && !slot.adopted) continue;
-      // Run by its caller (a seed-004 trainer reporting through the notify routes): its process is not
-      // ours to watch; it ends with its own status report.
-      if (job.external === true) continue;
+      // Run by its caller, not by us: an external job (a seed-004 trainer with its own ids), or a job of ours
+      // that a trainer reported running before we started anything (no pid, and no command: we record the
+      // command before spawning). Its process is not ours to watch; it ends with its own status report.
+      if (job.external === true || (job.pid === undefined && job.command.length === 0)) continue;
       if (job.pid !== undefined && executor.isAlive(job.pid, job.job_id)) {
         if (slot === undefined) reserve(job.job_id, job.attempt, true, job.pid);
         continue;
