@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findFfmpeg } from '@yoloops/core/node';
 import { allRoutes } from '@yoloops/server-express';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import YAML from 'yaml';
@@ -20,8 +22,28 @@ describe('GET /', () => {
 });
 
 describe('GET /health', () => {
-  test('returns {status: "ok"}, exactly', async () => {
-    expect(await t.client.system.health()).toEqual({ status: 'ok' });
+  test('returns status ok and the video programs in use, looked up once (ffmpeg is never run per request)', async () => {
+    // a stand-in ffmpeg through YOLOOPS_FFMPEG, logging each run; ffprobe is found as the video routes find it
+    const bin = mkdtempSync(path.join(tmpdir(), 'yoloops-health-'));
+    const ffmpeg = path.join(bin, 'ffmpeg');
+    writeFileSync(ffmpeg, `#!/bin/sh\necho "$*" >> "$0.calls"\ncase "$*" in *-version*) echo "ffmpeg version 9.9-health";; *-encoders*) echo " V....D libx264   H.264 (codec h264)";; esac\n`, { mode: 0o755 });
+    const saved = process.env.YOLOOPS_FFMPEG;
+    process.env.YOLOOPS_FFMPEG = ffmpeg;
+    try {
+      const ffprobe = (await findFfmpeg())?.ffprobe;
+      const runsBefore = readFileSync(`${ffmpeg}.calls`, 'utf8').trim().split('\n').length;
+      for (let i = 0; i < 3; i++) {
+        expect(await t.client.system.health()).toEqual({
+          status: 'ok',
+          video: { ffmpeg: { path: ffmpeg, source: 'env', version: '9.9-health', h264: true }, ffprobe: { path: ffprobe, source: expect.stringMatching(/^(system|npm)$/) } },
+        });
+      }
+      expect(readFileSync(`${ffmpeg}.calls`, 'utf8').trim().split('\n')).toHaveLength(runsBefore);
+    } finally {
+      if (saved === undefined) delete process.env.YOLOOPS_FFMPEG;
+      else process.env.YOLOOPS_FFMPEG = saved;
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 

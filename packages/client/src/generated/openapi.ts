@@ -301,7 +301,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness check */
+        /** Liveness check, and the video programs in use */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -964,6 +964,7 @@ export interface components {
         Health: {
             /** @constant */
             status: "ok";
+            video: components["schemas"]["VideoTools"];
         };
         InferenceResult: {
             model_id: string;
@@ -1446,6 +1447,28 @@ export interface components {
                 total_detections: number;
                 frames_with_detections: number;
             };
+        };
+        /** @description The programs video inference runs, as found when the server first answered /health; both null when either is missing (video routes then answer 503). */
+        VideoTools: {
+            ffmpeg: {
+                path: string;
+                /**
+                 * @description env: YOLOOPS_FFMPEG / YOLOOPS_FFPROBE; system: found on PATH; npm: the optional @ffmpeg-installer / @ffprobe-installer binaries.
+                 * @enum {string}
+                 */
+                source: "env" | "system" | "npm";
+                version: string;
+                /** @description Has libx264 (annotated videos are written with it). */
+                h264: boolean;
+            } | null;
+            ffprobe: {
+                path: string;
+                /**
+                 * @description env: YOLOOPS_FFMPEG / YOLOOPS_FFPROBE; system: found on PATH; npm: the optional @ffmpeg-installer / @ffprobe-installer binaries.
+                 * @enum {string}
+                 */
+                source: "env" | "system" | "npm";
+            } | null;
         };
         WeightsFile: {
             /** @description File name inside the model's weights folder, e.g. best.onnx. */

@@ -22,9 +22,9 @@ export interface DecodeOptions {
  * ffmpeg arguments: first real video stream, rotated as ffmpeg does by default, scaled to the probed
  * size (so a mid-stream resolution change cannot break framing), one output frame per decoded frame.
  */
-const decodeArgs = (file: string, info: VideoInfo) => [
+const decodeArgs = (file: string, info: VideoInfo, frameSyncOption: string) => [
   '-nostdin', '-hide_banner', '-v', 'error', ...inputArgs(file),
-  '-map', '0:V:0', '-an', '-sn', '-dn', '-vf', `scale=${info.width}:${info.height}`, '-fps_mode', 'passthrough',
+  '-map', '0:V:0', '-an', '-sn', '-dn', '-vf', `scale=${info.width}:${info.height}`, frameSyncOption, 'passthrough',
   '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
 ];
 
@@ -41,11 +41,11 @@ function failure(file: string, program: string, result: Result, stderr: string):
  */
 export async function* decodeVideoFrames(file: string, info: VideoInfo, options: DecodeOptions = {}): AsyncGenerator<RawFrame, void, undefined> {
   const { signal, maxFrames = DEFAULT_VIDEO_LIMITS.maxFrames } = options;
-  const { ffmpeg } = await requireFfmpeg();
+  const { ffmpeg, frameSyncOption } = await requireFfmpeg();
   signal?.throwIfAborted();
   const { width, height } = info;
   const size = width * height * 3;
-  const child = execa(ffmpeg, decodeArgs(file, info), { stdin: 'ignore', buffer: false, reject: false, cancelSignal: signal, forceKillAfterDelay: 1000 });
+  const child = execa(ffmpeg, decodeArgs(file, info, frameSyncOption), { stdin: 'ignore', buffer: false, reject: false, cancelSignal: signal, forceKillAfterDelay: 1000 });
   lowerPriority(child.pid);
   const stderr = collectTail(child.stderr, file);
   let frame = Buffer.allocUnsafe(size);

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ValidationError } from '../../errors.js';
-import { collectTail, ffmpegFailed, lastLines, lowerPriority, requireFfmpeg } from './ffmpeg-tools.js';
+import { assertH264, collectTail, ffmpegFailed, lastLines, lowerPriority, requireFfmpeg } from './ffmpeg-tools.js';
 
 export interface VideoEncoderOptions {
   /** Size of the RGB frames that will be written. */
@@ -47,7 +47,9 @@ export async function createVideoEncoder(options: VideoEncoderOptions): Promise<
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || !(fps > 0 && fps <= 1000)) {
     throw new ValidationError(`cannot encode ${width}×${height} frames at ${fps} fps`, { reason: 'invalid_video_encoding' });
   }
-  const { ffmpeg } = await requireFfmpeg();
+  const tools = await requireFfmpeg();
+  assertH264(tools);
+  const { ffmpeg } = tools;
   const child = execa(ffmpeg, encodeArgs(options), { stdin: 'pipe', stdout: 'ignore', buffer: false, reject: false });
   lowerPriority(child.pid);
   const stderr = collectTail(child.stderr, outputPath);

@@ -9,15 +9,17 @@ import { ffmpegChildren, fittedPhoto, gridMeans, maxDifference } from '../../../
 import { decodeVideoFrames, type RawFrame } from './ffmpeg-decode.js';
 import { createVideoEncoder } from './ffmpeg-encoder.js';
 import { probeVideo } from './ffmpeg-probe.js';
-import { findFfmpeg, requireFfmpeg } from './ffmpeg-tools.js';
+import { requireFfmpeg, type FfmpegPrograms } from './ffmpeg-tools.js';
 import { processVideo } from './ffmpeg-video.js';
 
 let dir: string;
 let clip: string;
+let tools: FfmpegPrograms;
 let refs: { bus: number[]; zidane: number[] };
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'yoloops-video-'));
+  tools = await requireFfmpeg();
   clip = await makeTestVideo(dir, { frames: 12, fps: 6 });
   refs = {
     bus: gridMeans(await fittedPhoto('bus.jpg', 640, 480), 640, 480),
@@ -33,7 +35,7 @@ async function decodeAll(file: string): Promise<RawFrame[]> {
 }
 
 const streamFacts = async (file: string) =>
-  JSON.parse((await execa('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=codec_name,pix_fmt,width,height,nb_read_frames', '-of', 'json', file])).stdout).streams[0];
+  JSON.parse((await execa(tools.ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=codec_name,pix_fmt,width,height,nb_read_frames', '-of', 'json', file])).stdout).streams[0];
 
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !done() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -48,7 +50,7 @@ describe('probeVideo', () => {
 
   test('counts the frames of a container that does not store their number (Matroska)', async () => {
     const mkv = path.join(dir, 'clip.mkv');
-    await execa('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', clip, '-c', 'copy', mkv]);
+    await execa(tools.ffmpeg, ['-nostdin', '-v', 'error', '-y', '-i', clip, '-c', 'copy', mkv]);
     expect(await probeVideo(mkv)).toMatchObject({ fps: 6, total_frames: 12, codec: 'h264' });
   });
 
@@ -90,7 +92,7 @@ describe('bad video files', () => {
 
   test('rejects an MP4 with sound but no picture', async () => {
     const file = path.join(dir, 'sound.mp4');
-    await execa('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=0.2', '-c:a', 'aac', file]);
+    await execa(tools.ffmpeg, ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=duration=0.2', '-c:a', 'aac', file]);
     await expect(probeVideo(file)).rejects.toMatchObject({ reason: 'invalid_video', message: '"sound.mp4" is not a usable video: it has no video stream' });
   });
 
@@ -238,20 +240,7 @@ describe('processVideo', () => {
   });
 });
 
-describe('findFfmpeg', () => {
-  test('finds both programs on PATH', async () => {
-    expect(await findFfmpeg({ PATH: process.env.PATH })).toEqual({ ffmpeg: expect.stringMatching(/ffmpeg$/), ffprobe: expect.stringMatching(/ffprobe$/) });
-  });
-
-  test.each([
-    { env: { PATH: '' }, message: 'ffmpeg is not installed: apt-get install ffmpeg (or set YOLOOPS_FFMPEG)' },
-    { env: { PATH: process.env.PATH, YOLOOPS_FFMPEG: '/nonexistent/ffmpeg' }, message: 'ffmpeg is not installed where YOLOOPS_FFMPEG points' },
-    { env: { PATH: process.env.PATH, YOLOOPS_FFPROBE: '/nonexistent/ffprobe' }, message: 'ffprobe is not installed where YOLOOPS_FFPROBE points' },
-  ])('without a usable program ($env.YOLOOPS_FFMPEG $env.YOLOOPS_FFPROBE) fails with a CoreError naming it', async ({ env, message }) => {
-    expect(await findFfmpeg(env)).toBeUndefined();
-    await expect(requireFfmpeg(env)).rejects.toMatchObject({ code: 'EXTERNAL_FAILURE', reason: 'ffmpeg_missing', message: expect.stringContaining(message) });
-  });
-
+describe('YOLOOPS_FFMPEG', () => {
   test('every video call reads YOLOOPS_FFMPEG when it runs', async () => {
     const previous = process.env.YOLOOPS_FFMPEG;
     process.env.YOLOOPS_FFMPEG = path.join(dir, 'no-such-ffmpeg');
