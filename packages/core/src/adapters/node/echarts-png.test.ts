@@ -48,20 +48,31 @@ describe('renderChartPng', () => {
     await expect(renderChartPng({}, { width: 0, height: 100 })).rejects.toThrow(RangeError);
   });
 
-  test('finds a Latin font to draw labels with', () => {
-    expect(fonts.files.length).toBeGreaterThan(0);
-    expect(fonts.family).toBeTypeOf('string');
+  test('loads the fonts shipped through npm (DejaVu Sans, Noto Sans S Chinese), never the machine\'s', () => {
+    expect(fonts).toMatchObject({ family: 'DejaVu Sans', cjkFamily: 'Noto Sans S Chinese' });
+    expect(fonts.files.map((file) => path.relative(path.join(here, '../../../../..'), file).split(path.sep).join('/'))).toEqual([
+      'node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf',
+      'node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf',
+      'node_modules/@embedpdf/fonts-sc/fonts/NotoSansHans-Regular.otf',
+    ]);
   });
 
-  const chinese = (text: string) => renderChartPng({ title: { text, left: 'center', top: 'middle', textStyle: { fontSize: 40 } } }, { width: 300, height: 120 });
-  test.skipIf(!fonts.cjk)(
-    fonts.cjk ? 'draws Chinese glyphs with the CJK font: two different characters give two different pictures' : 'draws Chinese glyphs — skipped: no CJK font installed (apt-get install fonts-wqy-microhei)',
-    async () => {
-      const [a, b] = [await chinese('训'), await chinese('练')];
-      expect((await inspect(a)).inked).toBeGreaterThan(100);
-      expect(a.equals(b)).toBe(false);
-    },
-  );
+  const title = (text: string) => renderChartPng({ title: { text, left: 'center', top: 'middle', textStyle: { fontSize: 40 } } }, { width: 300, height: 120 });
+  test('draws Chinese glyphs with the CJK font: two characters give two different inked pictures, unlike characters no font has', async () => {
+    const [a, b] = [await title('训'), await title('练')];
+    expect((await inspect(a)).inked).toBeGreaterThan(300);
+    expect((await inspect(b)).inked).toBeGreaterThan(300);
+    expect(a.equals(b)).toBe(false);
+    // what a missing font gives: the same box (or nothing) for any character, so two private-use characters look alike
+    const [x, y] = [await title('\u{F0001}'), await title('\u{F0002}')];
+    expect(x.equals(y)).toBe(true);
+  });
+
+  test('draws Latin and Chinese in one label, each in its own face', async () => {
+    const [mixed, latin, chinese] = [await title('mAP 精确率'), await title('mAP'), await title('精确率')];
+    expect((await inspect(mixed)).inked).toBeGreaterThan((await inspect(latin)).inked);
+    expect((await inspect(mixed)).inked).toBeGreaterThan((await inspect(chinese)).inked);
+  });
 });
 
 describe('renderTrainingCharts', () => {
@@ -88,19 +99,15 @@ describe('renderTrainingCharts', () => {
     expect(found.inked).toBeGreaterThan(1000);
   });
 
-  test.skipIf(fonts.cjk)(
-    fonts.cjk ? 'falls back to English without a CJK font — skipped: a CJK font is installed' : 'falls back to English labels when no CJK font is installed',
-    async () => {
-      const [zh, en] = [await renderTrainingCharts(detect10, { chartType: 'loss', locale: 'zh' }), await renderTrainingCharts(detect10, { chartType: 'loss', locale: 'en' })];
-      expect(zh.equals(en)).toBe(true);
-    },
-  );
-
-  test.skipIf(!fonts.cjk)(
-    fonts.cjk ? 'labels the charts in Chinese with a CJK font' : 'labels the charts in Chinese — skipped: no CJK font installed (apt-get install fonts-wqy-microhei)',
-    async () => {
-      const [zh, en] = [await renderTrainingCharts(detect10, { chartType: 'loss', locale: 'zh' }), await renderTrainingCharts(detect10, { chartType: 'loss', locale: 'en' })];
-      expect(zh.equals(en)).toBe(false);
-    },
-  );
+  test('labels the charts in Chinese by default: a picture other than the English one', async () => {
+    const [zh, en, byDefault] = [
+      await renderTrainingCharts(detect10, { chartType: 'loss', locale: 'zh' }),
+      await renderTrainingCharts(detect10, { chartType: 'loss', locale: 'en' }),
+      await renderTrainingCharts(detect10, { chartType: 'loss' }),
+    ];
+    expect(zh.equals(en)).toBe(false);
+    expect(byDefault.equals(zh)).toBe(true);
+    const [zhInk, enInk] = [(await inspect(zh)).inked, (await inspect(en)).inked];
+    expect(Math.abs(zhInk - enInk)).toBeGreaterThan(100);
+  });
 });

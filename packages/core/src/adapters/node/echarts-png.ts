@@ -1,20 +1,21 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { CoreError } from '../../errors.js';
 import type { EpochMetrics } from '../../metrics/metric-series.js';
 import type { ChartLocale } from '../../metrics/to-echarts-option.js';
 import { toTrainingChart, TRAINING_CHART_SIZES, type TrainingChartType } from '../../metrics/training-charts.js';
 import { hardenSharp } from './sharp-image-probe.js';
 
-/** Fonts handed to resvg (it cannot see system fonts from WebAssembly): what was found and loaded. */
+/** Fonts handed to resvg (it sees no system font from WebAssembly): the faces shipped through npm, the same on every machine. */
 export interface ChartFonts {
+  /** Font files loaded: DejaVu Sans regular and bold (`dejavu-fonts-ttf`), Noto Sans S Chinese regular (`@embedpdf/fonts-sc`). */
   files: string[];
-  /** Family used for `sans-serif` and unstyled text; undefined when no known font was found. */
-  family: string | undefined;
-  /** Whether a CJK font was found, so Chinese labels render (Debian/Ubuntu: `apt-get install fonts-wqy-microhei`). */
-  cjk: boolean;
+  /** Family of `sans-serif` and unstyled text. */
+  family: string;
+  /** Family resvg falls back to for the glyphs `family` lacks (Chinese labels). */
+  cjkFamily: string;
 }
 
 /** Options of `renderChartPng`: the chart's size in ECharts pixels; the PNG is `pixelRatio` times larger. */
@@ -25,57 +26,47 @@ export interface ChartPngOptions {
   background?: string;
 }
 
-/** Preferred fonts by file name, Latin first; resvg falls back to the CJK one for glyphs the Latin one lacks. */
-const FONT_CANDIDATES: readonly { file: RegExp; family: string; cjk: boolean }[] = [
-  { file: /^DejaVuSans(-Bold)?\.ttf$/i, family: 'DejaVu Sans', cjk: false },
-  { file: /^LiberationSans-(Regular|Bold)\.ttf$/i, family: 'Liberation Sans', cjk: false },
-  { file: /^NotoSans-(Regular|Bold)\.ttf$/i, family: 'Noto Sans', cjk: false },
-  { file: /^wqy-microhei\.ttc$/i, family: 'WenQuanYi Micro Hei', cjk: true },
-  { file: /^wqy-zenhei\.ttc$/i, family: 'WenQuanYi Zen Hei', cjk: true },
-  { file: /^NotoSansCJK-Regular\.ttc$/i, family: 'Noto Sans CJK SC', cjk: true },
-  { file: /^NotoSansSC-Regular\.[ot]tf$/i, family: 'Noto Sans SC', cjk: true },
-  { file: /^DroidSansFallbackFull\.ttf$/i, family: 'Droid Sans Fallback', cjk: true },
-];
+const requireFromHere = createRequire(import.meta.url);
 
-/** Font folders searched, or the `path.delimiter`-separated list in `YOLOOPS_CHART_FONT_DIRS`. */
-function fontDirs(): string[] {
-  const custom = process.env['YOLOOPS_CHART_FONT_DIRS'];
-  if (custom) return custom.split(path.delimiter).filter((dir) => dir.length > 0);
-  return ['/usr/share/fonts', '/usr/local/share/fonts', path.join(homedir(), '.local/share/fonts'), path.join(homedir(), '.fonts')];
-}
+/**
+ * Latin first, then the CJK face resvg falls back to. Noto Sans S Chinese is the Simplified Chinese subset
+ * of Noto Sans CJK (about 31,000 characters, nearly all CJK Unified Ideographs; 8 MB a weight), in
+ * OpenType/CFF as resvg needs (it reads no WOFF). Its bold is not loaded: resvg's fallback for glyphs
+ * missing from the Latin face takes the first face that has them, whatever the weight asked.
+ */
+const SHIPPED_FONTS = [
+  { family: 'DejaVu Sans', packageName: 'dejavu-fonts-ttf', dir: () => path.join(path.dirname(requireFromHere.resolve('dejavu-fonts-ttf/package.json')), 'ttf'), files: ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'] },
+  { family: 'Noto Sans S Chinese', packageName: '@embedpdf/fonts-sc', dir: () => path.join(path.dirname(requireFromHere.resolve('@embedpdf/fonts-sc')), '..', 'fonts'), files: ['NotoSansHans-Regular.otf'] },
+] as const;
 
-async function findFonts(): Promise<{ files: string[]; family: string | undefined; cjk: boolean }> {
-  const found = new Map<number, string[]>();
-  for (const dir of fontDirs()) {
-    const names = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
-    for (const name of names.sort()) {
-      const at = FONT_CANDIDATES.findIndex((candidate) => candidate.file.test(path.basename(name)));
-      if (at >= 0) found.set(at, [...(found.get(at) ?? []), path.join(dir, name)]);
+async function readShippedFonts(): Promise<ChartFonts & { buffers: Uint8Array[] }> {
+  const loaded = await Promise.all(SHIPPED_FONTS.flatMap((font) => font.files.map(async (name) => {
+    try {
+      const file = path.join(font.dir(), name);
+      return { file, bytes: new Uint8Array(await readFile(file)) };
+    } catch (error) {
+      throw new CoreError('EXTERNAL_FAILURE', `chart font ${name} of the npm package ${font.packageName} could not be read: reinstall with npm ci`, { reason: 'chart_font_missing', details: { package: font.packageName, file: name }, cause: error });
     }
-  }
-  const latin = [...found.keys()].filter((i) => !FONT_CANDIDATES[i]?.cjk).sort((a, b) => a - b)[0];
-  const cjk = [...found.keys()].filter((i) => FONT_CANDIDATES[i]?.cjk).sort((a, b) => a - b)[0];
-  const picked = [latin, cjk].filter((i): i is number => i !== undefined);
-  const files = picked.flatMap((i) => found.get(i) ?? []);
-  return { files, family: picked[0] === undefined ? undefined : FONT_CANDIDATES[picked[0]]?.family, cjk: cjk !== undefined };
+  })));
+  const [latin, cjk] = SHIPPED_FONTS;
+  return { files: loaded.map((font) => font.file), buffers: loaded.map((font) => font.bytes), family: latin.family, cjkFamily: cjk.family };
 }
 
 let fontsLoaded: Promise<ChartFonts & { buffers: Uint8Array[] }> | undefined;
 let resvgReady: Promise<ResvgModule> | undefined;
 
 function loadFonts(): Promise<ChartFonts & { buffers: Uint8Array[] }> {
-  fontsLoaded ??= findFonts().then(async (fonts) => {
-    const read = await Promise.all(fonts.files.map((file) => readFile(file).then((bytes) => ({ file, bytes }), () => undefined)));
-    const ok = read.filter((font) => font !== undefined);
-    return { ...fonts, files: ok.map((font) => font.file), buffers: ok.map((font) => font.bytes) };
+  fontsLoaded ??= readShippedFonts().catch((error: unknown) => {
+    fontsLoaded = undefined;
+    throw error;
   });
   return fontsLoaded;
 }
 
-/** Finds and reads the chart fonts once per process (later calls reuse them). */
+/** Reads the chart fonts once per process (later calls reuse them); a `CoreError` (`chart_font_missing`) names a font package that is not installed. */
 export async function loadChartFonts(): Promise<ChartFonts> {
-  const { files, family, cjk } = await loadFonts();
-  return { files: [...files], family, cjk };
+  const { files, family, cjkFamily } = await loadFonts();
+  return { files: [...files], family, cjkFamily };
 }
 
 type ResvgModule = typeof import('@resvg/resvg-wasm');
@@ -117,9 +108,8 @@ export async function renderChartPng(option: object, options: ChartPngOptions): 
   const { width, height, pixelRatio = 1 } = options;
   if (!(width > 0 && height > 0 && pixelRatio > 0)) throw new RangeError(`chart size must be positive (got ${width}×${height} at ×${pixelRatio})`);
   const [svg, fonts, { Resvg }] = await Promise.all([toSvg(option, width, height), loadFonts(), loadResvg()]);
-  const family = fonts.family ?? 'sans-serif';
   const resvg = new Resvg(svg, {
-    font: { fontBuffers: fonts.buffers, defaultFontFamily: family, sansSerifFamily: family },
+    font: { fontBuffers: fonts.buffers, defaultFontFamily: fonts.family, sansSerifFamily: fonts.family },
     fitTo: pixelRatio === 1 ? { mode: 'original' } : { mode: 'zoom', value: pixelRatio },
     background: options.background ?? '#ffffff',
   });
@@ -137,13 +127,12 @@ export async function renderChartPng(option: object, options: ChartPngOptions): 
 
 /**
  * S001's training chart PNG: `loss` (2700×750), `metrics` (2100×1500) or `all` (both stacked, 2700×2250,
- * the metrics chart centred below the loss chart). Labels are in `locale` (default `zh`); when no CJK font
- * is installed, Chinese would render as empty boxes, so the labels fall back to English.
+ * the metrics chart centred below the loss chart). Labels are in `locale` (default `zh`), drawn with the
+ * shipped fonts of `loadChartFonts`.
  * @example const png = await renderTrainingCharts(epochs, { chartType: 'all' });
  */
 export async function renderTrainingCharts(series: readonly EpochMetrics[], options: { chartType: TrainingChartType | 'all'; locale?: ChartLocale }): Promise<Buffer> {
-  const fonts = await loadChartFonts();
-  const locale = options.locale === 'en' || !fonts.cjk ? 'en' : 'zh';
+  const locale = options.locale ?? 'zh';
   const render = (chartType: TrainingChartType) => {
     const { option, width, height, pixelRatio } = toTrainingChart(series, { chartType, locale });
     return renderChartPng(option, { width, height, pixelRatio });
