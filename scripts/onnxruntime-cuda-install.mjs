@@ -35,5 +35,8 @@ if (files.length > 0 && files.every((file) => existsSync(file))) {
   process.exit(0);
 }
 console.log(`onnxruntime-node: installing ${flag} (ONNXRUNTIME_NODE_INSTALL) with the package's own installer`);
-const run = spawnSync(process.execPath, [path.join(packageDir, 'script/install.js')], { cwd: packageDir, stdio: 'inherit', env: process.env });
+// Run from here, npm's variables would name this project's package.json: the installer (1.30) would take
+// itself for a checkout of onnxruntime and stop, because it reads `cuda12` as "no flag" and then checks that.
+const { npm_package_json: _json, npm_config_local_prefix: _prefix, ...env } = process.env;
+const run = spawnSync(process.execPath, [path.join(packageDir, 'script/install.js')], { cwd: packageDir, stdio: 'inherit', env });
 process.exit(run.status ?? 1);
