@@ -77,6 +77,8 @@ export interface EachFileOptions {
   field: string;
   /** Most files accepted (default 4); more → 413. */
   maxFiles?: number;
+  /** Whether no file at all is a 422 (default true). */
+  required?: boolean;
 }
 
 /**
@@ -133,7 +135,7 @@ export function receiveEachFile(req: Request, options: EachFileOptions, consume:
     bb.on('error', (error: Error) => fail(new HttpError(400, `malformed multipart body: ${error.message}`, 'bad_multipart')));
     bb.on('close', () => {
       if (failed !== undefined) return;
-      if (count === 0) {
+      if (count === 0 && options.required !== false) {
         return fail(new HttpError(422, `missing file field "${options.field}"`, 'missing_file', [{ loc: ['body', options.field], msg: 'Field required', type: 'missing' }]));
       }
       chain.then(() => (failed === undefined ? resolve(fields) : undefined), fail);
@@ -169,69 +171,22 @@ export interface FilesOptions {
  * `field` in order, plus all text fields (also those sent after the files). Over a limit → 413 naming
  * the file; other file fields are drained; missing files → 422 like the origin's FastAPI.
  */
-export function receiveFiles(req: Request, options: FilesOptions): Promise<{ files: BufferedFile[]; fields: Record<string, string> }> {
+export async function receiveFiles(req: Request, options: FilesOptions): Promise<{ files: BufferedFile[]; fields: Record<string, string> }> {
   const maxFiles = options.maxFiles ?? 1;
   const maxTotal = options.maxTotalBytes ?? options.maxFileBytes * maxFiles;
-  return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: maxFiles + 20, fields: 20, parts: maxFiles + 60, fieldSize: 65_536, headerPairs: 100 } });
-    } catch (error) {
-      reject(new HttpError(400, `expected a multipart/form-data body with "${options.field}" files: ${(error as Error).message}`, 'bad_multipart'));
-      return;
+  const files: BufferedFile[] = [];
+  let total = 0;
+  const fields = await receiveEachFile(req, { field: options.field, maxFiles, required: options.required ?? true }, async (file) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of file.stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      total += chunk.length;
+      if (size > options.maxFileBytes) throw new HttpError(413, `file "${file.filename}" is larger than the ${options.maxFileBytes}-byte limit`, 'file_too_large');
+      if (total > maxTotal) throw new HttpError(413, `the files together are larger than the ${maxTotal}-byte limit`, 'upload_too_large');
+      chunks.push(chunk);
     }
-    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
-    const files: BufferedFile[] = [];
-    let total = 0;
-    let failed: Error | undefined;
-    const fail = (error: Error) => {
-      if (failed) return;
-      failed = error;
-      req.unpipe(bb);
-      req.resume();
-      reject(error);
-    };
-    bb.on('field', (name, value) => {
-      fields[name] = value;
-    });
-    bb.on('file', (name, stream, info) => {
-      stream.on('error', () => {});
-      if (name !== options.field || failed) {
-        stream.resume();
-        return;
-      }
-      if (files.length >= maxFiles) {
-        stream.resume();
-        fail(new HttpError(413, `too many files in "${options.field}": at most ${maxFiles} per request`, 'too_many_files'));
-        return;
-      }
-      const file: BufferedFile = { filename: info.filename ?? '', mimeType: info.mimeType, data: Buffer.alloc(0) };
-      files.push(file);
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        total += chunk.length;
-        if (size > options.maxFileBytes) fail(new HttpError(413, `file "${file.filename}" is larger than the ${options.maxFileBytes}-byte limit`, 'file_too_large'));
-        else if (total > maxTotal) fail(new HttpError(413, `the files together are larger than the ${maxTotal}-byte limit`, 'upload_too_large'));
-        else chunks.push(chunk);
-      });
-      stream.on('end', () => {
-        file.data = Buffer.concat(chunks, size);
-      });
-    });
-    bb.on('error', (error: Error) => fail(new HttpError(400, `malformed multipart body: ${error.message}`, 'bad_multipart')));
-    bb.on('close', () => {
-      if (failed) return;
-      if (files.length === 0 && options.required !== false) {
-        reject(new HttpError(422, `missing file field "${options.field}"`, 'missing_file', [{ loc: ['body', options.field], msg: 'Field required', type: 'missing' }]));
-        return;
-      }
-      resolve({ files, fields });
-    });
-    req.on('close', () => {
-      if (!req.complete) fail(new HttpError(400, 'the client closed the connection during the upload', 'upload_aborted'));
-    });
-    req.pipe(bb);
+    files.push({ filename: file.filename, mimeType: file.mimeType, data: Buffer.concat(chunks, size) });
   });
+  return { files, fields };
 }

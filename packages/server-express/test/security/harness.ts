@@ -191,7 +191,7 @@ export class Harness {
     expect(escaped, `errors that would have crashed the server: ${escaped.join('; ')}`).toEqual([]);
     const res = await rawRequest(this.url, { path: '/health' });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ status: 'ok' });
+    expect(res.json).toMatchObject({ status: 'ok' });
   }
 
   datasetIds = async (): Promise<string[]> => (await within(this.client.datasets.list(), 'list')).datasets.map((d) => d.dataset_id).sort();
