@@ -81,7 +81,9 @@ export type {
 } from './inference/inference.types.js';
 export { readOnnxModelInfo } from './inference/onnx/read-onnx-model-info.js';
 export { parsePythonLiteral, parseNamesLiteral, PYTHON_LITERAL_LIMITS, type PythonValue, type PythonKey } from './inference/onnx/python-literal.js';
-export { describeDetectionModel, describeShapes, type DescribeDetectionModelOptions } from './inference/model-spec.js';
+export { describeDetectionModel, describeShapes, needsOutputProbe, probeInputShape, type DescribeDetectionModelOptions } from './inference/model-spec.js';
+export { resolveDetectionModel, type ResolveDetectionModelOptions, type ResolvedDetectionModel } from './inference/resolve-detection-model.js';
+export type { OutputShapeProbe, OutputProbeRequest, ProbedOutput } from './inference/output-shape-probe.port.js';
 export { checkOnnxModel, externalDataFiles } from './inference/onnx/check-onnx-model.js';
 
 export { letterbox, unletterboxBox, roundHalfEven, type LetterboxPlan, type LetterboxOptions } from './inference/letterbox.js';

@@ -23,12 +23,46 @@ export function describeShapes(info: OnnxModelInfo): string {
   return `inputs: ${info.inputs.map(shapeText).join(', ') || 'none'}; outputs: ${info.outputs.map(shapeText).join(', ') || 'none'}`;
 }
 
-function unsupported(why: string, info: OnnxModelInfo): UnsupportedError {
+function unsupported(why: string, info: OnnxModelInfo, extra: Record<string, unknown> = {}): UnsupportedError {
   return new UnsupportedError(`unsupported detection model: ${why} (${describeShapes(info)})`, {
     reason: 'unsupported_model_layout',
-    details: { inputs: info.inputs, outputs: info.outputs },
+    details: { inputs: info.inputs, outputs: info.outputs, ...extra },
   });
 }
+
+/**
+ * Whether an output declares too little to read a layout from: no shape at all, or a dim that is not a
+ * fixed number. `undefined` when every dim is fixed (what it declares is what it is).
+ */
+function undeclaredShape(output: OnnxTensorInfo): 'undeclared' | 'symbolic' | undefined {
+  if (output.dims.length === 0) return 'undeclared';
+  return output.dims.every((d) => fixed(d) !== undefined) ? undefined : 'symbolic';
+}
+
+/** The layout error of an output whose shape is undeclared or symbolic: only a run of the model can tell. */
+function probeNeeded(output: OnnxTensorInfo, how: 'undeclared' | 'symbolic', info: OnnxModelInfo): UnsupportedError {
+  const what = how === 'undeclared' ? 'declares no shape' : `declares no usable shape (${shapeText(output)} has symbolic dims)`;
+  return unsupported(
+    `output ${output.name} ${what}, so its layout can only be read from a probe run (one run on a dummy input), and no probe is available here (the node platform probes at upload and load)`,
+    info, { output_shape: how },
+  );
+}
+
+/** True for the error `describeDetectionModel` throws when output 0's shape is undeclared or symbolic (a probe run would tell). */
+export function needsOutputProbe(error: unknown): boolean {
+  return error instanceof UnsupportedError && error.reason === 'unsupported_model_layout' && error.details.output_shape !== undefined;
+}
+
+/** The image input a probe run feeds: fixed dims as declared, a symbolic batch as 1, channels 3, symbolic H/W as metadata `imgsz`, else 640. */
+export function probeInputShape(info: OnnxModelInfo): { inputName: string; inputDims: number[] } {
+  const input = imageInput(info);
+  if (input === undefined) throw unsupported('no 4-D float image input', info);
+  const [imgH, imgW] = readUltralyticsMetadata(info.metadata).imgsz ?? [DEFAULT_SIZE, DEFAULT_SIZE];
+  const [b, c, h, w] = input.dims;
+  return { inputName: input.name, inputDims: [fixed(b) ?? 1, fixed(c) ?? 3, fixed(h) ?? imgH, fixed(w) ?? imgW] };
+}
+
+const imageInput = (info: OnnxModelInfo): OnnxTensorInfo | undefined => info.inputs.find((i) => i.dims.length === 4 && FLOAT_TYPES.has(i.elemType));
 
 /**
  * Derives how to run a detection model from what its ONNX file says: the NCHW float image input, its
@@ -40,6 +74,8 @@ function unsupported(why: string, info: OnnxModelInfo): UnsupportedError {
  *    A equals 3× that count → `v5` (this is what tells a 1-class YOLOv5 `[B, 25200, 6]` from end-to-end);
  * 3. C = 6, K = A ≤ 1000 and metadata `end2end` is not `False` → `end2end`;
  * 4. C > A (or C symbolic) → `v8` with nc = A − 4; A > C (or A symbolic) → `v5` with nc = C − 5.
+ * An output 0 that declares no shape, or symbolic dims no rule can read, throws the layout error with
+ * `details.output_shape` set (`needsOutputProbe`): `resolveDetectionModel` then reads its real dims from one run.
  * Segment/pose exports (metadata `task`) keep their extra rows (mask coefficients, keypoints) after
  * the class scores; nc excludes them. Classify and OBB models, and anything else, throw
  * `UnsupportedError` naming every input and output shape.
@@ -49,7 +85,7 @@ function unsupported(why: string, info: OnnxModelInfo): UnsupportedError {
 export function describeDetectionModel(info: OnnxModelInfo, options: DescribeDetectionModelOptions = {}): DetectionModelSpec {
   const meta = readUltralyticsMetadata(info.metadata);
   if (meta.task === 'classify' || meta.task === 'obb') throw unsupported(`metadata task is '${meta.task}', not detection`, info);
-  const input = info.inputs.find((i) => i.dims.length === 4 && FLOAT_TYPES.has(i.elemType));
+  const input = imageInput(info);
   if (input === undefined) throw unsupported('no 4-D float image input', info);
   const channels = input.dims[1];
   if (typeof channels === 'number' && channels !== 3) throw unsupported(`input ${input.name} has ${channels} channels, expected NCHW with 3`, info);
@@ -68,7 +104,11 @@ export function describeDetectionModel(info: OnnxModelInfo, options: DescribeDet
   if (batchDim !== undefined && batchDim > MODEL_INPUT_LIMITS.maxBatch) throw unsupported(`input batch ${batchDim} is over ${MODEL_INPUT_LIMITS.maxBatch}`, info);
   const names = options.classes !== undefined && options.classes.length > 0 ? [...options.classes] : meta.names;
   const found = detectLayout(output, { info, meta, anchors: anchorCount(inputHeight, inputWidth, stride) });
-  if (found === undefined) throw unsupported(`output ${output.name} is not a detection layout ([B, 4+nc, N], [B, N, 5+nc] or [B, K, 6])`, info);
+  if (found === undefined) {
+    const how = undeclaredShape(output);
+    if (how !== undefined) throw probeNeeded(output, how, info);
+    throw unsupported(`output ${output.name} is not a detection layout ([B, 4+nc, N], [B, N, 5+nc] or [B, K, 6])`, info);
+  }
   const numClasses = found.layout === 'end2end' ? (names?.length ?? 0) : found.numClasses;
   return {
     inputName: input.name,

@@ -8,7 +8,8 @@ import type { ModelStore } from './model-store.port.js';
 import type { Model, ModelInfo, WeightsFile } from './model.schema.js';
 import { externalDataFiles } from '../inference/onnx/check-onnx-model.js';
 import { readOnnxModelInfo } from '../inference/onnx/read-onnx-model-info.js';
-import { describeDetectionModel } from '../inference/model-spec.js';
+import type { OutputShapeProbe } from '../inference/output-shape-probe.port.js';
+import { resolveDetectionModel } from '../inference/resolve-detection-model.js';
 import { parseNamesLiteral } from '../inference/onnx/python-literal.js';
 import { RESOURCE_ID_PATTERN } from '../platform/ids.js';
 import type { BlobReader } from '../storage/blob-store.port.js';
@@ -35,6 +36,11 @@ export interface ModelServiceDeps {
   limits?: { maxUploadBytes?: number; zip?: Partial<ZipLimits> };
   /** Called after a model's weights change or the model is deleted (inference drops its cached session). */
   onModelChanged?: (modelId: string) => void;
+  /**
+   * Runs an `.onnx` whose output shape is undeclared once on zeros to read its layout (the node platform's
+   * `createOnnxOutputProbe`); without it such a model is refused as unsupported.
+   */
+  probe?: OutputShapeProbe;
 }
 
 export interface WeightsInput {
@@ -63,14 +69,29 @@ export function checkWeightsName(filename: string, allowData = false): WeightsFi
   return ext ?? 'data';
 }
 
-/** Checks every stored `.onnx` (parses, supported layout, external data only beside it and present) and describes the first. */
-async function checkOnnxWeights(blobs: BlobStore, dir: string, weights: readonly WeightsFile[], classes: readonly string[], strictClasses: boolean): Promise<ModelInfo | undefined> {
+interface OnnxWeightsCheck {
+  blobs: BlobStore;
+  dir: string;
+  weights: readonly WeightsFile[];
+  classes: readonly string[];
+  /** The class list must match the ONNX's class count (uploads). */
+  strictClasses: boolean;
+  probe: OutputShapeProbe | undefined;
+}
+
+/**
+ * Checks every stored `.onnx` (parses, supported layout — from one probe run when its output shape is
+ * undeclared — external data only beside it and present) and describes the first.
+ */
+async function checkOnnxWeights({ blobs, dir, weights, classes, strictClasses, probe }: OnnxWeightsCheck): Promise<ModelInfo | undefined> {
   let first: ModelInfo | undefined;
   const present = new Set(weights.map((w) => w.file));
   const named = new Set<string>();
   for (const w of weights.filter((x) => x.format === 'onnx')) {
     if (w.size > MAX_ONNX_BYTES) throw new ValidationError(`${w.file} is ${w.size} bytes; ONNX files over 2 GiB must keep their weights as external data`, { reason: 'invalid_onnx' });
-    const info = readOnnxModelInfo(await blobs.readBytes(`${dir}/weights/${w.file}`));
+    const key = `${dir}/weights/${w.file}`;
+    const bytes = await blobs.readBytes(key);
+    const info = readOnnxModelInfo(bytes);
     for (const location of externalDataFiles(info)) {
       if (location.includes('/')) {
         throw new ValidationError(`${w.file} keeps external data in a subfolder ("${location}"); only files beside the model are supported`, { reason: 'onnx_external_data_outside', details: { location } });
@@ -80,7 +101,10 @@ async function checkOnnxWeights(blobs: BlobStore, dir: string, weights: readonly
       }
       named.add(location);
     }
-    const spec = describeDetectionModel(info, { classes });
+    // A probe loads the stored file, external data beside it; from bytes (no local file) only without external data.
+    const local = blobs.localPath?.(key);
+    const canProbe = local !== undefined || info.externalDataLocations.length === 0;
+    const { spec } = await resolveDetectionModel(info, { classes, probe: canProbe ? probe : undefined, model: local ?? bytes, label: w.file });
     if (strictClasses && classes.length > 0 && spec.layout !== 'end2end' && classes.length !== spec.numClasses) {
       throw new ValidationError(`the model lists ${classes.length} classes but ${w.file} outputs scores for ${spec.numClasses}`, { reason: 'class_count_mismatch', details: { classes: classes.length, outputs: spec.numClasses } });
     }
@@ -146,7 +170,7 @@ export function createModelService(deps: ModelServiceDeps) {
       const weights: WeightsFile[] = [];
       for (const w of inputs) weights.push(await storeWeights(blobs, dir, w));
       // An upload's class list must fit its ONNX; a trained model's come from its dataset and the trainer made them fit.
-      const modelInfo = await checkOnnxWeights(blobs, dir, weights, fields.classes, fields.source === 'uploaded');
+      const modelInfo = await checkOnnxWeights({ blobs, dir, weights, classes: fields.classes, strictClasses: fields.source === 'uploaded', probe: deps.probe });
       const main = weights.find((w) => w.format === 'onnx') ?? weights.find((w) => w.format === 'pt')!;
       const key = `${dir}/weights/${main.file}`;
       const fileSize = weights.reduce((sum, w) => sum + w.size, 0);

@@ -235,3 +235,20 @@ export function editModel(model: Uint8Array, edit: GraphEdit): Uint8Array {
 export function withMetadata(model: Uint8Array, metadata: Readonly<Record<string, string>>): Uint8Array {
   return editModel(model, { metadata });
 }
+
+/**
+ * Rewrites graph outputs' declared shapes, keeping their order and element types: `dims` of a name
+ * replaces its shape, `undefined` drops the shape (no `type.tensor_type.shape`, as graph surgery leaves it).
+ * @example withOutputShapes(fixture, { output0: ['batch', 'anchors', 'boxes'] })
+ */
+export function withOutputShapes(model: Uint8Array, shapes: Readonly<Record<string, readonly (number | string | null)[] | undefined>>): Uint8Array {
+  const { outputs } = inspectModel(model);
+  for (const name of Object.keys(shapes)) if (!outputs.some((o) => o.name === name)) throw new Error(`no graph output ${name}`);
+  return editModel(model, {
+    replaceOutputs: true,
+    outputs: outputs.map((o) => {
+      const dims = o.name in shapes ? shapes[o.name] : (o.dims ?? undefined);
+      return { name: o.name, elemType: o.elemType, ...(dims === undefined ? {} : { dims }) };
+    }),
+  });
+}

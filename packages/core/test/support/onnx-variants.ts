@@ -311,3 +311,17 @@ export function withExternalData(location: string, options: ExternalDataOptions 
     },
   });
 }
+
+/**
+ * A model that parses and declares an NCHW float input but no output shape, and that onnxruntime refuses:
+ * `load` — its one node is an operator no runtime has; `run` — it reshapes the image to [1, 84, 100], which
+ * fails on any real input size.
+ */
+export function buildFailingDetector(stage: 'load' | 'run'): Uint8Array {
+  const b = new NodeList('failing/', 17);
+  if (stage === 'load') b.add('NoSuchYoloOp', ['images'], [], 'output0');
+  else b.add('Reshape', ['images', b.i64('shape', [1, 84, 100])], [], 'output0');
+  return encodeModel({
+    graph: { name: `fails_at_${stage}`, nodes: b.nodes, initializers: b.inits, inputs: [{ name: 'images', dims: [1, 3, 640, 640] }], outputs: [{ name: 'output0' }] },
+  });
+}

@@ -4,9 +4,11 @@ import { decodeDetections } from '../../inference/decode-output.js';
 import type { InferenceEngine, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
 import type { DetectionModelSpec, DetectionResult, DetectOptions } from '../../inference/inference.types.js';
 import { letterbox, type LetterboxPlan } from '../../inference/letterbox.js';
-import { describeDetectionModel } from '../../inference/model-spec.js';
 import { readOnnxModelInfo } from '../../inference/onnx/read-onnx-model-info.js';
+import type { OutputShapeProbe } from '../../inference/output-shape-probe.port.js';
+import { resolveDetectionModel } from '../../inference/resolve-detection-model.js';
 import { createOnnxInferenceEngine } from './onnx-inference-engine.js';
+import { sharedOnnxOutputProbe } from './onnx-output-probe.js';
 import { fillLetterboxTensor, letterboxLayoutKey, openImage, type ImageInput } from './sharp-letterbox.js';
 
 export interface DetectorOptions {
@@ -24,6 +26,8 @@ export interface DetectorOptions {
   maxPixels?: number;
   /** Images per run when the model's batch dimension is dynamic (default 8). */
   maxBatch?: number;
+  /** Reads an undeclared output shape from one run on zeros (default: the shared onnxruntime probe process). */
+  probe?: OutputShapeProbe;
 }
 
 /** A loaded detection model. Runs go to the engine as soon as their input is ready; preparing the next images overlaps them. */
@@ -39,12 +43,16 @@ export interface Detector {
   close(): Promise<void>;
 }
 
-/** Reads what the ONNX file says about itself and derives how to run it (the one place the spec comes from). */
-export async function loadDetectionSpec(modelPath: string, classes?: readonly string[]): Promise<DetectionModelSpec> {
+/**
+ * Reads what the ONNX file says about itself and derives how to run it (the one place the spec comes from);
+ * an output shape the file does not declare is read from one probe run (`probe`, default the shared one).
+ */
+export async function loadDetectionSpec(modelPath: string, classes?: readonly string[], probe: OutputShapeProbe = sharedOnnxOutputProbe()): Promise<DetectionModelSpec> {
   const bytes = await readFile(modelPath).catch((error: unknown) => {
     throw new NotFoundError(`model weights not found: ${modelPath}`, { reason: 'weights_missing', cause: error });
   });
-  return describeDetectionModel(readOnnxModelInfo(bytes), classes === undefined ? {} : { classes });
+  const resolved = await resolveDetectionModel(readOnnxModelInfo(bytes), { ...(classes === undefined ? {} : { classes }), probe, model: modelPath, label: modelPath });
+  return resolved.spec;
 }
 
 function checkDetectOptions(options: DetectOptions): void {
@@ -103,7 +111,7 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T
  * await detector.close();
  */
 export async function createDetector(modelPath: string, options: DetectorOptions = {}): Promise<Detector> {
-  const spec = await loadDetectionSpec(modelPath, options.classes);
+  const spec = await loadDetectionSpec(modelPath, options.classes, options.probe);
   const engine = options.engine ?? createOnnxInferenceEngine(options.executionProviders ? { executionProviders: options.executionProviders } : {});
   const session = await engine.load(modelPath, {
     ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),

@@ -15,6 +15,7 @@ import { createSqliteJobStore } from './sqlite-job-store.js';
 import { createSqliteModelStore } from './sqlite-model-store.js';
 import { createModelService } from '../../models/model-service.js';
 import { createInferenceService, type InferenceService } from './inference-service.js';
+import { sharedOnnxOutputProbe } from './onnx-output-probe.js';
 import { createSqliteMetricStore } from './sqlite-metric-store.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
@@ -66,7 +67,9 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   });
   await datasets.recoverInterrupted();
   let inference: InferenceService | undefined;
-  const models = createModelService({ models: createSqliteModelStore(db), blobs, clock, onModelChanged: (id) => void inference?.evict(id) });
+  const models = createModelService({
+    models: createSqliteModelStore(db), blobs, clock, probe: sharedOnnxOutputProbe(), onModelChanged: (id) => void inference?.evict(id),
+  });
   inference = createInferenceService({ models, blobs, clock, ...(options.maxImagePixels ? { maxImagePixels: options.maxImagePixels } : {}), ...options.inference });
   /** Fine-tuning starts from a registered model's PyTorch weights (Ultralytics cannot train from ONNX). */
   const resolveModelWeights = async (modelId: string) => {

@@ -19,6 +19,7 @@ export { processVideo, type ProcessVideoOptions, type ProcessVideoResult } from 
 export { createDetector, loadDetectionSpec, type Detector, type DetectorOptions } from './create-detector.js';
 export { createDetectorCache, type DetectorCache, type DetectorCacheOptions, type DetectorSource } from './create-detector-cache.js';
 export { createOnnxInferenceEngine, type OnnxInferenceEngineOptions } from './onnx-inference-engine.js';
+export { createOnnxOutputProbe, sharedOnnxOutputProbe, type OnnxOutputProbeOptions } from './onnx-output-probe.js';
 export { cpuBudget } from './cpu-budget.js';
 export { drawDetections, type DrawDetectionsOptions } from './sharp-draw-detections.js';
 export { drawDetectionsRaw, type DrawOptions } from '../../inference/draw/draw-detections-raw.js';

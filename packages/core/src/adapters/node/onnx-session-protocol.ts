@@ -23,3 +23,15 @@ export type SessionReply =
   | { type: 'result'; id: number; data: Float32Array; dims: number[] }
   | { type: 'error'; id: number; message: string; reason?: string }
   | { type: 'released' };
+
+/** What `createOnnxOutputProbe` sends its probe process (once). */
+export interface ProbeProcessRequest {
+  model: string | Uint8Array;
+  inputName: string;
+  inputDims: number[];
+}
+
+/** The probe process's one answer: every output's dims, or why onnxruntime could not load or run the model. */
+export type ProbeProcessReply =
+  | { type: 'probed'; outputs: { name: string; dims: number[] }[] }
+  | { type: 'failed'; stage: 'load' | 'run'; message: string };
