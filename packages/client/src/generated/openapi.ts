@@ -513,7 +513,7 @@ export interface paths {
         put?: never;
         /**
          * Register a model from a ZIP
-         * @description Either origin layout: `<id>/model.json + <id>/weights/*` (what export writes) or `model.json + weights/*`; model.json is optional. Weights: `.onnx` and/or `.pt` (stored as opaque bytes, never loaded). Each `.onnx` must parse, have a supported detection layout and keep any external data beside it. model.json's `model_id` is kept unless taken (then a new id). Read with the same hardened ZIP reader as datasets.
+         * @description Either origin layout: `<id>/model.json + <id>/weights/*` (what export writes) or `model.json + weights/*`; model.json is optional. Weights: `.onnx` and/or `.pt` (stored as opaque bytes, never loaded). Each `.onnx` must parse, have a supported detection layout and keep any external data beside it; an output shape the ONNX leaves undeclared or symbolic is read from one probe run. model.json's `model_id` is kept unless taken (then a new id). Read with the same hardened ZIP reader as datasets.
          */
         post: operations["uploadModel"];
         delete?: never;

@@ -74,7 +74,7 @@ export const modelsRoutes: Route[] = [
     description:
       'Either origin layout: `<id>/model.json + <id>/weights/*` (what export writes) or `model.json + weights/*`; model.json is optional. ' +
       'Weights: `.onnx` and/or `.pt` (stored as opaque bytes, never loaded). Each `.onnx` must parse, have a supported detection layout and keep any ' +
-      'external data beside it. model.json\'s `model_id` is kept unless taken (then a new id). Read with the same hardened ZIP reader as datasets.',
+      'external data beside it; an output shape the ONNX leaves undeclared or symbolic is read from one probe run. model.json\'s `model_id` is kept unless taken (then a new id). Read with the same hardened ZIP reader as datasets.',
     multipart: { fileField: 'file', description: 'The model as a .zip file' },
     responses: { 200: { description: 'The registered model', schema: ModelSchema }, ...errorResponses(400, 413, 415, 422) },
     handler: ({ req, services }) => receiveSingleFile(req, { field: 'file' }, (file) => services.models.upload({ filename: file.filename, body: file.stream })),
