@@ -2,18 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fixturePath } from '../../../test/support/fixtures.js';
-import { startTrainingServer, waitFor, type TrainingServer } from './support/training.js';
+import { startBlockedTrainingServer, type TrainingServer } from './support/training.js';
 
 let t: TrainingServer;
-let blocker: string;
+/** A queued job no process runs (the only trainer slot is held). */
+let queuedJob: () => Promise<string>;
 const onnx = readFileSync(fixturePath('models/yolov8n_int8.onnx'));
 
-/** A queued job no process runs (the only trainer slot is held by `blocker`). */
-async function queuedJob(): Promise<string> {
-  const { json } = await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 5 });
-  expect(json.status).toBe('queued');
-  return json.job_id as string;
-}
 const job = async (id: string) => (await t.get(`/train/jobs/${id}`)).json;
 
 async function upload(taskId: string, files: Array<[name: string, bytes: Buffer]>) {
@@ -28,9 +23,7 @@ const scratchLeft = () => {
 };
 
 beforeAll(async () => {
-  t = await startTrainingServer({ epochMs: 60_000 });
-  blocker = (await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 2 })).json.job_id;
-  await waitFor(() => job(blocker), (j) => j.status === 'running');
+  ({ t, queuedJob } = await startBlockedTrainingServer());
 }, 30_000);
 afterAll(async () => t?.close());
 

@@ -3,27 +3,19 @@ import { readFileSync } from 'node:fs';
 import { fixturePath } from '../../../test/support/fixtures.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rawRequest } from './support/http.js';
-import { startTrainingServer, waitFor, type TrainingServer } from './support/training.js';
+import { startBlockedTrainingServer, type TrainingServer } from './support/training.js';
 
 const RESULT = '/api/model/train/notify/result';
 const STATUS = '/api/model/train/notify/status';
 
 let t: TrainingServer;
-/** Holds the only trainer slot (epochs take a minute), so every other job stays queued for the reports. */
-let blocker: string;
 /** A queued job no process runs: what a seed 004 caller reports on. */
-async function queuedJob(): Promise<string> {
-  const { json } = await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 5 });
-  expect(json.status).toBe('queued');
-  return json.job_id as string;
-}
+let queuedJob: () => Promise<string>;
 const job = async (id: string) => (await t.get(`/train/jobs/${id}`)).json;
 const epochs = (id: string) => t.platform.jobMetrics.listEpochs(id);
 
 beforeAll(async () => {
-  t = await startTrainingServer({ epochMs: 60_000 });
-  blocker = (await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 2 })).json.job_id;
-  await waitFor(() => job(blocker), (j) => j.status === 'running');
+  ({ t, queuedJob } = await startBlockedTrainingServer());
 }, 30_000);
 afterAll(async () => t?.close());
 

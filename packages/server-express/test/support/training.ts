@@ -78,3 +78,21 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * A training server whose only trainer slot is held by a long job (epochs take a minute), so every
+ * other job stays queued: what a trainer's reports and uploads are tested on without a process.
+ */
+export async function startBlockedTrainingServer(): Promise<{ t: TrainingServer; queuedJob(): Promise<string> }> {
+  const t = await startTrainingServer({ epochMs: 60_000 });
+  const blocker = (await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 2 })).json.job_id as string;
+  await waitFor(async () => (await t.get(`/train/jobs/${blocker}`)).json, (j) => j.status === 'running');
+  return {
+    t,
+    async queuedJob() {
+      const { json } = await t.post('/train/jobs', { dataset_id: t.datasetId, epochs: 5 });
+      if (json.status !== 'queued') throw new Error(`expected a queued job, got ${JSON.stringify(json)}`);
+      return json.job_id as string;
+    },
+  };
+}
