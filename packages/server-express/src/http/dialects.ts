@@ -1,11 +1,28 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 /**
  * The response envelope of a route family, so each seed's clients keep working:
  * `s001` plain JSON + `{detail, code}` errors; `s000` `{code, message, data}` with HTTP status = code;
+ * `s002` plain JSON + FastAPI errors (`{detail: "…"}`; a 422 carries `detail: [{loc, msg, type}]`);
+ * `s003` plain JSON + `{error: {code, message, details?}, timestamp, request_id}` errors (Flask origin);
  * `s004` `{success, code, msg, data}`, always HTTP 200 (its caller only checks for 2xx).
  */
-export type Dialect = 's001' | 's000' | 's004';
+export type Dialect = 's001' | 's000' | 's002' | 's003' | 's004';
+
+/** Dialects whose success body is the handler's value as is. */
+export const PLAIN_DIALECTS: ReadonlySet<Dialect> = new Set(['s001', 's002', 's003']);
+
+/** Seed 003's `error.code` for an HTTP status. */
+export function seed003Code(status: number): string {
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'INTERNAL_ERROR';
+  return 'INVALID_REQUEST';
+}
 
 export interface ErrorBody {
   status: number;
@@ -36,6 +53,17 @@ export function wrapSuccess(dialect: Dialect, data: unknown): unknown {
 /** HTTP status and body of an error in the dialect. */
 export function renderError(dialect: Dialect, e: ErrorBody): { status: number; body: unknown } {
   if (dialect === 's000') return { status: e.status, body: { code: e.status, message: e.detail, data: null, reason: e.code } };
+  if (dialect === 's002') {
+    // FastAPI: a request-validation 422 lists its errors in `detail`; every other error is `{detail: "…"}`.
+    const detail = e.status === 422 && e.errors ? e.errors : e.detail;
+    return { status: e.status, body: { detail, code: e.code } };
+  }
+  if (dialect === 's003') {
+    // Seed 003 (Flask): validation is a 400 whose details list what is wrong.
+    const status = e.status === 422 ? 400 : e.status;
+    const error = { code: seed003Code(status), message: e.detail, reason: e.code, ...(e.errors ? { details: e.errors } : {}) };
+    return { status, body: { error, timestamp: new Date().toISOString(), request_id: randomUUID() } };
+  }
   // s004 callers are Java-style: a body that fails validation is a 400 (bad parameter), not FastAPI's 422.
   if (dialect === 's004') return { status: 200, body: { success: false, code: e.status === 422 ? 400 : e.status, msg: e.detail, data: null, reason: e.code } };
   return { status: e.status, body: { detail: e.detail, code: e.code, ...(e.errors ? { errors: e.errors } : {}) } };
@@ -51,5 +79,18 @@ export function wrapSchema(dialect: Dialect, schema: z.ZodType): z.ZodType {
 /** Error body schemas per dialect, for the OpenAPI document. */
 export const ERROR_SCHEMAS: Record<Exclude<Dialect, 's001'>, z.ZodType> = {
   s000: z.object({ code: z.number().int(), message: z.string(), data: z.null(), reason: z.string() }).meta({ id: 'Seed000Error' }),
+  s002: z
+    .object({
+      detail: z.union([z.string(), z.array(z.object({ loc: z.array(z.string()), msg: z.string(), type: z.string() }))]).describe('What went wrong; a 422 lists each invalid field.'),
+      code: z.string().describe('Stable machine-readable reason.'),
+    })
+    .meta({ id: 'Seed002Error' }),
+  s003: z
+    .object({
+      error: z.object({ code: z.string(), message: z.string(), reason: z.string().optional(), details: z.array(z.unknown()).optional() }),
+      timestamp: z.string(),
+      request_id: z.string(),
+    })
+    .meta({ id: 'Seed003Error' }),
   s004: z.object({ success: z.literal(false), code: z.number().int(), msg: z.string(), data: z.null(), reason: z.string() }).meta({ id: 'Seed004Error' }),
 };

@@ -1,4 +1,4 @@
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import type { AppServices } from '../services.js';
@@ -28,10 +28,14 @@ export function contentDisposition(filename: string): string {
 const isStream = (value: unknown): value is StreamResult =>
   typeof value === 'object' && value !== null && (value as StreamResult).kind === 'stream';
 
-async function send(res: Response, value: unknown, dialect: Dialect): Promise<void> {
+async function send(res: Response, value: unknown, dialect: Dialect, status: number): Promise<void> {
   if (res.headersSent) return; // the handler answered itself (SSE)
+  if (status === 204) {
+    res.status(204).end();
+    return;
+  }
   if (!isStream(value)) {
-    res.json(wrapSuccess(dialect, value));
+    res.status(status).json(wrapSuccess(dialect, value));
     return;
   }
   res.setHeader('Content-Type', value.contentType);
@@ -40,16 +44,27 @@ async function send(res: Response, value: unknown, dialect: Dialect): Promise<vo
   await pipeline(value.stream, res);
 }
 
-/** Registers each declared route on the app: validates path, query and JSON body, then runs the handler. */
-export function registerRoutes(app: Express, routes: readonly Route[], services: AppServices): void {
+/** Middleware a route runs before its handler (auth, rate limits, resource access), built per route. */
+export type RouteMiddleware = (route: Route) => RequestHandler[];
+
+/**
+ * Registers each declared route on the app: runs the route's middleware (`before`, in order), validates
+ * path, query and JSON body, then runs the handler.
+ */
+export function registerRoutes(app: Express, routes: readonly Route[], services: AppServices, before: readonly RouteMiddleware[] = []): void {
   for (const route of routes) {
-    app[route.method](toExpressPath(route.path), async (req: Request, res: Response) => {
+    const chain = before.flatMap((build) => build(route));
+    app[route.method](toExpressPath(route.path), (_req: Request, res: Response, next) => {
+      res.locals.dialect = route.dialect ?? 's001';
+      res.locals.route = route;
+      next();
+    }, ...chain, async (req: Request, res: Response) => {
       res.locals.dialect = route.dialect ?? 's001';
       const params = parseOr(route.params, req.params, 'path');
       const query = parseOr(route.query, req.query, 'query');
       const body = route.multipart ? undefined : parseOr(route.body, req.body ?? {}, 'body');
       const value = await route.handler({ params, query, body, req, res, services });
-      await send(res, value, route.dialect ?? 's001');
+      await send(res, value, route.dialect ?? 's001', route.status ?? 200);
     });
   }
 }

@@ -6,6 +6,17 @@ import type { Dialect } from './dialects.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
 
+/**
+ * Who may call a route (enforced by the auth middleware of `createApp`):
+ * `public` anyone, always (`/health`, login…); `user` (default) a signed-in user — or anyone when auth is
+ * off; `admin` an admin user (anyone when auth is off); `agent` a trainer agent's job-scoped token for
+ * that job, or a user who may see the job; `notify-secret` the job-scoped secret in the route's path.
+ */
+export type RouteAuth = 'public' | 'user' | 'admin' | 'agent' | 'notify-secret';
+
+/** Rate-limit class of a route: training submissions, inference, login attempts, other API, or none. */
+export type RateLimitClass = 'train' | 'infer' | 'login' | 'api' | 'none';
+
 /** A file response (ZIP export…): streamed with a safe Content-Disposition. */
 export interface StreamResult {
   kind: 'stream';
@@ -51,6 +62,12 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   tags: string[];
   /** Response envelope of the route's family (default `s001`). */
   dialect?: Dialect;
+  /** Who may call it (default `user`). */
+  auth?: RouteAuth;
+  /** Rate-limit class (default `api`; `public` routes default to `none`). */
+  rateLimit?: RateLimitClass;
+  /** HTTP status of a success (default 200; 201 created, 202 accepted, 204 no content). */
+  status?: 200 | 201 | 202 | 204;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;

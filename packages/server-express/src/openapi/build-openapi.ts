@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_SCHEMAS, wrapSchema } from '../http/dialects.js';
+import { ERROR_SCHEMAS, PLAIN_DIALECTS, wrapSchema } from '../http/dialects.js';
 import type { Route } from '../http/route.js';
 
 type Json = Record<string, unknown>;
@@ -42,6 +42,7 @@ function bodySchema(route: Route, status: number, schema: z.ZodType): z.ZodType 
   const dialect = route.dialect ?? 's001';
   if (dialect === 's001') return schema;
   if (status >= 400) return ERROR_SCHEMAS[dialect];
+  if (PLAIN_DIALECTS.has(dialect)) return schema;
   const success = wrapSchema(dialect, schema);
   return dialect === 's004' ? z.union([success, ERROR_SCHEMAS.s004]) : success;
 }
