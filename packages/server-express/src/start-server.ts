@@ -4,9 +4,11 @@ import { agentCliPath } from '@yoloops/trainer-agent';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import type { SecurityOptions } from './security-options.js';
 
-export interface StartServerOptions extends NodePlatformOptions {
+export interface StartServerOptions extends NodePlatformOptions, SecurityOptions {
   port?: number;
+  /** Address to listen on (default `127.0.0.1`, as uvicorn; `0.0.0.0` for every interface). */
   host?: string;
   /**
    * Base URL trainers reach this server at (`YOLOOPS_PUBLIC_URL`), when it is not the address it listens
