@@ -257,3 +257,42 @@ describe('close', () => {
     expect(await api.system.health()).toEqual({ status: 'ok' });
   });
 });
+
+describe('bearer token', () => {
+  test('sends no Authorization header without a token', async () => {
+    reply(200, { status: 'ok' });
+    await api.system.health();
+    expect(last().headers.authorization).toBeUndefined();
+  });
+
+  test('sends the token of the options, then the one setToken gives, then none', async () => {
+    const authed = createClient({ baseUrl: ORIGIN, dispatcher: agent, token: 'tok-1' });
+    reply(200, []);
+    await authed.datasets.list();
+    expect(last().headers.authorization).toBe('Bearer tok-1');
+    authed.setToken('tok-2');
+    reply(200, []);
+    await authed.models.list();
+    expect(last().headers.authorization).toBe('Bearer tok-2');
+    expect(authed.getToken()).toBe('tok-2');
+    authed.setToken(undefined);
+    reply(200, []);
+    await authed.models.list();
+    expect(last().headers.authorization).toBeUndefined();
+  });
+
+  test('the token reaches uploads and downloads too', async () => {
+    const authed = createClient({ baseUrl: ORIGIN, dispatcher: agent, token: 'tok-3' });
+    reply(200, Buffer.from([1]), { 'content-type': 'application/zip' });
+    await authed.models.export('model_1');
+    expect(last().headers.authorization).toBe('Bearer tok-3');
+    reply(200, { dataset_id: 'ds_1' });
+    await authed.datasets.upload({ data: Buffer.from('PK'), filename: 'a.zip' });
+    expect(last().headers.authorization).toBe('Bearer tok-3');
+  });
+
+  test('a 204 answer resolves to undefined', async () => {
+    reply(204, '');
+    await expect(api.training.delete('job_1')).resolves.toBeUndefined();
+  });
+});

@@ -30,6 +30,11 @@ export interface ClientOptions {
   /** undici dispatcher (pooling, proxies, mocks); default: a keep-alive Agent. */
   dispatcher?: Dispatcher;
   headers?: Record<string, string>;
+  /**
+   * Bearer token sent as `Authorization: Bearer <token>` on every request (a login token, or an API
+   * token); `auth.login()` sets it too. Change it later with `setToken`.
+   */
+  token?: string;
 }
 
 export interface InferOptions {
@@ -68,9 +73,10 @@ function buildUrl(baseUrl: string, template: string, params: object | undefined,
  */
 export function createClient(options: ClientOptions) {
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000 });
+  let token = options.token;
 
   async function send(method: string, url: string, body?: { contentType: string; contentLength?: number; body: unknown }) {
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const headers: Record<string, string> = { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers };
     if (body) headers['content-type'] = body.contentType;
     if (body?.contentLength !== undefined) headers['content-length'] = String(body.contentLength);
     const res = await undiciRequest(url, { method: method.toUpperCase() as Dispatcher.HttpMethod, headers, body: body?.body as never, dispatcher });
@@ -93,6 +99,10 @@ export function createClient(options: ClientOptions) {
     const url = buildUrl(options.baseUrl, path as string, init.params as object, init.query as object);
     const json = init.body === undefined ? undefined : { contentType: 'application/json', body: JSON.stringify(init.body) };
     const res = await send(method, url, json);
+    if (res.statusCode === 204) {
+      await res.body.dump();
+      return undefined as ResponseOf<P, M & Method>;
+    }
     return (await res.body.json()) as ResponseOf<P, M & Method>;
   }
 
@@ -140,6 +150,12 @@ export function createClient(options: ClientOptions) {
 
   return {
     request,
+    /** Replaces the bearer token of later requests (`undefined`: send none). */
+    setToken: (value: string | undefined) => {
+      token = value;
+    },
+    /** The bearer token requests carry now. */
+    getToken: () => token,
     system: {
       root: () => request('get', '/'),
       health: () => request('get', '/health'),
