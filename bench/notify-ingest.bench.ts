@@ -5,21 +5,16 @@
  * real CLI) so the load generator does not share its event loop; 64 jobs are seeded straight into its
  * SQLite file before it starts. Every notify answer must be HTTP 200 with `success: true`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Job } from '@yoloops/core';
 import { createSqliteJobStore, openSqliteDatabase } from '@yoloops/core/node';
-import { Pool } from 'undici';
 import { isQuickRun, log, type Bench, type BenchResult } from './support/bench.js';
+import { runPhase, startServerChild, stopChild, type PhaseResult } from './support/server-child.js';
 import { round } from './support/stats.js';
 import { withTempDir } from './support/temp-dir.js';
 
 const NAME = 'notify-ingest';
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = path.join(REPO_ROOT, 'packages/server-express/src/cli.ts');
 const AGENTS = 64;
 
 const durations = () => (isQuickRun() ? { warmupMs: 300, measureMs: 1000 } : { warmupMs: 1000, measureMs: 5000 });
@@ -32,17 +27,6 @@ function ultralyticsMetrics(epoch: number): Record<string, number> {
     'metrics/precision(B)': 0.9 - 0.5 * decay, 'metrics/recall(B)': 0.85 - 0.5 * decay,
     'metrics/mAP50(B)': 0.8 - 0.5 * decay, 'metrics/mAP50-95(B)': 0.6 - 0.4 * decay, 'val/box_loss': 0.6 + decay,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** 64 jobs in the data folder's SQLite file, written through core's own job store before the server opens it. */
@@ -79,101 +63,6 @@ function countEpochRows(dataDir: string): number {
   }
 }
 
-async function startServerChild(dataDir: string): Promise<{ child: ChildProcess; origin: string; stderr: () => string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir], {
-    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output.slice(-2000)}`);
-    try {
-      const res = await fetch(`${origin}/health`);
-      await res.arrayBuffer();
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server did not answer /health within 60 s: ${output.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, origin, stderr: () => output };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-interface PhaseResult {
-  requests: number;
-  failures: number;
-  firstFailure?: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  max: number;
-  issued: number;
-}
-
-const percentile = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-/**
- * 64 closed-loop agents over a 64-connection keep-alive pool: each sends its next request as soon as
- * the previous answer is read. Only answers completed inside the measured window count.
- */
-async function runPhase(origin: string, request: (agent: number, pool: Pool) => Promise<string | undefined>): Promise<PhaseResult> {
-  const { warmupMs, measureMs } = durations();
-  const pool = new Pool(origin, { connections: AGENTS, pipelining: 1, keepAliveTimeout: 60_000 });
-  const latencies: number[] = [];
-  let failures = 0;
-  let issued = 0;
-  let firstFailure: string | undefined;
-  const start = performance.now();
-  const measureFrom = start + warmupMs;
-  const stopAt = measureFrom + measureMs;
-  try {
-    await Promise.all(
-      Array.from({ length: AGENTS }, async (_, agent) => {
-        while (performance.now() < stopAt) {
-          const sent = performance.now();
-          issued++;
-          let failure: string | undefined;
-          try {
-            failure = await request(agent, pool);
-          } catch (error) {
-            failure = error instanceof Error ? error.message : String(error);
-          }
-          const done = performance.now();
-          if (failure !== undefined) {
-            failures++;
-            firstFailure ??= failure;
-          }
-          if (done >= measureFrom && done < stopAt) latencies.push(done - sent);
-        }
-      }),
-    );
-  } finally {
-    await pool.close();
-  }
-  const sorted = Float64Array.from(latencies).sort();
-  return {
-    requests: sorted.length, failures, firstFailure, issued, rps: sorted.length / (measureMs / 1000),
-    p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]!,
-  };
-}
-
 export const bench: Bench = {
   name: NAME,
   run: () =>
@@ -184,14 +73,14 @@ export const bench: Bench = {
       let health: PhaseResult;
       let notify: PhaseResult;
       try {
-        health = await runPhase(origin, async (_agent, pool) => {
+        health = await runPhase(origin, AGENTS, durations(), async (_agent, pool) => {
           const res = await pool.request({ method: 'GET', path: '/health' });
           await res.body.dump();
           return res.statusCode === 200 ? undefined : `GET /health → ${res.statusCode}`;
         });
         log(NAME, `health: ${health.rps.toFixed(0)} req/s, p50 ${health.p50.toFixed(2)} ms, p99 ${health.p99.toFixed(2)} ms, ${health.failures} failures`);
         const nextEpoch = new Array<number>(AGENTS).fill(1);
-        notify = await runPhase(origin, async (agent, pool) => {
+        notify = await runPhase(origin, AGENTS, durations(), async (agent, pool) => {
           const epoch = nextEpoch[agent]!++;
           const trainTaskId = jobIds[agent]!;
           const res = await pool.request({
