@@ -95,3 +95,6 @@ export { planSessions, scheduleSessions, type SessionSchedulePlan, type OpenSess
 export { drawDetectionsRaw, detectionLabel, type DrawOptions } from './inference/draw/draw-detections-raw.js';
 export { measureText } from './inference/draw/hershey-simplex.js';
 export type { RawImage } from './inference/inference.types.js';
+
+export type { ResourceIndex, ResourceEntry, ResourceKind, EnsureResourceInput } from './catalog/resource-index.port.js';
+export type { Project, ProjectStore } from './catalog/project-store.port.js';

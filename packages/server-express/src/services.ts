@@ -1,5 +1,5 @@
 import type { InferenceService } from '@yoloops/core/node';
-import type { AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService } from '@yoloops/core';
+import type { AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
 
 /** What route handlers may use; built by `createApp` from the core platform. */
 export interface AppServices {
@@ -12,4 +12,8 @@ export interface AppServices {
   models: ModelService;
   /** Detection on images and videos, saved inference sessions. */
   inference: InferenceService;
+  /** Numeric ids, owners and projects of every resource (seed 002, tenancy). */
+  resources: ResourceIndex;
+  /** Seed 002 projects. */
+  projects: ProjectStore;
 }

@@ -10,3 +10,7 @@ export { describeJobStoreContract } from './job-store.contract.js';
 export { describeMetricStoreContract } from './metric-store.contract.js';
 export { createMemoryModelStore } from '../adapters/memory/memory-model-store.js';
 export { describeModelStoreContract } from './model-store.contract.js';
+export { createMemoryResourceIndex } from '../adapters/memory/memory-resource-index.js';
+export { createMemoryProjectStore } from '../adapters/memory/memory-project-store.js';
+export { describeResourceIndexContract } from './resource-index.contract.js';
+export { describeProjectStoreContract } from './project-store.contract.js';

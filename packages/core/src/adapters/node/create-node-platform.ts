@@ -4,6 +4,8 @@ import { createAnnotationService } from '../../annotations/annotation-service.js
 import type { DatasetLimits } from '../../datasets/dataset-limits.js';
 import { createDatasetService } from '../../datasets/dataset-service.js';
 import { systemClock, type Clock } from '../../platform/clock.port.js';
+import type { ResourceIndex } from '../../catalog/resource-index.port.js';
+import type { ProjectStore } from '../../catalog/project-store.port.js';
 import { createFsBlobStore, sweepFsBlobStore } from './fs-blob-store.js';
 import { createSharpImageProbe } from './sharp-image-probe.js';
 import { createSqliteAnnotationStore } from './sqlite-annotation-store.js';
@@ -17,6 +19,8 @@ import { createModelService } from '../../models/model-service.js';
 import { createInferenceService, type InferenceService } from './inference-service.js';
 import { sharedOnnxOutputProbe } from './onnx-output-probe.js';
 import { createSqliteMetricStore } from './sqlite-metric-store.js';
+import { createSqliteResourceIndex } from './sqlite-resource-index.js';
+import { createSqliteProjectStore } from './sqlite-project-store.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
 export type NodeJobOptions = Partial<Pick<JobServiceDeps, 'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights' | 'maxExternalJobs'>> & {
@@ -86,11 +90,15 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   });
   await jobs.recoverOnStart();
   const stopWatchdog = jobs.startWatchdog(watchdogMs);
+  /** Seed 002's numeric ids, owners and projects of every resource. */
+  const resources = createSqliteResourceIndex(db, { clock });
+  const projects = createSqliteProjectStore(db, { clock });
   const platform: {
     dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
+    resources: ResourceIndex; projects: ProjectStore;
   } = {
-    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, close: () => {
+    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, close: () => {
       stopWatchdog();
       void inference?.close();
       db.close();

@@ -10,6 +10,8 @@ export { createExecaTrainingExecutor } from './execa-training-executor.js';
 export type { NodeJobOptions } from './create-node-platform.js';
 export { renderChartPng, renderTrainingCharts, loadChartFonts, type ChartFonts, type ChartPngOptions } from './echarts-png.js';
 export { createSqliteModelStore } from './sqlite-model-store.js';
+export { createSqliteResourceIndex } from './sqlite-resource-index.js';
+export { createSqliteProjectStore } from './sqlite-project-store.js';
 export { findFfmpeg, requireFfmpeg, VIDEO_DEMUXERS, type FfmpegPrograms, type FfmpegSource, type FfmpegLookupOptions } from './ffmpeg-tools.js';
 export { probeVideo, DEFAULT_VIDEO_LIMITS, type VideoInfo, type VideoLimits } from './ffmpeg-probe.js';
 export { decodeVideoFrames, type RawFrame, type DecodeOptions } from './ffmpeg-decode.js';

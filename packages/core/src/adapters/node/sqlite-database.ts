@@ -84,6 +84,33 @@ export const MIGRATIONS: readonly string[] = [
    ) STRICT;
    CREATE INDEX models_by_created ON models (created_at DESC, model_id DESC);
    CREATE INDEX models_by_job ON models (job_id);`,
+  `CREATE TABLE resource_counters (
+     kind TEXT PRIMARY KEY,
+     last INTEGER NOT NULL
+   ) STRICT;
+   CREATE TABLE resources (
+     kind TEXT NOT NULL,
+     id TEXT NOT NULL,
+     number INTEGER NOT NULL,
+     owner_id INTEGER,
+     project_id INTEGER,
+     meta TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (kind, id),
+     UNIQUE (kind, number)
+   ) STRICT;
+   CREATE INDEX resources_by_project ON resources (project_id);
+   CREATE TABLE projects (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     name TEXT NOT NULL,
+     description TEXT,
+     owner_id INTEGER,
+     status TEXT NOT NULL CHECK (status IN ('active', 'archived')),
+     settings TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX projects_by_owner ON projects (owner_id, id);`,
 ];
 
 export { parseStoredJson } from '../../platform/safe-json.js';

@@ -1,0 +1,7 @@
+import { describeProjectStoreContract } from '../../testing/project-store.contract.js';
+import { describeResourceIndexContract } from '../../testing/resource-index.contract.js';
+import { createMemoryProjectStore } from './memory-project-store.js';
+import { createMemoryResourceIndex } from './memory-resource-index.js';
+
+describeResourceIndexContract('memory', () => createMemoryResourceIndex());
+describeProjectStoreContract('memory', () => createMemoryProjectStore());
