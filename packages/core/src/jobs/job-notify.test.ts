@@ -118,6 +118,18 @@ describe.each([{ store: 'memory' }, { store: 'sqlite' }])('job notify: external 
     expect(await jobs.list()).toEqual([]);
   });
 
+  test('registerExternal registers a caller id before its first report; a known id is returned unchanged; other ids are refused', async () => {
+    const jobs = await open();
+    const first = await jobs.registerExternal(A);
+    expect(first).toMatchObject({ registered: true, job: { job_id: A, external: true, status: 'queued' } });
+    await jobs.reportStatus(A, { statusType: 2 });
+    expect(await jobs.registerExternal(A)).toMatchObject({ registered: false, job: { job_id: A, status: 'running' } });
+    for (const bad of ['job_1', A.toUpperCase(), `${A}0`, '']) {
+      await expect(jobs.registerExternal(bad)).rejects.toMatchObject({ reason: 'invalid_task_id' });
+    }
+    expect((await jobs.list()).map((j) => j.job_id)).toEqual([A]);
+  });
+
   test('at most maxExternalJobs external jobs are kept; deleting one makes room', async () => {
     world = await createJobWorld({ sqlite: store === 'sqlite' });
     const notify = createJobNotify({ jobs: world.jobs, metrics: world.metrics, clock: world.clock, maxExternalJobs: 2 });

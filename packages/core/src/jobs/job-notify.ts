@@ -142,6 +142,18 @@ export function createJobNotify(deps: JobNotifyDeps) {
       return { changed: true, status: moved.status, note: `${registered ? 'registered as an external job; ' : ''}job is now ${moved.status}`, ...flag };
     },
 
+    /**
+     * Registers a seed 004 caller's own task id (32 lowercase hex digits) as an external job before its
+     * first report (what an authenticated caller does to get the job's notify URL); an id already known
+     * is that job, unchanged.
+     */
+    async registerExternal(taskId: string): Promise<{ job: Job; registered: boolean }> {
+      if (!EXTERNAL_TASK_ID.test(taskId)) {
+        throw new ValidationError(`task_id must be the caller's own task id, 32 lowercase hex digits (uuid4().hex); got ${JSON.stringify(taskId.slice(0, 80))}`, { reason: 'invalid_task_id' });
+      }
+      return findOrRegister(taskId);
+    },
+
     /** Records the registered model of a job (set once: the first model wins). Returns the job. */
     async attachModel(jobId: string, modelId: string): Promise<Job> {
       const job = await mustGet(jobId);

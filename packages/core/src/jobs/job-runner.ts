@@ -13,7 +13,7 @@ export interface JobRunnerDeps {
   concurrency: number;
   stopGraceMs: number;
   /** What to run for a job's current attempt; may throw (the job then fails with that message). */
-  specFor(job: Job): TrainingSpec;
+  specFor(job: Job): TrainingSpec | Promise<TrainingSpec>;
   /** The job error for a start that failed (program missing…). */
   describeStartError(error: unknown): string;
   /**
@@ -92,7 +92,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const slot = reserve(job.job_id, job.attempt, false);
     let spec: TrainingSpec;
     try {
-      spec = deps.specFor(job);
+      spec = await deps.specFor(job);
     } catch (error) {
       await transitionJob(jobs, job.job_id, ['queued'], 'failed', { error: deps.describeStartError(error), failed_at: now(), finished_at: now() });
       return release(job.job_id);

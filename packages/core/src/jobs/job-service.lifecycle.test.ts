@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { InvalidStateError, NotFoundError, UnsupportedError, ValidationError } from '../errors.js';
-import { createJobWorld, pidAlive, readText, SCRIPTED_COMMAND, waitFor, waitForPid, waitForStatus } from './job-test-kit.js';
+import { createJobWorld, pidAlive, processesWith, readText, SCRIPTED_COMMAND, waitFor, waitForPid, waitForStatus } from './job-test-kit.js';
 
 const HEADER = 'epoch,time,train/box_loss,train/cls_loss,train/dfl_loss,metrics/precision(B),metrics/recall(B),metrics/mAP50(B),metrics/mAP50-95(B),val/box_loss,val/cls_loss,val/dfl_loss,lr/pg0,lr/pg1,lr/pg2';
 const csvEpochs = (runDir: string) => readText(path.join(runDir, 'results.csv')).trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
@@ -34,6 +34,33 @@ describe('job service: create and run', () => {
     for (const file of ['last.pt', 'best.pt', 'best.onnx']) expect(existsSync(path.join(done.run_dir, 'weights', file))).toBe(true);
     expect(readText(done.log_file)).toContain('3/3');
     expect(pidAlive(running.pid)).toBe(false);
+  });
+
+  test('envFor adds each attempt\'s environment (a job-scoped token), never its argv', async () => {
+    const asked: string[] = [];
+    const jobs = world.service({
+      envFor: async (job) => {
+        asked.push(`${job.job_id}#${job.attempt}`);
+        return { YOLOOPS_AGENT_TOKEN: `token-of-${job.job_id}-${job.attempt}` };
+      },
+    });
+    const job = await jobs.create({ dataset_id: 'ds_1', epochs: 200 });
+    const running = await waitForPid(jobs, job.job_id);
+    expect(processesWith([`YOLOOPS_TEST_WORLD=${world.dir}`, `YOLOOPS_AGENT_TOKEN=token-of-${job.job_id}-1`])).toContain(running.pid);
+    expect(running.command.join(' ')).not.toContain('token-of-');
+    await jobs.stop(job.job_id);
+    await jobs.resume(job.job_id);
+    const resumed = await waitFor('the resumed attempt', async () => ((await jobs.get(job.job_id)).attempt === 2 ? (await jobs.get(job.job_id)).pid : undefined));
+    expect(processesWith([`YOLOOPS_TEST_WORLD=${world.dir}`, `YOLOOPS_AGENT_TOKEN=token-of-${job.job_id}-2`])).toContain(resumed);
+    expect(asked).toEqual([`${job.job_id}#1`, `${job.job_id}#2`]);
+  });
+
+  test('a failing envFor fails the attempt with its message; nothing starts', async () => {
+    const jobs = world.service({ envFor: () => { throw new Error('no token for you'); } });
+    const job = await jobs.create({ dataset_id: 'ds_1', epochs: 1 });
+    const failed = await waitForStatus(jobs, job.job_id, 'failed');
+    expect(failed.error).toBe('no token for you');
+    expect(world.processesOf(job.job_id)).toEqual([]);
   });
 
   test('refuses what cannot train, with messages that say why', async () => {

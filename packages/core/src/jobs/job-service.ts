@@ -32,6 +32,11 @@ export interface JobServiceDeps {
   serverUrl?: string;
   /** Extra environment for every trainer. */
   env?: Readonly<Record<string, string>>;
+  /**
+   * Environment of one attempt, added last (e.g. `YOLOOPS_AGENT_TOKEN`, a token scoped to the job): what
+   * must not be in the argv, which is stored and shown as the job's `command`.
+   */
+  envFor?: (job: Job) => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
   /** SIGTERM → SIGKILL grace period of a stop (default 5000 ms, as the origin). */
   stopGraceMs?: number;
   /** Weights of a registered model, for fine-tuning (`base_model_id`). */
@@ -75,7 +80,7 @@ export function createJobService(deps: JobServiceDeps) {
   const serverUrl = deps.serverUrl ?? 'http://127.0.0.1:8000';
   const now = () => clock.now().toISOString();
 
-  const specFor = (job: Job) => {
+  const specFor = async (job: Job) => {
     // `resumed_from: "start"`: the attempt before left no checkpoint, so this one trains again from the original weights.
     const resume = job.attempt > 1 && job.resumed_from !== undefined && job.resumed_from !== RESUMED_FROM_START;
     const keys = jobKeys(job.job_id);
@@ -85,7 +90,10 @@ export function createJobService(deps: JobServiceDeps) {
       job_id: job.job_id, run_dir: job.run_dir, server: serverUrl,
     };
     const argv = buildAttemptArgv({ trainer: job.trainer_command ?? trainer, agent, resume, values });
-    const env = { ...deps.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(job.attempt), YOLOOPS_AGENT_ATTEMPT: String(job.attempt) };
+    const env = {
+      ...deps.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(job.attempt), YOLOOPS_AGENT_ATTEMPT: String(job.attempt),
+      ...(deps.envFor ? await deps.envFor(job) : {}),
+    };
     return { jobId: job.job_id, argv, cwd: values.project, env, logFile: job.log_file };
   };
   const unreported = () =>
