@@ -53,6 +53,9 @@ export { jobKeys, RUN_NAME, type LocalBlobStore } from './jobs/job-paths.js';
 export { RESUMED_FROM_START, type ResolveModelWeights, type BaseModelWeights } from './jobs/job-requests.js';
 export { describeExit } from './jobs/job-runner.js';
 export { createJobService, type JobService, type JobServiceDeps } from './jobs/job-service.js';
+export {
+  BASE_DETECTORS, HYPERPARAMETER_NAMES, trainingTemplates, type BaseDetector, type HyperparameterName, type TemplateParam, type TrainingTemplate,
+} from './jobs/training-catalog.js';
 export { createJobNotify, NOTIFY_STATUS_TYPES, type JobNotify, type JobNotifyDeps, type StatusReportResult } from './jobs/job-notify.js';
 export { cleanLogLine, lastLinesOffset, readLastLogLines, readLogChunk, LOG_CHUNK_LINES, LOG_LINES_CAP, type LogChunk } from './jobs/job-logs.js';
 
@@ -61,6 +64,7 @@ export {
   type MetricInfo, type MetricKind, type MetricLabels,
 } from './metrics/metric-names.js';
 export { lttb, lttbIndices, type MaybeNumber } from './metrics/lttb.js';
+export { epochLoss, lossSeries, type EpochLoss, type LossPoint, type LossSeries, type LossSummary } from './metrics/loss-series.js';
 export { sortByEpoch, type EpochMetrics } from './metrics/metric-series.js';
 export {
   toEChartsOption, DEFAULT_CHART_TITLE,
