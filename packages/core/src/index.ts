@@ -102,3 +102,19 @@ export type { RawImage } from './inference/inference.types.js';
 
 export type { ResourceIndex, ResourceEntry, ResourceKind, EnsureResourceInput } from './catalog/resource-index.port.js';
 export type { Project, ProjectStore } from './catalog/project-store.port.js';
+export {
+  taskStatusOfJob, taskStatusOfDataset, datasetStatusOf, trainingProgress, formatSizeWithUnit, formatSizeShort, type Seed002TaskStatus, type Seed002DatasetStatus,
+} from './catalog/seed002-format.js';
+
+export {
+  UserSchema, UserRoleSchema, UsernameSchema, PasswordSchema, USERNAME_PATTERN, type User, type UserRole,
+} from './accounts/user.schema.js';
+export type { UserStore, StoredUser, NewUser, UserPatch } from './accounts/user-store.port.js';
+export type { RevocationStore } from './accounts/revocation-store.port.js';
+export { AuthError, isAuthError, type AuthErrorReason } from './accounts/auth-error.js';
+export { hashPassword, verifyPassword, needsRehash, parsePasswordHash, decoyPasswordHash, DEFAULT_PASSWORD_COST, type PasswordCost } from './accounts/password-hash.js';
+export { TOKEN_ISSUER, USER_AUDIENCE, AGENT_AUDIENCE, DEFAULT_TOKEN_TTL_S, AGENT_TOKEN_TTL_S } from './accounts/jwt-tokens.js';
+export {
+  createAccountService, toUser,
+  type AccountService, type AccountServiceDeps, type CreateUserInput, type AuthenticateResult, type VerifiedCredential,
+} from './accounts/account-service.js';

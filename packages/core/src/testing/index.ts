@@ -14,3 +14,7 @@ export { createMemoryResourceIndex } from '../adapters/memory/memory-resource-in
 export { createMemoryProjectStore } from '../adapters/memory/memory-project-store.js';
 export { describeResourceIndexContract } from './resource-index.contract.js';
 export { describeProjectStoreContract } from './project-store.contract.js';
+export { createMemoryUserStore } from '../adapters/memory/memory-user-store.js';
+export { createMemoryRevocationStore } from '../adapters/memory/memory-revocation-store.js';
+export { describeUserStoreContract } from './user-store.contract.js';
+export { describeRevocationStoreContract } from './revocation-store.contract.js';

@@ -21,6 +21,15 @@ import { sharedOnnxOutputProbe } from './onnx-output-probe.js';
 import { createSqliteMetricStore } from './sqlite-metric-store.js';
 import { createSqliteResourceIndex } from './sqlite-resource-index.js';
 import { createSqliteProjectStore } from './sqlite-project-store.js';
+import { DEFAULT_DATASET_LIMITS } from '../../datasets/dataset-limits.js';
+import { createGpuService, type GpuService } from '../../gpu/gpu-service.js';
+import { createSettingsService, type SettingsService } from '../../settings/settings-service.js';
+import { createNvidiaSmiGpuMonitor } from './nvidia-smi-gpu-monitor.js';
+import { createSqliteSettingsStore } from './sqlite-settings-store.js';
+import { createSystemProbe, type SystemProbe } from './system-probe.js';
+import { openAccounts } from './open-accounts.js';
+import type { AccountService } from '../../accounts/account-service.js';
+import type { PasswordCost } from '../../accounts/password-hash.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
 export type NodeJobOptions = Partial<Pick<JobServiceDeps, 'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights' | 'maxExternalJobs'>> & {
@@ -44,6 +53,14 @@ export interface NodePlatformOptions {
   inference?: { maxConcurrentRequests?: number; intraOpNumThreads?: number; parallelRuns?: number; executionProviders?: readonly string[] };
   /** Training jobs: trainer/agent commands, concurrency, stop grace… */
   jobs?: NodeJobOptions;
+  /** GPU monitoring: the `nvidia-smi` program (default: looked up on PATH), history sample interval (default 10 s) and length (default 60 min). */
+  gpu?: { nvidiaSmi?: string; sampleIntervalMs?: number; historyMinutes?: number };
+  /**
+   * Accounts: the token secret (`YOLOOPS_JWT_SECRET`; default one generated into `<dataDir>/secrets/jwt-secret`),
+   * user token lifetime (default 86400 s), the first admin's password (`YOLOOPS_ADMIN_PASSWORD`, used only while
+   * there is no user), the scrypt cost (lower only in tests).
+   */
+  accounts?: { jwtSecret?: string; tokenTtlS?: number; adminPassword?: string; passwordCost?: PasswordCost };
 }
 
 /**
@@ -62,6 +79,11 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   // Scratch space of uploads in flight (model ZIPs, videos): nothing in it survives a restart.
   await blobs.delete('tmp');
   const clock = options.clock ?? systemClock;
+  // First, so a refused secret or admin password stops the start before any job work begins.
+  const accounts = await openAccounts({ db, dataDir, clock, ...options.accounts }).catch((error: unknown) => {
+    db.close();
+    throw error;
+  });
   const datasetStore = createSqliteDatasetStore(db);
   const datasets = createDatasetService({
     datasets: datasetStore, blobs, clock, images: createSharpImageProbe({ maxPixels: options.maxImagePixels, check: options.imageCheck }), limits: options.limits,
@@ -93,12 +115,22 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   /** Seed 002's numeric ids, owners and projects of every resource. */
   const resources = createSqliteResourceIndex(db, { clock });
   const projects = createSqliteProjectStore(db, { clock });
+  const { nvidiaSmi, ...gpuOptions } = options.gpu ?? {};
+  const gpu = createGpuService({ monitor: createNvidiaSmiGpuMonitor({ ...(nvidiaSmi ? { nvidiaSmi } : {}), clock }), clock, ...gpuOptions });
+  void gpu.start(); // history only while GPUs exist; the first reading never delays the start
+  const settings = createSettingsService({ store: createSqliteSettingsStore(db, clock) });
+  // Model ZIPs get the model service's default cap (the dataset default), as the platform passes it none.
+  const system = createSystemProbe({
+    dataDir, db, limits: { maxDatasetUploadBytes: options.limits?.maxUploadBytes ?? DEFAULT_DATASET_LIMITS.maxUploadBytes, maxModelUploadBytes: DEFAULT_DATASET_LIMITS.maxUploadBytes },
+  });
   const platform: {
     dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
-    resources: ResourceIndex; projects: ProjectStore;
+    resources: ResourceIndex; projects: ProjectStore; accounts: AccountService;
+    gpu: GpuService; settings: SettingsService; system: SystemProbe;
   } = {
-    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, close: () => {
+    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, close: () => {
+      gpu.stop();
       stopWatchdog();
       void inference?.close();
       db.close();

@@ -12,6 +12,10 @@ export { renderChartPng, renderTrainingCharts, loadChartFonts, type ChartFonts, 
 export { createSqliteModelStore } from './sqlite-model-store.js';
 export { createSqliteResourceIndex } from './sqlite-resource-index.js';
 export { createSqliteProjectStore } from './sqlite-project-store.js';
+export { createSqliteUserStore } from './sqlite-user-store.js';
+export { createSqliteRevocationStore } from './sqlite-revocation-store.js';
+export { loadOrCreateJwtSecret, checkJwtSecret, KNOWN_DEFAULT_SECRETS } from './jwt-secret.js';
+export { openAccounts, type OpenAccountsOptions } from './open-accounts.js';
 export { findFfmpeg, requireFfmpeg, VIDEO_DEMUXERS, type FfmpegPrograms, type FfmpegSource, type FfmpegLookupOptions } from './ffmpeg-tools.js';
 export { probeVideo, DEFAULT_VIDEO_LIMITS, type VideoInfo, type VideoLimits } from './ffmpeg-probe.js';
 export { decodeVideoFrames, type RawFrame, type DecodeOptions } from './ffmpeg-decode.js';

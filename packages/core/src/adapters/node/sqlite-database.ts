@@ -111,6 +111,27 @@ export const MIGRATIONS: readonly string[] = [
      updated_at TEXT NOT NULL
    ) STRICT;
    CREATE INDEX projects_by_owner ON projects (owner_id, id);`,
+  `CREATE TABLE users (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+     email TEXT,
+     role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+     is_active INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+     password_hash TEXT NOT NULL,
+     token_version INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) STRICT;
+   CREATE TABLE revoked_tokens (
+     jti_sha256 TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);`,
+  `CREATE TABLE settings (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   ) STRICT;`,
 ];
 
 export { parseStoredJson } from '../../platform/safe-json.js';

@@ -1,0 +1,40 @@
+import { createAccountService, type AccountService } from '../../accounts/account-service.js';
+import type { PasswordCost } from '../../accounts/password-hash.js';
+import { systemClock, type Clock } from '../../platform/clock.port.js';
+import { loadOrCreateJwtSecret } from './jwt-secret.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import { createSqliteRevocationStore } from './sqlite-revocation-store.js';
+import { createSqliteUserStore } from './sqlite-user-store.js';
+
+export interface OpenAccountsOptions {
+  /** An open, migrated yoloops database. */
+  db: SqliteDatabase;
+  /** Where `secrets/jwt-secret` lives when `jwtSecret` is not given. */
+  dataDir: string;
+  /** `YOLOOPS_JWT_SECRET` (≥ 32 bytes, not a published default). */
+  jwtSecret?: string;
+  tokenTtlS?: number;
+  passwordCost?: PasswordCost;
+  /** `YOLOOPS_ADMIN_PASSWORD`: creates `admin` when there is no user yet. */
+  adminPassword?: string;
+  clock?: Clock;
+}
+
+/**
+ * The accounts service on a yoloops SQLite database (users, revoked tokens) with the data dir's secret;
+ * bootstraps the first admin when `adminPassword` is given.
+ * @example const accounts = await openAccounts({ db: openSqliteDatabase('data/yoloops.db'), dataDir: 'data' });
+ */
+export async function openAccounts(options: OpenAccountsOptions): Promise<AccountService> {
+  const clock = options.clock ?? systemClock;
+  const accounts = createAccountService({
+    users: createSqliteUserStore(options.db, { clock }),
+    revocations: createSqliteRevocationStore(options.db),
+    secret: await loadOrCreateJwtSecret(options.dataDir, options.jwtSecret),
+    clock,
+    ...(options.tokenTtlS !== undefined && { tokenTtlS: options.tokenTtlS }),
+    ...(options.passwordCost !== undefined && { passwordCost: options.passwordCost }),
+  });
+  if (options.adminPassword !== undefined && options.adminPassword !== '') await accounts.bootstrapAdmin(options.adminPassword);
+  return accounts;
+}
