@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../../../test/support/fixtures.js';
 import { freePort, waitFor } from '../../../test/support/server-process.js';
+import { ServeEnvSchema } from '../src/config.js';
 
 const CLI = path.join(REPO_ROOT, 'packages/server-express/src/cli.ts');
 const TSX = pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
@@ -19,20 +20,32 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** Runs the CLI to its end (for the cases that must not start a server). */
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...ARGS, ...args], { env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: '0', ...env }, timeout: 30_000 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
+    execFile(process.execPath, [...ARGS, ...args], { env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: '0', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });
 }
 
 describe('yoloops serve (the npm start command)', () => {
-  test('without "serve" it prints the usage, which names every setting, and exits 2', async () => {
-    const { code, stderr } = await runCli([], {});
-    expect(code).toBe(2);
-    for (const name of ['PORT', 'YOLOOPS_DATA_DIR', 'YOLOOPS_MAX_IMAGE_PIXELS', 'YOLOOPS_INFERENCE_THREADS', 'YOLOOPS_INFERENCE_PARALLEL_RUNS', 'YOLOOPS_INFERENCE_PROVIDERS',
-      'YOLOOPS_PUBLIC_URL', 'YOLOOPS_TRAINER_COMMAND', 'YOLOOPS_TRAINER_RESUME_COMMAND', 'YOLOOPS_AGENT_COMMAND', 'YOLOOPS_TRAINING_CONCURRENCY']) expect(stderr).toContain(name);
+  test('without a command it lists the commands and exits 2; --help lists them and exits 0', async () => {
+    const none = await runCli([], {});
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^no command given\nusage: yoloops <command>/);
+    expect(none.stderr).toMatch(/^ {2}serve {2}/m);
+    const help = await runCli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}serve {2}serve the API/m);
+    expect((await runCli(['srve'], {})).stderr).toMatch(/^unknown command "srve"/);
+  });
+
+  test.each([['--help'], ['-h']])('serve %s prints every setting of the schema and exits 0 without starting', async (flag) => {
+    const { code, stdout } = await runCli(['serve', flag], { PORT: 'not a port' });
+    expect(code).toBe(0);
+    const listed = [...stdout.matchAll(/^ {2}([A-Z][A-Z0-9_]*)\b/gm)].map((m) => m[1]);
+    expect(listed).toEqual(Object.keys(ServeEnvSchema.shape));
+    expect(stdout).not.toContain('yoloops listening');
   });
 
   test.each([
@@ -43,12 +56,23 @@ describe('yoloops serve (the npm start command)', () => {
     [{ YOLOOPS_INFERENCE_PROVIDERS: 'cuda,../x' }, 'YOLOOPS_INFERENCE_PROVIDERS must list onnxruntime execution providers (e.g. cuda), got "../x"'],
     [{ YOLOOPS_PUBLIC_URL: 'gateway:8000' }, 'YOLOOPS_PUBLIC_URL must be an http(s) URL, got "gateway:8000"'],
     [{ YOLOOPS_TRAINER_COMMAND: '["yolo", 1]' }, 'YOLOOPS_TRAINER_COMMAND must be a command line or a JSON array of strings with the program first, got: ["yolo", 1]'],
-    [{ YOLOOPS_TRAINER_COMMAND: 'python3 train.py data={dataset}' }, 'trainer command (train) uses an unknown placeholder {dataset} (known: {data} {model} {epochs} {imgsz} {batch} {project} {name} {job_id} {run_dir} {server})'],
+    [{ YOLOOPS_TRAINER_COMMAND: 'python3 train.py data={dataset}' }, 'YOLOOPS_TRAINER_COMMAND uses an unknown placeholder {dataset} (known: {data} {model} {epochs} {imgsz} {batch} {project} {name} {job_id} {run_dir} {server})'],
+    [{ YOLOOPS_AUTH: 'maybe' }, 'YOLOOPS_AUTH must be "required" or "off", got "maybe"'],
+    [{ YOLOOPS_RATE_LIMIT_TRAIN: '10/day' }, 'YOLOOPS_RATE_LIMIT_TRAIN must be N/second, N/minute or N/hour with N ≥ 1 (e.g. 10/hour), or off; got "10/day"'],
+    [{ YOLOOPS_CORS_ORIGINS: 'https://app.example.org/ui' }, 'YOLOOPS_CORS_ORIGINS must list origins without path, query or credentials (scheme://host[:port]), got "https://app.example.org/ui"'],
+    [{ YOLOOPS_TRUST_PROXY: '-1' }, 'YOLOOPS_TRUST_PROXY must be a non-negative integer, got "-1"'],
+    [{ PORT: '70000' }, 'PORT must be a port number from 0 to 65535 (0: any free port), got "70000"'],
     [{ YOLOOPS_TRAINING_CONCURRENCY: 'two' }, 'YOLOOPS_TRAINING_CONCURRENCY must be a positive integer, got "two"'],
   ])('a bad setting (%j) stops it with a message naming the setting', async (env, message) => {
     const { code, stderr } = await runCli(['serve'], env);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe(message);
+  });
+
+  test('an unknown flag stops it naming the flag', async () => {
+    const { code, stderr } = await runCli(['serve', '--prot', '8080'], {});
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('Unknown option \'--prot\' (see yoloops serve --help)');
   });
 
   test('serves with the inference settings given, and a SIGTERM ends it cleanly', async () => {
