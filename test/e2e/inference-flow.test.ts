@@ -26,7 +26,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'yoloops-infer-e2e-'));
   platform = await createNodePlatform({ dataDir: path.join(dir, 'data') });
   server = await new Promise<Server>((resolve) => {
-    const s = createApp({ services: platform, log: () => {} }).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createApp({ services: platform, log: () => {}, rateLimits: false }).listen(0, '127.0.0.1', () => resolve(s));
   });
   client = createClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
 }, 60_000);

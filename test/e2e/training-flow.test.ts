@@ -67,7 +67,7 @@ beforeAll(async () => {
       },
     },
   });
-  handler = createApp({ services: platform });
+  handler = createApp({ services: platform, rateLimits: false }); // polls every 50 ms
   client = createClient({ baseUrl: url });
   const { dataset_id } = await client.datasets.upload({ data: await zipDirectory(fixturePath('datasets/coco8')), filename: 'coco8.zip' });
   expect(await client.datasets.prepare(dataset_id)).toMatchObject({ status: 'prepared' });

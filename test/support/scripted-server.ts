@@ -20,7 +20,7 @@ if (!Number.isInteger(port) || port <= 0 || !dataDir) throw new Error('scripted-
 
 // Agents and trainers inherit this process's environment (SCRIPTED_TRAINER_EPOCH_MS, YOLOOPS_AGENT_RETRY_CAP_MS…).
 const running = await startServer({
-  dataDir, port, host: '127.0.0.1',
+  dataDir, port, host: '127.0.0.1', rateLimits: false, // the fault tests poll every 50 ms
   jobs: {
     serverUrl: `http://127.0.0.1:${port}`,
     concurrency: 2,

@@ -1,15 +1,18 @@
 import express, { type Express, type Request } from 'express';
 import type { Dialect } from './http/dialects.js';
 import type { Route } from './http/route.js';
+import type { SecurityOptions } from './security-options.js';
 import type { AppServices } from './services.js';
 import { createErrorHandler, HttpError } from './http/errors.js';
+import { createCorsMiddleware, createCrossSiteGuard, createOriginPolicy } from './http/origin-policy.js';
+import { createFailedAuthLimit, createRateLimitMiddleware } from './http/rate-limit.js';
 import { registerRoutes } from './http/register-routes.js';
 import { createStaticHandler } from './http/static-files.js';
 import { buildOpenApi } from './openapi/build-openapi.js';
 import { createDocsRouter } from './openapi/docs-router.js';
 import { allRoutes, API_INFO } from './routes/index.js';
 
-export interface CreateAppOptions {
+export interface CreateAppOptions extends Pick<SecurityOptions, 'corsOrigins' | 'rateLimits' | 'trustProxy'> {
   services: AppServices;
   /** Where unexpected errors are reported (default console.error). */
   log?: (message: string, error: unknown) => void;
@@ -37,15 +40,12 @@ export function createApp(options: CreateAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const spec = buildOpenApi(allRoutes, API_INFO);
-  app.use((req, res, next) => {
-    res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
-    res.setHeader('Access-Control-Allow-Credentials', 'true');
-    res.setHeader('Vary', 'Origin');
-    if (req.method !== 'OPTIONS') return next();
-    res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PUT,DELETE,OPTIONS');
-    res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? '*');
-    res.status(204).end();
-  });
+  // Behind `trustProxy` reverse proxies, req.ip (rate-limit keys) and req.host (same-origin) come from X-Forwarded-*; else never.
+  app.set('trust proxy', options.trustProxy ? options.trustProxy : false);
+  const originAllowed = createOriginPolicy(options.corsOrigins);
+  app.use(createCorsMiddleware(originAllowed));
+  app.use(createCrossSiteGuard(originAllowed)); // before any body parser: a refused upload is never read
+  if (options.rateLimits !== false) app.use(createFailedAuthLimit());
   // Routes with a smaller body cap get their own parser first; the app-wide one then sees a parsed body.
   for (const route of allRoutes.filter((r) => r.jsonLimit !== undefined)) {
     app[route.method](route.path.replace(/\{([^}]+)\}/g, ':$1'), express.json({ limit: route.jsonLimit }));
@@ -56,7 +56,7 @@ export function createApp(options: CreateAppOptions): Express {
   });
   app.use('/docs', createDocsRouter({ title: API_INFO.title }));
   app.get('/static/{*path}', createStaticHandler(options.services.blobs));
-  registerRoutes(app, allRoutes, options.services);
+  registerRoutes(app, allRoutes, options.services, [createRateLimitMiddleware(options.rateLimits)]);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));
   app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error)), dialectMatcher(allRoutes)));
   return app;

@@ -73,7 +73,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await closeHttp();
     throw error;
   }
-  handler = createApp({ services: platform });
+  handler = createApp({ services: platform, corsOrigins: options.corsOrigins, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
   return {
     server,
     url,

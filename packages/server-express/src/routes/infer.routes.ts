@@ -121,6 +121,7 @@ async function admitted<T>(req: Parameters<Route['handler']>[0]['req'], services
 export const inferRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/infer/{model_id}', operationId: 'inferImage', summary: 'Detect objects in one image', tags: ['inference'],
+    rateLimit: 'infer',
     description: 'Letterbox → ONNX → class-aware NMS (IoU 0.7), max 300 boxes, in original-image pixels. Bad images are a 400 naming the problem.',
     params: ModelIdParams,
     multipart: { fileField: 'file', fields: confField, description: 'The image (JPEG, PNG, WebP, GIF, TIFF, AVIF; not SVG)' },
@@ -132,6 +133,7 @@ export const inferRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/infer/batch/run', operationId: 'inferBatch', summary: 'Run several models on several images', tags: ['inference'],
+    rateLimit: 'infer',
     description: 'Per model (request order) → per image (upload order). An unreadable image fails the call (400, as the origin); an unknown model gives that model an `error`.',
     multipart: { fileField: 'files', repeated: true, fields: { model_ids: { description: 'Comma-separated model ids', type: 'string', required: true }, ...confField }, description: 'Images as repeated `files` fields' },
     responses: { 200: { description: 'Results per model', schema: BatchResultSchema }, ...errorResponses(400, 413, 415, 422, 503) },
@@ -142,6 +144,7 @@ export const inferRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/infer/{model_id}/export', operationId: 'inferAndSave', summary: 'Detect and save an inference session', tags: ['inference'],
+    rateLimit: 'infer',
     description: 'Saves annotated JPEGs (`images/<image_uuid>.jpg`), `results.csv` (the origin\'s columns) and `metadata.json`; download it with GET /infer/results/{session_id}/export. Nothing is kept when an image fails.',
     params: ModelIdParams,
     multipart: { fileField: 'files', repeated: true, fields: confField, description: 'Images as repeated `files` fields' },
@@ -159,6 +162,7 @@ export const inferRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/infer/video/{model_id}', operationId: 'inferVideo', summary: 'Annotate a whole video', tags: ['inference'],
+    rateLimit: 'infer',
     description: 'Decodes with ffmpeg (frames piped, never written one by one), detects on every frame, encodes H.264 MP4. 503 naming the program when ffmpeg is not installed.',
     params: ModelIdParams,
     multipart: { fileField: 'file', fields: confField, description: 'The video (any format ffmpeg reads)' },
@@ -174,6 +178,7 @@ export const inferRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/infer/video/{model_id}/stream', operationId: 'inferVideoStream', summary: 'Annotate a video, streamed frame by frame (SSE)', tags: ['inference'],
+    rateLimit: 'infer',
     description:
       'Server-Sent Events over POST: `{"type":"info",fps,width,height,total_frames}`, then per frame `{"type":"frame",frame_number (1-based),frame_data (base64 JPEG),detections[{class_id,class_name,conf,bbox:[x1,y1,x2,y2]}]}`, ' +
       'then `{"type":"complete",processed_frames}`. Failures after the upload arrive as `{"error": "…"}` (HTTP 200, as the origin). A client that goes away stops the work.',

@@ -27,6 +27,7 @@ const ResumeResult = z
 export const trainingRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/train/jobs', operationId: 'createTrainingJob', summary: 'Create a training job', tags: ['training'],
+    rateLimit: 'train',
     description: 'Queues the job (it starts when a slot is free; the origin answered `running` at once). The body is the origin\'s; the answer is `{job_id, status}` plus the whole job.',
     body: CreateJobRequestSchema,
     responses: { 200: { description: 'Queued', schema: JobSchema }, ...errorResponses(400, 404, 409, 422) },
@@ -70,6 +71,7 @@ export const trainingRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/train/jobs/{job_id}/resume', operationId: 'resumeTrainingJob', summary: 'Resume a stopped, failed or crashed job from last.pt', tags: ['training'],
+    rateLimit: 'train',
     description: EXTERNAL_409,
     params: JobIdParams,
     responses: { 200: { description: 'Queued again', schema: ResumeResult }, ...errorResponses(400, 404, 409) },
@@ -90,6 +92,7 @@ export const trainingRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/train/jobs/{job_id}/extend', operationId: 'extendTrainingJob', summary: 'Train a finished job for more epochs (a child job)', tags: ['training'],
+    rateLimit: 'train',
     description: `Queues a child job (\`parent_job_id\`) that continues from this job's last (else best) weights for \`epochs\` more epochs. ${EXTERNAL_409}`,
     params: JobIdParams,
     body: z.object({ epochs: z.number().int().min(1).max(100_000).describe('Extra epochs') }).meta({ id: 'ExtendTrainingJobRequest' }),

@@ -149,7 +149,7 @@ export class Harness {
   /** Starts the server on a fresh mkdtemp data root and port 0; `limits` override the dataset limits. */
   static async start(options: { limits?: Partial<DatasetLimits> } = {}): Promise<Harness> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'yoloops-sec-'));
-    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', limits: options.limits });
+    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', limits: options.limits, rateLimits: false });
     return new Harness(dataDir, server, createClient({ baseUrl: server.url }));
   }
 

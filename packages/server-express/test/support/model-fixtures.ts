@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Clock, Model } from '@yoloops/core';
 import { createNodePlatform, type NodePlatform, type NodePlatformOptions } from '@yoloops/core/node';
-import { createApp } from '@yoloops/server-express';
+import { createApp, type CreateAppOptions } from '@yoloops/server-express';
 import { fixturePath } from '../../../../test/support/fixtures.js';
 
 /** The real app over a node platform on a temp data root, with the platform in reach for direct registration. */
 export interface PlatformServer {
   url: string;
+  dataDir: string;
   platform: NodePlatform;
   close(): Promise<void>;
 }
@@ -21,10 +22,11 @@ export function steppingClock(start = Date.UTC(2025, 0, 1)): Clock {
   return { now: () => new Date((at += 1000)) };
 }
 
-export async function startPlatformServer(options: { clock?: Clock; inference?: NodePlatformOptions['inference'] } = {}): Promise<PlatformServer> {
+/** `app`: createApp's security options (default: rate limits off — inference tests run past 60 a minute). */
+export async function startPlatformServer(options: { clock?: Clock; inference?: NodePlatformOptions['inference']; app?: Omit<CreateAppOptions, 'services'> } = {}): Promise<PlatformServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yoloops-models-'));
   const platform = await createNodePlatform({ dataDir, clock: options.clock, ...(options.inference ? { inference: options.inference } : {}) });
-  const app = createApp({ services: platform, log: () => {} });
+  const app = createApp({ services: platform, log: () => {}, rateLimits: false, ...options.app });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
     s.once('error', reject);
@@ -32,6 +34,7 @@ export async function startPlatformServer(options: { clock?: Clock; inference?: 
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    dataDir,
     platform,
     async close() {
       server.closeAllConnections();

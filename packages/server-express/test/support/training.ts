@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type YoloopsClient } from '@yoloops/client';
 import { createNodePlatform, type NodePlatform } from '@yoloops/core/node';
-import { createApp } from '@yoloops/server-express';
+import { createApp, type CreateAppOptions } from '@yoloops/server-express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fixturePath, REPO_ROOT, zipDirectory } from '../../../../test/support/fixtures.js';
@@ -25,7 +25,7 @@ export interface TrainingServer {
 }
 
 /** The real server running the scripted trainer directly (no agent), with COCO8 uploaded and prepared. */
-export async function startTrainingServer(options: { epochMs: number; concurrency?: number }): Promise<TrainingServer> {
+export async function startTrainingServer(options: { epochMs: number; concurrency?: number; rateLimits?: CreateAppOptions['rateLimits'] }): Promise<TrainingServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yoloops-train-'));
   const platform = await createNodePlatform({
     dataDir,
@@ -39,7 +39,8 @@ export async function startTrainingServer(options: { epochMs: number; concurrenc
     },
   });
   const http = await new Promise<Server>((resolve) => {
-    const s = createApp({ services: platform }).listen(0, '127.0.0.1', () => resolve(s));
+    // Rate limits off unless asked for: these tests poll every 50 ms, far past 120 requests a minute.
+    const s = createApp({ services: platform, rateLimits: options.rateLimits ?? false }).listen(0, '127.0.0.1', () => resolve(s));
   });
   const server = { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
   const client = createClient({ baseUrl: server.url });
