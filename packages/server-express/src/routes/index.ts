@@ -9,11 +9,14 @@ import { agentRoutes } from './agent.routes.js';
 import { modelsRoutes } from './models.routes.js';
 import { seed000Routes } from './seed000.routes.js';
 import { inferRoutes } from './infer.routes.js';
+import { seed002TrainingRoutes } from './seed002-training.routes.js';
+import { seed002MetricsRoutes } from './seed002-metrics.routes.js';
 
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes,
+  ...seed002TrainingRoutes, ...seed002MetricsRoutes,
 ];
 
 export const API_INFO = {
