@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { checkArgvTemplate } from '@yoloops/core';
+import { checkArgvTemplate, PasswordSchema } from '@yoloops/core';
+import { checkJwtSecret } from '@yoloops/core/node';
 import { parseCommandString } from 'execa';
 import { z } from 'zod';
 import type { RateLimit } from './security-options.js';
@@ -180,17 +181,20 @@ export const integerIn = (min: number, max: number): Parser<number> => (raw) => 
   return value;
 };
 
-/** A secret of at least `minBytes` bytes; its value is never echoed. */
-export const secret = (minBytes: number, hint: string): Parser<string> => (raw) => {
-  const bytes = Buffer.byteLength(raw);
-  if (bytes < minBytes) throw new InvalidSetting(`must be at least ${minBytes} bytes (${hint}), got ${bytes} bytes`);
+/** A `YOLOOPS_JWT_SECRET` as accounts take it (≥ 32 bytes, no published example); its value is never echoed. */
+export const jwtSecret: Parser<string> = (raw) => {
+  try {
+    checkJwtSecret(raw);
+  } catch (error) {
+    throw new InvalidSetting((error as Error).message.replace(/^YOLOOPS_JWT_SECRET /, ''));
+  }
   return raw;
 };
 
-/** A password as accounts take it (8 to 1024 characters); its value is never echoed. */
+/** A password as accounts take it; its value is never echoed. */
 export const password: Parser<string> = (raw) => {
-  const length = [...raw].length;
-  if (length < 8 || length > 1024) throw new InvalidSetting(`must have 8 to 1024 characters, got ${length}`);
+  const parsed = PasswordSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidSetting(`is not a password accounts take: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return raw;
 };
 

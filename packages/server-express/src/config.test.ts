@@ -70,8 +70,8 @@ const CASES: Record<SettingName, Case> = {
   YOLOOPS_FFMPEG: { pick: () => undefined, good: program, want: undefined, bad: notExecutable, message: `YOLOOPS_FFMPEG must be the path of an executable file, got "${notExecutable}"` },
   YOLOOPS_FFPROBE: { pick: () => undefined, good: program, want: undefined, bad: dir, message: `YOLOOPS_FFPROBE must be the path of an executable file, got "${dir}"` },
   YOLOOPS_AUTH: { pick: (s) => s.auth?.mode, good: 'off', want: 'off', bad: 'yes', message: 'YOLOOPS_AUTH must be "required" or "off", got "yes"' },
-  YOLOOPS_JWT_SECRET: { pick: (s) => s.auth?.jwtSecret, good: 'k'.repeat(32), want: 'k'.repeat(32), bad: 'hunter2', message: 'YOLOOPS_JWT_SECRET must be at least 32 bytes (e.g. openssl rand -hex 32), got 7 bytes' },
-  YOLOOPS_ADMIN_PASSWORD: { pick: (s) => s.auth?.adminPassword, good: 'correct horse', want: 'correct horse', bad: 'admin12', message: 'YOLOOPS_ADMIN_PASSWORD must have 8 to 1024 characters, got 7' },
+  YOLOOPS_JWT_SECRET: { pick: (s) => s.auth?.jwtSecret, good: 'k'.repeat(32), want: 'k'.repeat(32), bad: 'hunter2', message: 'YOLOOPS_JWT_SECRET must be at least 32 bytes (got 7)' },
+  YOLOOPS_ADMIN_PASSWORD: { pick: (s) => s.auth?.adminPassword, good: 'correct horse', want: 'correct horse', bad: 'admin12', message: 'YOLOOPS_ADMIN_PASSWORD is not a password accounts take: a password has at least 8 characters' },
   YOLOOPS_TOKEN_TTL: { pick: (s) => s.auth?.tokenTtlS, good: '3600', want: 3600, bad: '1h', message: 'YOLOOPS_TOKEN_TTL must be a positive integer, got "1h"' },
   YOLOOPS_REGISTRATION: { pick: (s) => s.auth?.registration, good: 'open', want: 'open', bad: 'anyone', message: 'YOLOOPS_REGISTRATION must be "admin" or "open", got "anyone"' },
   YOLOOPS_CORS_ORIGINS: {
@@ -128,7 +128,8 @@ describe('loadConfig', () => {
     const secret = 's'.repeat(40);
     expect(serve({ YOLOOPS_AUTH: 'required', YOLOOPS_JWT_SECRET: secret, YOLOOPS_TOKEN_TTL: '60' }).auth).toStrictEqual({ mode: 'required', jwtSecret: secret, tokenTtlS: 60 });
     expect(problem({ YOLOOPS_JWT_SECRET: 'a-short-secret' })).not.toContain('a-short-secret');
-    expect(problem({ YOLOOPS_ADMIN_PASSWORD: 'short' })).not.toContain('short"');
+    expect(problem({ YOLOOPS_ADMIN_PASSWORD: 'pass' })).not.toContain('pass"');
+    expect(problem({ YOLOOPS_JWT_SECRET: 'your-secret-key' })).toBe('YOLOOPS_JWT_SECRET is a published example secret; set a random one (e.g. `openssl rand -base64 48`) or unset it to have one generated');
   });
 
   test('CORS origins refuse "*", other schemes and non-URLs', () => {

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATASET_LIMITS, DEFAULT_TRAINER_COMMAND, type TrainerCommand } from '@yoloops/core';
+import { DEFAULT_DATASET_LIMITS, DEFAULT_TOKEN_TTL_S, DEFAULT_TRAINER_COMMAND, type TrainerCommand } from '@yoloops/core';
 import { z } from 'zod';
 import {
-  argv, argvOrNone, directory, executable, executionProviders, host, integer, integerIn, oneOf, origins, password, port, publicUrl, rateLimit, secondsToMs, secret, setting,
+  argv, argvOrNone, directory, executable, executionProviders, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, secondsToMs, setting,
   type SettingMeta,
 } from './config-fields.js';
 import type { RateLimit, SecurityOptions } from './security-options.js';
@@ -36,9 +36,9 @@ export const ServeEnvSchema = z.object({
   YOLOOPS_FFMPEG: setting(executable, { description: 'the ffmpeg program for video inference', default: 'ffmpeg on PATH, else the npm-shipped one' }),
   YOLOOPS_FFPROBE: setting(executable, { description: 'the ffprobe program for video inference', default: 'ffprobe on PATH, else the npm-shipped one' }),
   YOLOOPS_AUTH: setting(oneOf('required', 'off'), { description: 'required: every route but /, /health, /docs, /openapi.json and login needs a token; off: none does', default: 'off on a loopback HOST, else required' }),
-  YOLOOPS_JWT_SECRET: setting(secret(32, 'e.g. openssl rand -hex 32'), { description: 'HS256 secret signing the tokens', default: 'a random one kept in <data dir>/secrets/jwt-secret (mode 0600)' }),
+  YOLOOPS_JWT_SECRET: setting(jwtSecret, { description: 'HS256 secret signing the tokens (at least 32 bytes, e.g. openssl rand -base64 48)', default: 'a random one kept in <data dir>/secrets/jwt-secret (mode 0600)' }),
   YOLOOPS_ADMIN_PASSWORD: setting(password, { description: 'password of the first admin ("admin"), created on a start with no user yet', default: 'none: create one with yoloops users add NAME --admin' }),
-  YOLOOPS_TOKEN_TTL: setting(integer(1), { description: 'lifetime of user tokens, in seconds', default: '86400 (a day)' }),
+  YOLOOPS_TOKEN_TTL: setting(integer(1), { description: 'lifetime of user tokens, in seconds', default: `${DEFAULT_TOKEN_TTL_S} (${DEFAULT_TOKEN_TTL_S / 3600} hours)` }),
   YOLOOPS_REGISTRATION: setting(oneOf('admin', 'open'), { description: 'admin: only admins register users; open: anyone may register a member account', default: 'admin' }),
   YOLOOPS_CORS_ORIGINS: setting(origins, { description: 'browser origins allowed to call the API, comma-separated (e.g. https://app.example.org)', default: 'none beyond same-origin and the loopback dev ports' }),
   YOLOOPS_RATE_LIMITS: setting(oneOf('on', 'off'), { description: 'off: no rate limit at all', default: 'on' }),
