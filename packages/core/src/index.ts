@@ -100,6 +100,19 @@ export { drawDetectionsRaw, detectionLabel, type DrawOptions } from './inference
 export { measureText } from './inference/draw/hershey-simplex.js';
 export type { RawImage } from './inference/inference.types.js';
 
+export type { GpuDevice, GpuSnapshot, GpuMonitor } from './gpu/gpu-monitor.port.js';
+export { parseNvidiaSmiCsv, NVIDIA_SMI_FIELDS } from './gpu/parse-nvidia-smi.js';
+export {
+  GpuMetricSchema, GpuStatusSchema, GpuHistoryPointSchema, type GpuMetric, type GpuStatus, type GpuHistoryPoint,
+} from './gpu/gpu.schema.js';
+export { createGpuService, summarizeGpus, type GpuService, type GpuServiceDeps } from './gpu/gpu-service.js';
+export type { SettingsStore, SettingValue } from './settings/settings-store.port.js';
+export {
+  GpuThresholdsSchema, UserPreferencesSchema, UserPreferencesPatchSchema, DEFAULT_GPU_THRESHOLDS, DEFAULT_USER_PREFERENCES,
+  type GpuThresholds, type UserPreferences, type UserPreferencesPatch,
+} from './settings/settings.schema.js';
+export { createSettingsService, type SettingsService } from './settings/settings-service.js';
+
 export type { ResourceIndex, ResourceEntry, ResourceKind, EnsureResourceInput } from './catalog/resource-index.port.js';
 export type { Project, ProjectStore } from './catalog/project-store.port.js';
 

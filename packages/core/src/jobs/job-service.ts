@@ -176,6 +176,8 @@ export function createJobService(deps: JobServiceDeps) {
     },
     list: () => jobs.list(),
     get: mustGet,
+    /** What new jobs run with: the trainer templates, the agent wrapper (null: none) and how many train at once. */
+    config: () => ({ trainerCommand: trainer, agentCommand: agent, concurrency }),
     stop,
     resume,
     delete: remove,

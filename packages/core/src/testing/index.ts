@@ -18,3 +18,6 @@ export { createMemoryUserStore } from '../adapters/memory/memory-user-store.js';
 export { createMemoryRevocationStore } from '../adapters/memory/memory-revocation-store.js';
 export { describeUserStoreContract } from './user-store.contract.js';
 export { describeRevocationStoreContract } from './revocation-store.contract.js';
+export { createMemorySettingsStore } from '../adapters/memory/memory-settings-store.js';
+export { describeSettingsStoreContract } from './settings-store.contract.js';
+export { createMemoryGpuMonitor } from '../adapters/memory/memory-gpu-monitor.js';

@@ -21,6 +21,12 @@ import { sharedOnnxOutputProbe } from './onnx-output-probe.js';
 import { createSqliteMetricStore } from './sqlite-metric-store.js';
 import { createSqliteResourceIndex } from './sqlite-resource-index.js';
 import { createSqliteProjectStore } from './sqlite-project-store.js';
+import { DEFAULT_DATASET_LIMITS } from '../../datasets/dataset-limits.js';
+import { createGpuService, type GpuService } from '../../gpu/gpu-service.js';
+import { createSettingsService, type SettingsService } from '../../settings/settings-service.js';
+import { createNvidiaSmiGpuMonitor } from './nvidia-smi-gpu-monitor.js';
+import { createSqliteSettingsStore } from './sqlite-settings-store.js';
+import { createSystemProbe, type SystemProbe } from './system-probe.js';
 import { openAccounts } from './open-accounts.js';
 import type { AccountService } from '../../accounts/account-service.js';
 import type { PasswordCost } from '../../accounts/password-hash.js';
@@ -47,6 +53,8 @@ export interface NodePlatformOptions {
   inference?: { maxConcurrentRequests?: number; intraOpNumThreads?: number; parallelRuns?: number; executionProviders?: readonly string[] };
   /** Training jobs: trainer/agent commands, concurrency, stop grace… */
   jobs?: NodeJobOptions;
+  /** GPU monitoring: the `nvidia-smi` program (default: looked up on PATH), history sample interval (default 10 s) and length (default 60 min). */
+  gpu?: { nvidiaSmi?: string; sampleIntervalMs?: number; historyMinutes?: number };
   /**
    * Accounts: the token secret (`YOLOOPS_JWT_SECRET`; default one generated into `<dataDir>/secrets/jwt-secret`),
    * user token lifetime (default 86400 s), the first admin's password (`YOLOOPS_ADMIN_PASSWORD`, used only while
@@ -109,10 +117,20 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const projects = createSqliteProjectStore(db, { clock });
   const platform: {
     dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
+  const { nvidiaSmi, ...gpuOptions } = options.gpu ?? {};
+  const gpu = createGpuService({ monitor: createNvidiaSmiGpuMonitor({ ...(nvidiaSmi ? { nvidiaSmi } : {}), clock }), clock, ...gpuOptions });
+  void gpu.start(); // history only while GPUs exist; the first reading never delays the start
+  const settings = createSettingsService({ store: createSqliteSettingsStore(db, clock) });
+  // Model ZIPs get the model service's default cap (the dataset default), as the platform passes it none.
+  const system = createSystemProbe({
+    dataDir, db, limits: { maxDatasetUploadBytes: options.limits?.maxUploadBytes ?? DEFAULT_DATASET_LIMITS.maxUploadBytes, maxModelUploadBytes: DEFAULT_DATASET_LIMITS.maxUploadBytes },
+  });
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
     resources: ResourceIndex; projects: ProjectStore; accounts: AccountService;
   } = {
-    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, close: () => {
+    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, close: () => {
+      gpu.stop();
+    gpu: GpuService; settings: SettingsService; system: SystemProbe;
       stopWatchdog();
       void inference?.close();
       db.close();
