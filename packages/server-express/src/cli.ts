@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { loadConfig, parseServeArgs, serveHelp } from './config.js';
 import { startServer } from './start-server.js';
+import { usersCommand } from './users-cli.js';
 
 /** A subcommand: `run` gets the arguments after its name and sets `process.exitCode` on failure (or throws). */
 interface Command {
@@ -13,7 +14,9 @@ async function serve(args: string[]): Promise<void> {
     console.log(serveHelp());
     return;
   }
-  const running = await startServer(loadConfig(process.env, args).serve);
+  const { serve: options, warnings } = loadConfig(process.env, args);
+  for (const warning of warnings) console.error(warning);
+  const running = await startServer(options);
   console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs; trainer agents report to ${running.agentUrl})`);
   const stop = () => {
     running.close().then(() => process.exit(0), () => process.exit(1));
@@ -24,6 +27,7 @@ async function serve(args: string[]): Promise<void> {
 
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'serve the API and the docs (yoloops serve --help lists every setting)', run: serve },
+  users: { summary: 'manage accounts: add, list, disable, enable, passwd (yoloops users --help)', run: (args) => usersCommand(args) },
 };
 
 function usage(): string {
