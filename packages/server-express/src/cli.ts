@@ -14,9 +14,7 @@ async function serve(args: string[]): Promise<void> {
     console.log(serveHelp());
     return;
   }
-  const { serve: options, warnings } = loadConfig(process.env, args);
-  for (const warning of warnings) console.error(warning);
-  const running = await startServer(options);
+  const running = await startServer(loadConfig(process.env, args).serve);
   console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs; trainer agents report to ${running.agentUrl})`);
   const stop = () => {
     running.close().then(() => process.exit(0), () => process.exit(1));
