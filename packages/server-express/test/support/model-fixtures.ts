@@ -23,9 +23,9 @@ export function steppingClock(start = Date.UTC(2025, 0, 1)): Clock {
 }
 
 /** `app`: createApp's security options (default: rate limits off — inference tests run past 60 a minute). */
-export async function startPlatformServer(options: { clock?: Clock; inference?: NodePlatformOptions['inference']; app?: Omit<CreateAppOptions, 'services'> } = {}): Promise<PlatformServer> {
+export async function startPlatformServer(options: { clock?: Clock; inference?: NodePlatformOptions['inference']; accounts?: NodePlatformOptions['accounts']; app?: Omit<CreateAppOptions, 'services'> } = {}): Promise<PlatformServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'yoloops-models-'));
-  const platform = await createNodePlatform({ dataDir, clock: options.clock, ...(options.inference ? { inference: options.inference } : {}) });
+  const platform = await createNodePlatform({ dataDir, clock: options.clock, ...(options.inference ? { inference: options.inference } : {}), ...(options.accounts ? { accounts: options.accounts } : {}) });
   const app = createApp({ services: platform, log: () => {}, rateLimits: false, ...options.app });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
