@@ -14,7 +14,9 @@ async function serve(args: string[]): Promise<void> {
     console.log(serveHelp());
     return;
   }
-  const running = await startServer(loadConfig(process.env, args).serve);
+  const { serve: options, warnings } = loadConfig(process.env, args);
+  for (const warning of warnings) console.error(warning);
+  const running = await startServer(options);
   console.log(`yoloops listening on ${running.url.replace('127.0.0.1', 'localhost')} (docs: /docs; trainer agents report to ${running.agentUrl})`);
   const stop = () => {
     running.close().then(() => process.exit(0), () => process.exit(1));

@@ -169,6 +169,21 @@ describe('loadConfig', () => {
   });
 });
 
+describe('misspelt settings', () => {
+  test('a YOLOOPS_* name close to a setting is a warning naming both; other names are not', () => {
+    const { warnings } = loadConfig({
+      YOLOOPS_CORS_ORIGIN: 'https://a.example.org', YOLOOPS_RATE_LIMIT_TRAINING: '5/hour', YOLOOPS_AUHT: 'off',
+      YOLOOPS_AGENT_RETRY_CAP_MS: '500', YOLOOPS_JOB_ID: 'x', YOLOOPS_AGENT_TOKEN: 't', YOLOOPS_AGENT_ATTEMPT: '2', YOLOOPS_ATTEMPT: '2', YOLOOPS_TEST_WORLD: '/tmp', OTHER_AUTH: 'off',
+    }, []);
+    expect(warnings).toEqual([
+      'warning: YOLOOPS_CORS_ORIGIN is not a setting of yoloops serve and is ignored; did you mean YOLOOPS_CORS_ORIGINS?',
+      'warning: YOLOOPS_RATE_LIMIT_TRAINING is not a setting of yoloops serve and is ignored; did you mean YOLOOPS_RATE_LIMIT_TRAIN?',
+      'warning: YOLOOPS_AUHT is not a setting of yoloops serve and is ignored; did you mean YOLOOPS_AUTH?',
+    ]);
+    expect(loadConfig({ YOLOOPS_AUTH: 'off' }, []).warnings).toEqual([]);
+  });
+});
+
 describe('serveHelp', () => {
   test('lists every setting of the schema with its description and default, in schema order', () => {
     const help = serveHelp();

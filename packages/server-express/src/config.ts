@@ -141,18 +141,39 @@ export function parseServeArgs(args: readonly string[]): { help: boolean; flags:
   return { help: values.help === true, flags };
 }
 
+/** Edits (insertions, deletions, substitutions) from `a` to `b`. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** Warnings for `YOLOOPS_*` variables that look like a misspelt setting (a typo would silently keep the default). */
+function misspelt(env: Readonly<Record<string, string | undefined>>): string[] {
+  const known = new Set<string>(NAMES);
+  return Object.keys(env).filter((name) => name.startsWith('YOLOOPS_') && !known.has(name)).flatMap((name) => {
+    const near = NAMES.find((setting) => distance(name, setting) <= 2 || (Math.min(name.length, setting.length) >= 12 && (name.startsWith(setting) || setting.startsWith(name))));
+    return near === undefined ? [] : [`warning: ${name} is not a setting of yoloops serve and is ignored; did you mean ${near}?`];
+  });
+}
+
 /**
  * Reads every setting of `yoloops serve` from `env` and its flags from `args` (flags win), once.
- * Throws a `ConfigError` naming each bad variable (or flag) and what it got.
+ * Throws a `ConfigError` naming each bad variable (or flag) and what it got; `warnings` names the
+ * `YOLOOPS_*` variables that look like a misspelt setting.
  * @example
- * const { serve } = loadConfig(process.env, ['--port', '8080']);
+ * const { serve, warnings } = loadConfig(process.env, ['--port', '8080']);
  * await startServer(serve);
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>, args: readonly string[]): { serve: StartServerOptions } {
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, args: readonly string[]): { serve: StartServerOptions; warnings: string[] } {
   const { flags } = parseServeArgs(args);
   const input = Object.fromEntries(NAMES.map((name) => [name, flags[name] ?? env[name]]));
   const parsed = ServeConfigSchema.safeParse(input);
-  if (parsed.success) return { serve: parsed.data };
+  if (parsed.success) return { serve: parsed.data, warnings: misspelt(env) };
   const flagOf = new Map([...FLAGS].map(([flag, name]) => [name, `--${flag}`]));
   throw new ConfigError(parsed.error.issues.map((issue) => {
     const name = String(issue.path[0]) as SettingName;

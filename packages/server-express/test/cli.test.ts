@@ -75,10 +75,10 @@ describe('yoloops serve (the npm start command)', () => {
     expect(stderr.trim()).toBe('Unknown option \'--prot\' (see yoloops serve --help)');
   });
 
-  test('serves with the inference settings given, and a SIGTERM ends it cleanly', async () => {
+  test('serves with the inference settings given, warns of a misspelt one, and a SIGTERM ends it cleanly', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [...ARGS, 'serve'], {
-      env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: String(port), YOLOOPS_INFERENCE_THREADS: '1', YOLOOPS_INFERENCE_PARALLEL_RUNS: '0', YOLOOPS_INFERENCE_PROVIDERS: 'cpu' },
+      env: { ...process.env, YOLOOPS_DATA_DIR: dir, PORT: String(port), YOLOOPS_INFERENCE_THREADS: '1', YOLOOPS_INFERENCE_PARALLEL_RUNS: '0', YOLOOPS_INFERENCE_PROVIDERS: 'cpu', YOLOOPS_INFERENCE_THREAD: '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -89,6 +89,7 @@ describe('yoloops serve (the npm start command)', () => {
       await waitFor('the listening line', () => output, (text) => text.includes('yoloops listening on'), 30_000);
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).toBe(200);
+      expect(output).toContain('warning: YOLOOPS_INFERENCE_THREAD is not a setting of yoloops serve and is ignored; did you mean YOLOOPS_INFERENCE_THREADS?');
     } finally {
       child.kill('SIGTERM');
     }
