@@ -62,6 +62,7 @@ describe('createUser', () => {
     await accounts.createUser({ username: `A-z_0.9@${'x'.repeat(56)}`, password: 'p'.repeat(8) });
     await accounts.createUser({ username: 'long', password: 'p'.repeat(1024) });
     expect((await accounts.authenticate('long', 'p'.repeat(1024))).ok).toBe(true);
+    expect(await accounts.authenticate('long', 'p'.repeat(1025))).toEqual({ ok: false, reason: 'invalid' });
   });
 });
 

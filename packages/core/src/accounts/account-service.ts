@@ -115,8 +115,10 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     },
 
     async authenticate(username, password) {
-      const user = typeof username === 'string' && username.length <= 64 ? await users.getByUsername(username) : undefined;
-      const matches = await verifyPassword(String(password).slice(0, 1024), user?.password_hash ?? decoy);
+      // No stored password is longer than 1024 characters: a longer one is checked against the decoy, never cut short.
+      const fits = typeof password === 'string' && password.length <= 1024;
+      const user = fits && typeof username === 'string' && username.length <= 64 ? await users.getByUsername(username) : undefined;
+      const matches = await verifyPassword(fits ? password : '', user?.password_hash ?? decoy);
       if (!user || !matches) return { ok: false, reason: 'invalid' };
       if (!user.is_active) return { ok: false, reason: 'inactive' };
       // A cost raised since this hash was made: upgrade it now that the password is at hand (tokens stay valid).
