@@ -1,4 +1,6 @@
 import express, { type Express, type Request } from 'express';
+import { createAppAuth } from './auth/app-auth.js';
+import type { AuthSettings } from './auth/auth-settings.js';
 import type { Dialect } from './http/dialects.js';
 import type { Route } from './http/route.js';
 import type { SecurityOptions } from './security-options.js';
@@ -18,6 +20,11 @@ export interface CreateAppOptions extends Pick<SecurityOptions, 'corsOrigins' | 
   log?: (message: string, error: unknown) => void;
   /** Largest JSON body (default 1 MiB). */
   jsonLimit?: string;
+  /**
+   * Auth: `mode` (default `off`: `startServer` resolves it from the host it listens on), who registers
+   * users, and the public URL notify URLs start with (default the request's own).
+   */
+  auth?: Partial<AuthSettings>;
 }
 
 /** The dialect of the route whose path template matches a request path (`s001` when none does). */
@@ -40,6 +47,8 @@ export function createApp(options: CreateAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const spec = buildOpenApi(allRoutes, API_INFO);
+  const auth = createAppAuth(options.services, options.auth);
+  app.locals.auth = auth.settings;
   // Behind `trustProxy` reverse proxies, req.ip (rate-limit keys) and req.host (same-origin) come from X-Forwarded-*; else never.
   app.set('trust proxy', options.trustProxy ? options.trustProxy : false);
   const originAllowed = createOriginPolicy(options.corsOrigins);
@@ -50,13 +59,14 @@ export function createApp(options: CreateAppOptions): Express {
   for (const route of allRoutes.filter((r) => r.jsonLimit !== undefined)) {
     app[route.method](route.path.replace(/\{([^}]+)\}/g, ':$1'), express.json({ limit: route.jsonLimit }));
   }
+  app.post('/api/v1/auth/token', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 })); // OAuth2 password form
   app.use(express.json({ limit: options.jsonLimit ?? '1mb' }));
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);
   });
   app.use('/docs', createDocsRouter({ title: API_INFO.title }));
-  app.get('/static/{*path}', createStaticHandler(options.services.blobs));
-  registerRoutes(app, allRoutes, options.services, [createRateLimitMiddleware(options.rateLimits)]);
+  app.get('/static/{*path}', auth.staticGuard, createStaticHandler(options.services.blobs));
+  registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits)]);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));
   app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error)), dialectMatcher(allRoutes)));
   return app;

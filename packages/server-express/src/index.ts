@@ -3,3 +3,7 @@ export { startServer, type StartServerOptions, type RunningServer } from './star
 export type { AppServices } from './services.js';
 export type { Route } from './http/route.js';
 export { reachableUrl, defaultAgentCommand } from './start-server.js';
+export { resolveAuthMode, isLoopbackHost, type AuthMode } from './auth/auth-mode.js';
+export { createAuthPolicy, type AuthPolicyOptions, type AuthAccounts } from './auth/auth-middleware.js';
+export { SESSION_COOKIE } from './auth/credentials.js';
+export type { AuthSettings } from './auth/auth-settings.js';

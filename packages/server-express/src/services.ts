@@ -1,5 +1,5 @@
 import type { InferenceService } from '@yoloops/core/node';
-import type { AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
+import type { AccountService, AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
 
 /** What route handlers may use; built by `createApp` from the core platform. */
 export interface AppServices {
@@ -16,4 +16,6 @@ export interface AppServices {
   resources: ResourceIndex;
   /** Seed 002 projects. */
   projects: ProjectStore;
+  /** Users, passwords, tokens, agent tokens and notify secrets. */
+  accounts: AccountService;
 }

@@ -4,6 +4,7 @@ import { agentCliPath } from '@yoloops/trainer-agent';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { authOffWarning, resolveAuthMode } from './auth/auth-mode.js';
 import type { SecurityOptions } from './security-options.js';
 
 export interface StartServerOptions extends NodePlatformOptions, SecurityOptions {
@@ -15,6 +16,8 @@ export interface StartServerOptions extends NodePlatformOptions, SecurityOptions
    * on: a container, a proxy, trainers on other machines. Default: the address and port actually bound.
    */
   publicUrl?: string;
+  /** Where the start-up warning about auth being off beyond loopback goes (default console.warn). */
+  warn?: (message: string) => void;
 }
 
 export interface RunningServer {
@@ -25,6 +28,9 @@ export interface RunningServer {
   agentUrl: string;
   close(): Promise<void>;
 }
+
+const definedOnly = <T extends object>(values: T): Partial<T> =>
+  Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 
 /** The URL a process on this machine reaches a server bound to `host`:`port` at (wildcards → loopback). */
 export function reachableUrl(host: string, port: number): string {
@@ -47,6 +53,10 @@ export function defaultAgentCommand(): string[] {
  * while the platform opens get 503 + Retry-After. `close()` stops both.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const authMode = resolveAuthMode(host, options.auth?.mode);
+  const warning = authOffWarning(host, authMode);
+  if (warning) (options.warn ?? console.warn)(warning);
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => {
     if (handler) return handler(req, res);
@@ -56,11 +66,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 8000, options.host ?? '0.0.0.0', () => (server.off('error', reject), resolve()));
+    server.listen(options.port ?? 8000, host, () => (server.off('error', reject), resolve()));
   });
   const { port } = server.address() as AddressInfo;
   const url = reachableUrl('127.0.0.1', port);
-  const agentUrl = (options.publicUrl ?? reachableUrl(options.host ?? '0.0.0.0', port)).replace(/\/+$/, '');
+  const agentUrl = (options.publicUrl ?? reachableUrl(host, port)).replace(/\/+$/, '');
   const closeHttp = () => {
     server.closeAllConnections();
     return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -68,12 +78,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let platform: Awaited<ReturnType<typeof createNodePlatform>>;
   try {
     const jobs = { agentCommand: defaultAgentCommand(), ...options.jobs, serverUrl: options.jobs?.serverUrl ?? agentUrl };
-    platform = await createNodePlatform({ ...options, jobs });
+    const { jwtSecret, tokenTtlS, adminPassword } = options.auth ?? {};
+    const accounts = { ...options.accounts, ...definedOnly({ jwtSecret, tokenTtlS, adminPassword }) };
+    platform = await createNodePlatform({ ...options, jobs, accounts });
+    if (authMode === 'required' && (await platform.accounts.count()) === 0) {
+      platform.close();
+      throw new Error('YOLOOPS_AUTH=required, but there is no user yet, so nobody could log in: create the first admin with `yoloops users add NAME --admin`, or set YOLOOPS_ADMIN_PASSWORD for this first start');
+    }
   } catch (error) {
     await closeHttp();
     throw error;
   }
-  handler = createApp({ services: platform, corsOrigins: options.corsOrigins, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
+  const auth = { mode: authMode, registration: options.auth?.registration ?? 'admin', ...definedOnly({ publicUrl: options.publicUrl }) };
+  handler = createApp({ services: platform, auth, corsOrigins: options.corsOrigins, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
   return {
     server,
     url,

@@ -98,7 +98,7 @@ export interface paths {
         put?: never;
         /**
          * Trainer agent: register a finished job's weights
-         * @description Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job's trained model (classes from its dataset) and sets the job's `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged.
+         * @description Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job's trained model (classes from its dataset) and sets the job's `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged. Auth: the job's agent token (`YOLOOPS_AGENT_TOKEN`), an admin's token or the job owner's; another job's agent token is a 403.
          */
         post: operations["uploadTaskWeights"];
         delete?: never;
@@ -118,7 +118,7 @@ export interface paths {
         put?: never;
         /**
          * Seed 004: per-epoch training result
-         * @description Stores one epoch of a job: the seed fields and the agent's `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does. An external job still queued moves to running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here.
+         * @description Stores one epoch of a job: the seed fields and the agent's `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does. An external job still queued moves to running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here. Auth: the job's agent token, an admin's token or the job owner's (another job's agent token is a `success:false` 403); with auth off, none. A caller that sends no header uses the job's `notify_url` instead.
          */
         post: operations["notifyTrainResult"];
         delete?: never;
@@ -138,7 +138,7 @@ export interface paths {
         put?: never;
         /**
          * Seed 004: training status change
-         * @description Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed. A 3 for an external job still queued (its 2 lost) goes by way of running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here.
+         * @description Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed. A 3 for an external job still queued (its 2 lost) goes by way of running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here. Auth: the job's agent token, an admin's token or the job owner's (another job's agent token is a `success:false` 403); with auth off, none. A caller that sends no header uses the job's `notify_url` instead.
          */
         post: operations["notifyTrainStatus"];
         delete?: never;
@@ -185,6 +185,742 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The /api/v1 endpoints, from the route table */
+        get: operations["getApiIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log out: revoke this token, clear the session cookie */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user */
+        get: operations["getCurrentUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change your own password
+         * @description Needs the current password. Every token of the account issued before stops working; the answer carries a fresh token (and session cookie) for this session.
+         */
+        put: operations["changePassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a user
+         * @description Admins create users (any role). With open registration (`YOLOOPS_AUTH_REGISTRATION=open`) anyone, signed in or not, may create a member account. 400 "Username already registered" for a taken name (in any case).
+         */
+        post: operations["registerUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in (OAuth2 password form)
+         * @description An `application/x-www-form-urlencoded` form with `username` and `password` → a bearer token, also set as an HttpOnly, SameSite=Strict session cookie (for `<img>`, downloads and EventSource, GET only). A wrong password, an unknown user and a disabled account are 401 with `WWW-Authenticate: Bearer`.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List datasets by number
+         * @description Every dataset (also those uploaded through `POST /datasets/upload`) and every record awaiting its upload; a member sees its own.
+         */
+        get: operations["listCatalogDatasets"];
+        put?: never;
+        /**
+         * Create a dataset record (status pending)
+         * @description Owned by the caller; `project_id`, when given, must be a project the caller may use. `POST /api/v1/datasets/{dataset_id}/upload` then uploads its ZIP.
+         */
+        post: operations["createCatalogDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dataset */
+        get: operations["getCatalogDataset"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a dataset and its files
+         * @description Deletes the dataset as `DELETE /datasets/{dataset_id}` does (or only the record before its upload); its number is not reused.
+         */
+        delete: operations["deleteCatalogDataset"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload the record's dataset ZIP and prepare it
+         * @description Streams the ZIP through the same checks as `POST /datasets/upload`, binds the record to the new `ds_…` dataset, then prepares it (default split); `size` and `row_count` are the real bytes and images. A ZIP that fails preparation leaves the record `failed` and answers 400 naming why.
+         */
+        post: operations["uploadCatalogDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gpu": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The machine's GPUs now (nvidia-smi)
+         * @description Runs `nvidia-smi --query-gpu=… --format=csv,noheader,nounits` (at most once a second; callers share a reading). Values the driver does not report (`[N/A]`, `[Not Supported]`) are null. With no nvidia-smi, a failing one or no device: `total_gpus: 0`, `metrics: []` and `unavailable_reason` — never invented numbers.
+         */
+        get: operations["getGpuStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gpu/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sampled GPU utilization and memory of the last minutes
+         * @description Samples taken by the server since it started (only while GPUs exist), kept for the configured history (default 60 minutes).
+         */
+        get: operations["getGpuHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness (public) */
+        get: operations["getApiHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/detailed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Database, disk, GPUs, ffmpeg and trainer checks
+         * @description `status` is `healthy` when the database answers a query and the trainer program is found, else `degraded`; GPUs and ffmpeg are reported, never required.
+         */
+        get: operations["getApiHealthDetailed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Name, version, docs, auth mode and counts */
+        get: operations["getApiInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seed 003: log in with JSON
+         * @description Seed 003's login on the same accounts as `/api/v1/auth/token`: an `application/json` body (else 415) `{username, password}` (either missing: 400 "Username and password are required"); a wrong password, unknown user or disabled account is 401 "Invalid credentials". Also sets the session cookie.
+         */
+        post: operations["loginSeed003"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The real loss curve of an experiment
+         * @description `experiment_id`: a job (number or job id) or an experiment name given at submit (all its jobs, oldest first, steps continuing). Without it: the newest job with recorded epochs. One point per stored epoch.
+         */
+        get: operations["getSeed002Loss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/loss/{experiment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The loss curve of one experiment */
+        get: operations["getSeed002ExperimentLoss"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metrics/metrics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every experiment with its jobs and losses */
+        get: operations["getSeed002MetricsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List models by number
+         * @description Every registered model (trained or uploaded) and every record awaiting its upload; a member sees its own. `metrics` come from the training job's last stored epoch.
+         */
+        get: operations["listCatalogModels"];
+        put?: never;
+        /**
+         * Create a model record (status pending)
+         * @description Owned by the caller; `project_id`, when given, must be a project the caller may use. `POST /api/v1/models/{model_id}/upload` then registers its weights.
+         */
+        post: operations["createCatalogModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One model */
+        get: operations["getCatalogModel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a model and its weights
+         * @description Deletes the model as `DELETE /models/{model_id}` does (or only the record before its upload); its number is not reused.
+         */
+        delete: operations["deleteCatalogModel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload the record's model ZIP
+         * @description The same ZIP and checks as `POST /models/upload`; the record is bound to the registered model and becomes `ready`.
+         */
+        post: operations["uploadCatalogModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List projects, oldest first
+         * @description `total` counts every match before skip/limit. A member lists only its own projects (an `owner_id` of someone else matches none).
+         */
+        get: operations["listProjects"];
+        put?: never;
+        /** Create a project owned by the caller */
+        post: operations["createProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One project */
+        get: operations["getProject"];
+        /**
+         * Change name, description, status or settings
+         * @description Only the fields given change; `updated_at` moves. `settings` replaces the whole object.
+         */
+        put: operations["updateProject"];
+        post?: never;
+        /**
+         * Delete a project
+         * @description Its datasets, jobs and models stay; they only leave the project (`project_id` becomes null).
+         */
+        delete: operations["deleteProject"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/gpu-thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GPU alert thresholds (%) */
+        get: operations["getGpuThresholds"];
+        put?: never;
+        /**
+         * Store the GPU alert thresholds (admin)
+         * @description As the origin: a field left out takes its default (80/95/80/95). Each is 0–100; a warning level above its critical level is a 422.
+         */
+        post: operations["setGpuThresholds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The data root's disk use and the upload caps */
+        get: operations["getStorageSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Site, version and the features really configured */
+        get: operations["getSystemSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/training": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What new training jobs run with */
+        get: operations["getTrainingSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user's preferences */
+        get: operations["getUserSettings"];
+        /**
+         * Change the signed-in user's preferences
+         * @description Fields sent replace the stored ones; the others keep their value. Unknown fields are a 422.
+         */
+        put: operations["updateUserSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tasks by number
+         * @description Training jobs and dataset preparations. `status` is seed 002's four states (queued → pending; failed, crashed and stopped → failed); `state` the raw one.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Datasets a job can train on (prepared) */
+        get: operations["listSeed002TrainingDatasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training jobs, newest first
+         * @description Every job the caller may see (a member: its own), including those made by POST /train/jobs.
+         */
+        get: operations["listSeed002TrainingJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One training job with its last log lines */
+        get: operations["getSeed002TrainingJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Models a job can start from
+         * @description The Ultralytics detectors by file name (the trainer downloads them) and the registered models with PyTorch weights (fine-tuning). Each `id` is what POST /training/submit takes as `model_id`.
+         */
+        get: operations["listSeed002TrainingModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a real training job
+         * @description Checks template, project, dataset and model (404 naming the one not found; 422 for a bad field, an unsupported hyperparameter or a model the template does not start from), then queues the job as POST /train/jobs does. HTTP 200 as the origin. Top-level keys beyond the documented ones are ignored, as FastAPI does.
+         */
+        post: operations["submitSeed002Training"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/training/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training templates that run here
+         * @description YOLO detection from a pretrained detector and fine-tuning of a registered model; `params` are the job request's own types, ranges and defaults.
+         */
+        get: operations["listSeed002TrainingTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every account (admin) */
+        get: operations["listUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Enable, disable, change role or password (admin)
+         * @description Disabling an account or setting its password ends every token it holds. An admin cannot disable or demote itself (another admin must).
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/datasets": {
@@ -590,6 +1326,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notify/{job_id}/{secret}/api/model/train/notify/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seed 004: per-epoch training result (job notify URL)
+         * @description Stores one epoch of a job: the seed fields and the agent's `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does. An external job still queued moves to running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here. Auth: the job's agent token, an admin's token or the job owner's (another job's agent token is a `success:false` 403); with auth off, none. A caller that sends no header uses the job's `notify_url` instead. Under the job's `notify_url` (GET /train/jobs/{job_id}): no header needed; a wrong secret or a body for another job is a `success:false` 403 and nothing is stored.
+         */
+        post: operations["notifyTrainResultWithSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notify/{job_id}/{secret}/api/model/train/notify/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seed 004: training status change (job notify URL)
+         * @description Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed. A 3 for an external job still queued (its 2 lost) goes by way of running. The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller's reports; nothing runs here. Auth: the job's agent token, an admin's token or the job owner's (another job's agent token is a `success:false` 403); with auth off, none. A caller that sends no header uses the job's `notify_url` instead. Under the job's `notify_url` (GET /train/jobs/{job_id}): no header needed; a wrong secret or a body for another job is a `success:false` 403 and nothing is stored.
+         */
+        post: operations["notifyTrainStatusWithSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/train/jobs": {
         parameters: {
             query?: never;
@@ -605,6 +1381,26 @@ export interface paths {
          * @description Queues the job (it starts when a slot is free; the origin answered `running` at once). The body is the origin's; the answer is `{job_id, status}` plus the whole job.
          */
         post: operations["createTrainingJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/train/jobs/external": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register a seed 004 caller's task before its first report
+         * @description Registers the caller's own task id as an external job (`external: true`, queued; nothing runs here), owned by the signed-in user, and answers it with its `notify_url`: the caller reports there without any header. A task id already registered answers that job unchanged (its owner or an admin only). With auth off a first report registers the job by itself too.
+         */
+        post: operations["registerExternalJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -767,7 +1563,57 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessToken: {
+            access_token: string;
+            /** @constant */
+            token_type: "bearer";
+            expires_in: number;
+        };
+        ApiHealth: {
+            /** @constant */
+            status: "healthy";
+            timestamp: string;
+        };
+        ApiIndex: {
+            message: string;
+            version: string;
+            /** @description Each resource family under /api/v1 and its base path (as the origin). */
+            endpoints: {
+                [key: string]: string;
+            };
+            /** @description Every /api/v1 route of the route table. */
+            routes: {
+                method: string;
+                path: string;
+                summary: string;
+                auth: string;
+            }[];
+            documentation: string;
+        };
+        ApiInfo: {
+            name: string;
+            title: string;
+            version: string;
+            description: string;
+            docs_url: string;
+            openapi_url: string;
+            /** @enum {string} */
+            auth_mode: "required" | "off";
+            /** @enum {string} */
+            registration: "admin" | "open";
+            /** @description What the caller sees: everything for an admin (and with auth off, users included), else its own resources. */
+            counts: {
+                projects: number;
+                datasets: number;
+                models: number;
+                training_jobs: number;
+                users?: number;
+            };
+        };
         ArgvTemplate: string[];
+        AuthMessage: {
+            message: string;
+        };
         BatchImageResult: {
             filename: string;
             image_width?: number;
@@ -790,6 +1636,100 @@ export interface components {
             images: components["schemas"]["BatchImageResult"][];
             /** @description Why this model could not run (unknown id, unusable weights). */
             error?: string;
+        };
+        CatalogDataset: {
+            id: number;
+            /** @description The dataset (`ds_…`); null until the record's upload. */
+            dataset_id: string | null;
+            name: string;
+            description: string | null;
+            project_id: number | null;
+            owner_id: number | null;
+            /**
+             * @description Detection ZIPs in the YOLO layouts.
+             * @constant
+             */
+            format: "yolo";
+            /** @description Bytes of the uploaded ZIP (0 before the upload). */
+            size: number;
+            /** @description `size` in 1024 steps, e.g. "50.00 MB". */
+            size_formatted: string;
+            /** @description Images found by the preparation (0 before). */
+            row_count: number;
+            /** @enum {string} */
+            status: "pending" | "processing" | "ready" | "failed";
+            /** @description The dataset's raw status (uploaded|preparing|prepared); null before the upload. */
+            state: string | null;
+            classes: string[];
+            error: string | null;
+            /** @description ISO 8601 time. */
+            created_at: string;
+        };
+        CatalogDatasetCreate: {
+            name: string;
+            description?: string | null;
+            project_id?: number | null;
+            /**
+             * @description Only "yolo" (detection ZIPs) is accepted.
+             * @default yolo
+             * @constant
+             */
+            format?: "yolo";
+        };
+        CatalogDatasetList: {
+            total: number;
+            datasets: components["schemas"]["CatalogDataset"][];
+        };
+        CatalogDatasetUploaded: {
+            message: string;
+            dataset: components["schemas"]["CatalogDataset"];
+        };
+        CatalogModel: {
+            id: number;
+            /** @description The registered model; null until the record's upload. */
+            model_id: string | null;
+            name: string;
+            base_model: string | null;
+            /** @description "ultralytics" when PyTorch weights are present, else "onnx"; as given until the upload. */
+            framework: string;
+            version: string;
+            /** @description Bytes of the weights in 1024 steps, e.g. "6.2MB" ("0B" before the upload). */
+            size: string;
+            size_bytes: number;
+            /** @enum {string} */
+            status: "pending" | "ready";
+            /** @description The last stored epoch of the training job that made the model; null without one. */
+            metrics: {
+                final_loss: number | null;
+                mAP50: number | null;
+                "mAP50-95": number | null;
+                precision: number | null;
+                recall: number | null;
+            } | null;
+            project_id: number | null;
+            owner_id: number | null;
+            job_id: string | null;
+            /** @description ISO 8601 time. */
+            created_at: string;
+        };
+        CatalogModelCreate: {
+            name: string;
+            project_id?: number | null;
+            base_model?: string | null;
+            framework?: string | null;
+            version?: string | null;
+        };
+        CatalogModelList: {
+            total: number;
+            models: components["schemas"]["CatalogModel"][];
+        };
+        CatalogModelUploaded: {
+            message: string;
+            model: components["schemas"]["CatalogModel"];
+        };
+        ChangePasswordRequest: {
+            current_password: string;
+            new_password: string;
         };
         CreateTaskRequest: {
             dataset_id: string;
@@ -823,6 +1763,7 @@ export interface components {
             total_items: number;
             annotated_count: number;
         };
+        CurrentUser: components["schemas"]["User"];
         Dataset: {
             dataset_id: string;
             filename: string;
@@ -910,6 +1851,62 @@ export interface components {
             ok: true;
             message: string;
         };
+        DetailedHealth: {
+            /** @enum {string} */
+            status: "healthy" | "degraded";
+            timestamp: string;
+            checks: {
+                database: {
+                    /** @constant */
+                    status: "healthy";
+                    schema_version: number;
+                    tables: number;
+                    latency_ms: number;
+                } | {
+                    /** @constant */
+                    status: "unhealthy";
+                    error: string;
+                };
+                disk: {
+                    /** @enum {string} */
+                    status: "healthy" | "low";
+                    path: string;
+                    total_gb: number;
+                    used_gb: number;
+                    free_gb: number;
+                };
+                gpu: {
+                    /** @enum {string} */
+                    status: "healthy" | "unavailable";
+                    total_gpus: number;
+                    names: string[];
+                    unavailable_reason?: string;
+                };
+                ffmpeg: {
+                    /** @enum {string} */
+                    status: "healthy" | "unavailable";
+                    path: string | null;
+                    version: string | null;
+                    h264: boolean;
+                };
+                /** @description The program of the training command (YOLOOPS_TRAINER_COMMAND, default `yolo`). */
+                trainer: {
+                    /** @enum {string} */
+                    status: "healthy" | "missing";
+                    program: string;
+                    /** @description Where it was found (PATH or the configured path); null when not found. */
+                    path: string | null;
+                };
+                /** @description The trainer agent wrapped around it; null when jobs run without one. */
+                trainer_agent: {
+                    /** @enum {string} */
+                    status: "healthy" | "missing";
+                    program: string;
+                    /** @description Where it was found (PATH or the configured path); null when not found. */
+                    path: string | null;
+                } | null;
+            };
+        };
         /** @description Box corners in original-image pixels (EXIF orientation applied). */
         Detection: {
             class_id: number;
@@ -960,6 +1957,88 @@ export interface components {
             mAP50_95: number | null;
             precision: number | null;
             recall: number | null;
+        };
+        GpuHistory: {
+            /** @description Oldest first, one point per GPU per sample (every 10 s by default); empty when no GPU was found at start. */
+            history: components["schemas"]["GpuHistoryPoint"][];
+        };
+        GpuHistoryPoint: {
+            /** @description Unix time in seconds, as the origin. */
+            timestamp: number;
+            /** @description The same instant, ISO. */
+            sampled_at: string;
+            gpu_id: number;
+            /** @description %. */
+            utilization: number | null;
+            /** @description Used memory, MiB. */
+            memory_mb: number | null;
+            temperature_c: number | null;
+            power_watts: number | null;
+        };
+        GpuMetric: {
+            /** @description nvidia-smi index. */
+            gpu_id: number;
+            name: string;
+            uuid: string | null;
+            /** @description MiB; null when the driver does not report it. */
+            total_memory_mb: number | null;
+            /** @description MiB. */
+            used_memory_mb: number | null;
+            /** @description GPU utilization, %. */
+            utilization_percent: number | null;
+            /** @description °C. */
+            temperature_c: number | null;
+            /** @description Power draw, W ([N/A] on many boards → null). */
+            power_watts: number | null;
+            /** @description Power limit, W. */
+            power_limit_watts: number | null;
+        };
+        GpuStatus: {
+            total_gpus: number;
+            /** @description Sum over the GPUs that report memory. */
+            total_memory_mb: number;
+            used_memory_mb: number;
+            /** @description Mean utilization, %, over the GPUs that report it (0 with no GPU; null when none reports it). */
+            avg_utilization: number | null;
+            metrics: components["schemas"]["GpuMetric"][];
+            /** @description The tool that answered; null when none did. */
+            source: "nvidia-smi" | null;
+            /** @description Why no GPU is listed: nvidia-smi missing, failing, timing out, or finding no device. */
+            unavailable_reason?: string;
+            /** @description ISO time of the reading (readings are cached for one second). */
+            sampled_at: string;
+        };
+        GpuThresholds: {
+            /** @description Utilization warning level, %. */
+            warning_utilization: number;
+            /** @description Utilization critical level, %. */
+            critical_utilization: number;
+            /** @description Memory-use warning level, %. */
+            warning_memory: number;
+            /** @description Memory-use critical level, %. */
+            critical_memory: number;
+        };
+        GpuThresholdsUpdate: {
+            /**
+             * @description Utilization warning level, %.
+             * @default 80
+             */
+            warning_utilization?: number;
+            /**
+             * @description Utilization critical level, %.
+             * @default 95
+             */
+            critical_utilization?: number;
+            /**
+             * @description Memory-use warning level, %.
+             * @default 80
+             */
+            warning_memory?: number;
+            /**
+             * @description Memory-use critical level, %.
+             * @default 95
+             */
+            critical_memory?: number;
         };
         Health: {
             /** @constant */
@@ -1096,6 +2175,20 @@ export interface components {
             description?: string | null;
             tags?: string[] | null;
         };
+        OAuth2PasswordForm: {
+            username: string;
+            password: string;
+            /** @description OAuth2: "password" when given */
+            grant_type?: string;
+            scope?: string;
+        };
+        PasswordChanged: {
+            access_token: string;
+            /** @constant */
+            token_type: "bearer";
+            expires_in: number;
+            message: string;
+        };
         PixelBox: {
             class_id: number;
             x1: number;
@@ -1143,6 +2236,54 @@ export interface components {
             /** @description Why the last prepare failed, if it did. */
             error?: string;
             report: components["schemas"]["ValidationReport"];
+        };
+        Project: {
+            id: number;
+            name: string;
+            description: string | null;
+            /** @description The account that created it; null when created with auth off. */
+            owner_id: number | null;
+            /** @enum {string} */
+            status: "active" | "archived";
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description ISO 8601 time. */
+            created_at: string;
+            /** @description ISO 8601 time. */
+            updated_at: string;
+        };
+        ProjectCreate: {
+            name: string;
+            description?: string | null;
+            /** @description Free-form JSON object (default {}). */
+            settings?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ProjectList: {
+            total: number;
+            projects: components["schemas"]["Project"][];
+        };
+        ProjectUpdate: {
+            name?: string;
+            description?: string | null;
+            /** @enum {string} */
+            status?: "active" | "archived";
+            settings?: {
+                [key: string]: unknown;
+            };
+        };
+        RegisterExternalJobRequest: {
+            /** @description The caller's own task id: 32 lowercase hex digits (uuid4().hex), as it will send in `trainTaskId`. */
+            task_id: string;
+        };
+        RegisterUserRequest: {
+            username: string;
+            password: string;
+            email?: string | null;
+            /** @description Admins only; default member. */
+            role?: components["schemas"]["UserRole"];
         };
         ResumeTrainingJobResult: {
             /** @constant */
@@ -1193,6 +2334,290 @@ export interface components {
                 legend: string[];
                 x_axis: string[];
             };
+        };
+        Seed002Error: {
+            /** @description What went wrong; a 422 lists each invalid field. */
+            detail: string | {
+                loc: string[];
+                msg: string;
+                type: string;
+            }[];
+            /** @description Stable machine-readable reason. */
+            code: string;
+        };
+        Seed002Hyperparameters: {
+            epochs?: number;
+            imgsz?: number;
+            batch?: number;
+        };
+        Seed002LossSeries: {
+            experiment_id: string;
+            experiment_name: string;
+            jobs: string[];
+            /** @description Epochs with a loss, before thinning. */
+            total_steps: number;
+            data: {
+                /** @description 1-based, continuing across the experiment's jobs. */
+                step: number;
+                /** @description The job's own epoch. */
+                epoch: number;
+                /** @description Training loss: a reported loss, else the sum of the train components (YOLO: box + cls + dfl). */
+                loss: number | null;
+                val_loss: number | null;
+                /** @description Every *_loss value of the epoch. */
+                components: {
+                    [key: string]: number | null;
+                };
+                job_id: string;
+                /** @description When the epoch was recorded. */
+                timestamp: string;
+            }[];
+            metrics: {
+                initial_loss: number | null;
+                final_loss: number | null;
+                best_loss: number | null;
+                best_step: number | null;
+                final_val_loss: number | null;
+                best_val_loss: number | null;
+            };
+        };
+        Seed002MetricsSummary: {
+            experiments: {
+                /** @description The experiment name, or the job id of a job submitted without one. */
+                id: string;
+                name: string;
+                jobs: string[];
+                /** @description Of its newest job. */
+                status: string;
+                project_id: number | null;
+                current_step: number;
+                /** @description Epochs planned over its jobs. */
+                total_steps: number;
+                current_loss: number | null;
+                final_loss: number | null;
+                best_loss: number | null;
+                eta: string | null;
+            }[];
+        };
+        Seed002TrainingDataset: {
+            id: number;
+            dataset_id: string;
+            name: string;
+            project_id: number | null;
+            version: string;
+            versions: string[];
+            /** @description Uploaded ZIP, 1024 steps. */
+            size: string;
+            /** @description Images, as the origin wrote rows. */
+            rows: string;
+            image_count: number;
+            train_count: number;
+            val_count: number;
+            test_count: number;
+            classes: string[];
+            num_classes: number;
+            created_at: string;
+        };
+        Seed002TrainingDatasets: {
+            datasets: components["schemas"]["Seed002TrainingDataset"][];
+        };
+        Seed002TrainingJob: {
+            id: number;
+            /** @description Same as id: the job's number. */
+            number: number;
+            job_id: string;
+            /** @description Given at submit; the job id for jobs made by POST /train/jobs. */
+            experiment_name: string;
+            /** @description What it trains from, for people: a detector name (YOLOv8n) or the fine-tuned model's id. */
+            model: string;
+            model_id: string;
+            template: string;
+            dataset_id: number;
+            /** @description The dataset id (`ds_…`). */
+            dataset: string;
+            version: string;
+            project_id: number | null;
+            owner_id: number | null;
+            status: components["schemas"]["TrainingJobStatus"];
+            /** @description Percent of planned epochs done. */
+            progress: number;
+            current_epoch: number;
+            total_epochs: number;
+            /** @description Same as current_epoch (a step is an epoch). */
+            current_step: number;
+            total_steps: number;
+            /** @description Training loss of the last epoch (box + cls + dfl for YOLO). */
+            loss: number | null;
+            current_loss: number | null;
+            best_loss: number | null;
+            val_loss: number | null;
+            /** @description Every metric of the last stored epoch. */
+            metrics: {
+                [key: string]: number | null;
+            } | null;
+            /** @description 1 + jobs queued before it; null unless queued. */
+            queue_position: number | null;
+            /** @description Always null: yoloops does not predict start times. */
+            estimated_start: string | null;
+            /** @description From this attempt's pace so far; null until an epoch is done. */
+            eta: string | null;
+            created_at: string;
+            start_time: string | null;
+            started_at: string | null;
+            finished_at: string | null;
+            error: string | null;
+            /** @description The registered model the job produced. */
+            result_model_id: string | null;
+            config: {
+                [key: string]: unknown;
+            };
+        };
+        Seed002TrainingJobDetail: {
+            id: number;
+            /** @description Same as id: the job's number. */
+            number: number;
+            job_id: string;
+            /** @description Given at submit; the job id for jobs made by POST /train/jobs. */
+            experiment_name: string;
+            /** @description What it trains from, for people: a detector name (YOLOv8n) or the fine-tuned model's id. */
+            model: string;
+            model_id: string;
+            template: string;
+            dataset_id: number;
+            /** @description The dataset id (`ds_…`). */
+            dataset: string;
+            version: string;
+            project_id: number | null;
+            owner_id: number | null;
+            status: components["schemas"]["TrainingJobStatus"];
+            /** @description Percent of planned epochs done. */
+            progress: number;
+            current_epoch: number;
+            total_epochs: number;
+            /** @description Same as current_epoch (a step is an epoch). */
+            current_step: number;
+            total_steps: number;
+            /** @description Training loss of the last epoch (box + cls + dfl for YOLO). */
+            loss: number | null;
+            current_loss: number | null;
+            best_loss: number | null;
+            val_loss: number | null;
+            /** @description Every metric of the last stored epoch. */
+            metrics: {
+                [key: string]: number | null;
+            } | null;
+            /** @description 1 + jobs queued before it; null unless queued. */
+            queue_position: number | null;
+            /** @description Always null: yoloops does not predict start times. */
+            estimated_start: string | null;
+            /** @description From this attempt's pace so far; null until an epoch is done. */
+            eta: string | null;
+            created_at: string;
+            start_time: string | null;
+            started_at: string | null;
+            finished_at: string | null;
+            error: string | null;
+            /** @description The registered model the job produced. */
+            result_model_id: string | null;
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description The last 50 lines of the job log. */
+            logs: string[];
+        };
+        Seed002TrainingJobs: {
+            jobs: components["schemas"]["Seed002TrainingJob"][];
+        };
+        Seed002TrainingModel: {
+            id: string;
+            number?: number;
+            name: string;
+            provider: string;
+            size: string;
+            /** @enum {string} */
+            type: "base" | "fine-tune";
+            /** @constant */
+            framework: "ultralytics";
+            task: string;
+            flops?: string;
+            classes?: string[];
+            created_at?: string;
+        };
+        Seed002TrainingModels: {
+            models: components["schemas"]["Seed002TrainingModel"][];
+        };
+        Seed002TrainingSubmit: {
+            /** @description A base detector (`yolov8n.pt`…) or a registered model (number or model id), from GET /training/models. */
+            model_id: string;
+            /** @description Dataset number or `ds_…` id, from GET /training/datasets. */
+            dataset_id: number | string;
+            /** @description From GET /training/templates. */
+            template_id: string;
+            project_id: number;
+            /** @description Jobs submitted under one name form one experiment (GET /metrics/loss?experiment_id=<name>). */
+            experiment_name: string;
+            hyperparameters?: components["schemas"]["Seed002Hyperparameters"] | null;
+            /** @description Dataset version (default: its newest). */
+            version?: string;
+        };
+        Seed002TrainingSubmitted: {
+            message: string;
+            job: {
+                id: number;
+                job_id: string;
+                number: number;
+                experiment_name: string;
+                model: components["schemas"]["Seed002TrainingModel"];
+                model_id: string;
+                dataset_id: number;
+                dataset: string;
+                version: string;
+                project_id: number;
+                template: components["schemas"]["Seed002TrainingTemplate"];
+                status: components["schemas"]["TrainingJobStatus"];
+                progress: number;
+                queue_position: number;
+                estimated_start: string | null;
+                config: {
+                    [key: string]: unknown;
+                };
+                created_at: string;
+            };
+        };
+        Seed002TrainingTemplate: {
+            id: string;
+            name: string;
+            description: string;
+            /** @enum {string} */
+            model_type: "base" | "fine-tune";
+            task: string;
+            framework: string;
+            min_gpu_memory: string;
+            params: {
+                [key: string]: {
+                    type: string;
+                    default: unknown;
+                    minimum?: number;
+                    maximum?: number;
+                    description: string;
+                };
+            };
+            defaults: {
+                [key: string]: unknown;
+            };
+        };
+        Seed002TrainingTemplates: {
+            templates: components["schemas"]["Seed002TrainingTemplate"][];
+        };
+        Seed003LoginRequest: {
+            username?: string;
+            password?: string;
+        };
+        Seed003LoginToken: {
+            token: string;
+            expires_in: number;
+            /** @constant */
+            token_type: "Bearer";
         };
         Seed004Error: {
             /** @constant */
@@ -1256,6 +2681,81 @@ export interface components {
             status?: string;
             error?: string;
         };
+        StorageSettings: {
+            /** @description Largest dataset upload (YOLOOPS upload limit), GiB. */
+            max_dataset_size_gb: number;
+            /** @description Largest model ZIP upload, GiB. */
+            max_model_size_gb: number;
+            /** @description The data root (datasets, models, jobs, database). */
+            default_storage_path: string;
+            /** @description Used space of the data root's filesystem, GiB (statfs). */
+            used_storage_gb: number;
+            total_storage_gb: number;
+            /** @description Space this server may still write, GiB. */
+            free_storage_gb: number;
+            /** @description What yoloops's own files take, GiB. */
+            data_dir_used_gb: number;
+            total_bytes: number;
+            used_bytes: number;
+            free_bytes: number;
+            /** @description Sum of the file sizes under the data root. */
+            data_dir_bytes: number;
+            /** @description When the data root was last measured (kept 30 s). */
+            data_dir_measured_at: string;
+            max_dataset_size_bytes: number;
+            max_model_size_bytes: number;
+        };
+        SystemSettings: {
+            site_name: string;
+            site_description: string;
+            /** @description The server package's version. */
+            version: string;
+            language: string;
+            theme: string;
+            /** @description The server's time zone (IANA). */
+            timezone: string;
+            features: {
+                /** @description nvidia-smi found at least one GPU. */
+                gpu_monitoring: boolean;
+                /** @description false: jobs train on this machine (no worker queue). */
+                distributed_training: boolean;
+                model_registry: boolean;
+                inference_service: boolean;
+                /** @description Every non-public route needs a token (YOLOOPS_AUTH=required). */
+                auth_required: boolean;
+                /** @description Anyone may register a member account. */
+                open_registration: boolean;
+            };
+            /** @enum {string} */
+            auth_mode: "required" | "off";
+        };
+        Task: {
+            /** @description Task number (tasks count on their own: a job and a dataset never share one). */
+            id: number;
+            name: string;
+            /** @enum {string} */
+            type: "training" | "dataset_preparation";
+            project_id: number | null;
+            owner_id: number | null;
+            /**
+             * @description queued → pending; failed, crashed and stopped → failed (see `state`).
+             * @enum {string}
+             */
+            status: "pending" | "running" | "completed" | "failed";
+            /** @description The raw status: a job's queued|running|completed|failed|stopped|crashed, a dataset's uploaded|preparing|prepared. */
+            state: string;
+            /** @description Training: 100 × epochs stored ÷ epochs planned (1 decimal; completed = 100). Preparation: 0 or 100. */
+            progress: number;
+            /** @description The job (`job_…`) or dataset (`ds_…`) the task is. */
+            resource_id: string;
+            /** @description The job's or dataset's own number. */
+            resource_number: number;
+            /** @description ISO 8601 time. */
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            error: string | null;
+        };
         TaskItem: {
             image_id: string;
             /** @description Relative to the data root with `/`; the image is served at `/static/<image_path>`. */
@@ -1287,6 +2787,10 @@ export interface components {
             imported_annotations: number;
             total_items: number;
             annotated_count: number;
+        };
+        TaskList: {
+            total: number;
+            tasks: components["schemas"]["Task"][];
         };
         TrainerCommand: {
             /** @description Fresh training; placeholders {data} {model} {epochs} {imgsz} {batch} {project} {name}. */
@@ -1393,7 +2897,7 @@ export interface components {
             message: string;
         };
         TrainingJobList: {
-            jobs: components["schemas"]["TrainingJob"][];
+            jobs: components["schemas"]["TrainingJobView"][];
         };
         TrainingJobMetrics: {
             job_id: string;
@@ -1404,6 +2908,117 @@ export interface components {
          * @enum {string}
          */
         TrainingJobStatus: "queued" | "running" | "completed" | "failed" | "stopped" | "crashed";
+        TrainingJobView: {
+            job_id: string;
+            dataset_id: string;
+            version: string;
+            /** @description Model the job trains; `<base_model_id>_fine_tuned` for fine-tunes. */
+            model_name: string;
+            base_model_id: string | null;
+            /** @description Weights the first attempt started from (a path, or a model name the trainer downloads). */
+            original_model_path: string;
+            epochs: number;
+            imgsz: number;
+            batch: number;
+            status: components["schemas"]["TrainingJobStatus"];
+            created_at: string;
+            /** @description When the job last entered the queue (creation or resume). */
+            queued_at?: string;
+            started_at?: string;
+            finished_at?: string;
+            completed_at?: string;
+            failed_at?: string;
+            stopped_at?: string;
+            crashed_at?: string;
+            /** @description Set once the job has crashed at least once (origin field). */
+            crashed?: boolean;
+            resumed_at?: string;
+            resume_count?: number;
+            can_resume?: boolean;
+            /** @description Absolute path of the job log (stdout and stderr of every attempt). */
+            log_file: string;
+            /** @description Absolute path of the run folder (`<project>/train`): results.csv, weights/. */
+            run_dir: string;
+            model_id?: string;
+            /** @description Job this one extends (set by extend). */
+            parent_job_id?: string;
+            /** @description Epochs already trained by the parent chain before this job (extend). */
+            epoch_offset?: number;
+            /** @description Checkpoint the current attempt resumes from. */
+            resumed_from?: string;
+            error?: string;
+            /** @description Process (and process group) id of the current attempt. */
+            pid?: number;
+            exit_code?: number;
+            signal?: string;
+            /** @description 1 for the first run, +1 on every resume. */
+            attempt: number;
+            /** @description Argv of the current attempt as actually run (empty until it starts). */
+            command: string[];
+            /** @description Per-job trainer template, when it overrides the server default. */
+            trainer_command?: components["schemas"]["TrainerCommand"];
+            /** @description true: run by its caller, a seed 004 trainer that made its own 32-hex task id and whose first report registered the job. Nothing runs here (no pid, `command` [], `log_file` and `run_dir` ""); `dataset_id`, `version` and `model_name` are "external", `imgsz` and `batch` 0, `epochs` the highest epoch reported so far. Its status follows its reports; stop, resume and extend answer 409. */
+            external?: boolean;
+            /** @description `<public url>/notify/<job_id>/<secret>/`: a seed 004 caller that sends no Authorization header appends `api/model/train/notify/result` (or `/status`) to it. The secret is the job's own; keep the URL private. */
+            notify_url: string;
+        };
+        TrainingSettings: {
+            /** @description null: the trainer's own (Ultralytics lr0), as jobs pass none. */
+            default_learning_rate: number | null;
+            /** @description -1: Ultralytics AutoBatch. */
+            default_batch_size: number;
+            default_epochs: number;
+            default_imgsz: number;
+            default_model: string;
+            /** @description Trainers that run at once; the rest wait queued. */
+            max_concurrent_tasks: number;
+            supported_frameworks: string[];
+            /** @description The argv templates new jobs run (never through a shell). */
+            trainer_command: {
+                train: string[];
+                resume: string[];
+            };
+            /** @description The trainer agent wrapped around the trainer; null: none. */
+            agent_command: string[] | null;
+        };
+        User: {
+            id: number;
+            username: string;
+            email: string | null;
+            role: components["schemas"]["UserRole"];
+            is_active: boolean;
+            created_at: string;
+            updated_at: string;
+        };
+        UserPatch: {
+            /** @description false disables the account: its tokens stop working and it cannot log in. */
+            is_active?: boolean;
+            role?: components["schemas"]["UserRole"];
+            /** @description A new password; every token of the account stops working. */
+            password?: string;
+        };
+        UserPreferences: {
+            /** @enum {string} */
+            theme: "light" | "dark" | "auto";
+            language: string;
+            notifications: boolean;
+            /** @description Numeric id of the project the UI opens first. */
+            default_project: number | null;
+            gpu_alerts: boolean;
+            task_completion_alerts: boolean;
+        };
+        UserPreferencesPatch: {
+            /** @enum {string} */
+            theme?: "light" | "dark" | "auto";
+            language?: string;
+            notifications?: boolean;
+            /** @description Numeric id of the project the UI opens first. */
+            default_project?: number | null;
+            gpu_alerts?: boolean;
+            task_completion_alerts?: boolean;
+        };
+        /** @enum {string} */
+        UserRole: "admin" | "member";
         ValidationIssue: {
             /** @description Path inside the uploaded ZIP. */
             file: string;
@@ -1953,6 +3568,1727 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Seed000Error"];
+                };
+            };
+        };
+    };
+    getApiIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiIndex"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthMessage"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getCurrentUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentUser"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed, with a new token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    registerUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuth2PasswordForm"];
+            };
+        };
+        responses: {
+            /** @description The token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    listCatalogDatasets: {
+        parameters: {
+            query?: {
+                project_id?: number;
+                /** @description How many matches to leave out (default 0). */
+                skip?: number;
+                /** @description Most matches returned (default 50, at most 1000). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of datasets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDatasetList"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    createCatalogDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogDatasetCreate"];
+            };
+        };
+        responses: {
+            /** @description The pending record */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDataset"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getCatalogDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's number (`1`) or its id (`ds_…`). */
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dataset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDataset"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    deleteCatalogDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's number (`1`) or its id (`ds_…`). */
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    uploadCatalogDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's number (`1`) or its id (`ds_…`). */
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The dataset as a .zip file
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Uploaded and prepared */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogDatasetUploaded"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getGpuStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GPU status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpuStatus"];
+                };
+            };
+        };
+    };
+    getGpuHistory: {
+        parameters: {
+            query?: {
+                /** @description How far back, 1–1440 minutes (default 10). */
+                minutes?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GPU history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpuHistory"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getApiHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Healthy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiHealth"];
+                };
+            };
+        };
+    };
+    getApiHealthDetailed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Checks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetailedHealth"];
+                };
+            };
+        };
+    };
+    getApiInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Service info */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiInfo"];
+                };
+            };
+        };
+    };
+    loginSeed003: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Seed003LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description The token */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003LoginToken"];
+                };
+            };
+        };
+    };
+    getSeed002Loss: {
+        parameters: {
+            query?: {
+                experiment_id?: string;
+                /** @description Point budget: at most this many points come back (LTTB). */
+                steps?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002LossSeries"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getSeed002ExperimentLoss: {
+        parameters: {
+            query?: {
+                /** @description Point budget: at most this many points come back (LTTB). */
+                steps?: number;
+            };
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002LossSeries"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getSeed002MetricsSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Experiments, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002MetricsSummary"];
+                };
+            };
+        };
+    };
+    listCatalogModels: {
+        parameters: {
+            query?: {
+                project_id?: number;
+                /** @description How many matches to leave out (default 0). */
+                skip?: number;
+                /** @description Most matches returned (default 100, at most 1000). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogModelList"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    createCatalogModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatalogModelCreate"];
+            };
+        };
+        responses: {
+            /** @description The pending record */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getCatalogModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's number (`1`) or its id. */
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogModel"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    deleteCatalogModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's number (`1`) or its id. */
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    uploadCatalogModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The model's number (`1`) or its id. */
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The model as a .zip file
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Registered */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogModelUploaded"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    listProjects: {
+        parameters: {
+            query?: {
+                /** @description How many matches to leave out (default 0). */
+                skip?: number;
+                /** @description Most matches returned (default 100, at most 1000). */
+                limit?: number;
+                /** @description Only this owner's projects. */
+                owner_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectList"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    updateProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProjectUpdate"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    deleteProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getGpuThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stored thresholds (80/95/80/95 until set) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpuThresholds"];
+                };
+            };
+        };
+    };
+    setGpuThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GpuThresholdsUpdate"];
+            };
+        };
+        responses: {
+            /** @description The thresholds now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpuThresholds"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getStorageSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Storage settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StorageSettings"];
+                };
+            };
+        };
+    };
+    getSystemSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description System settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemSettings"];
+                };
+            };
+        };
+    };
+    getTrainingSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Training defaults */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingSettings"];
+                };
+            };
+        };
+    };
+    getUserSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Preferences (the defaults until changed) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPreferences"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    updateUserSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPreferencesPatch"];
+            };
+        };
+        responses: {
+            /** @description Preferences now stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPreferences"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                status?: "pending" | "running" | "completed" | "failed";
+                type?: "training" | "dataset_preparation";
+                project_id?: number;
+                /** @description How many matches to leave out (default 0). */
+                skip?: number;
+                /** @description Most matches returned (default 100, at most 1000). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's number, or the job's (`job_…`) or dataset's (`ds_…`) id. */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    listSeed002TrainingDatasets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prepared datasets */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002TrainingDatasets"];
+                };
+            };
+        };
+    };
+    listSeed002TrainingJobs: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["TrainingJobStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002TrainingJobs"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    getSeed002TrainingJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job number or job id. */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002TrainingJobDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    listSeed002TrainingModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002TrainingModels"];
+                };
+            };
+        };
+    };
+    submitSeed002Training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Seed002TrainingSubmit"];
+            };
+        };
+        responses: {
+            /** @description Queued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002TrainingSubmitted"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    listSeed002TrainingTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002TrainingTemplates"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Users, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"][];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's numeric id */
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description The user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
                 };
             };
         };
@@ -3302,6 +6638,74 @@ export interface operations {
             };
         };
     };
+    notifyTrainResultWithSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                /** @description The job's notify secret, as in its `notify_url`. */
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpecialModelTrainResultNotifyReq"];
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId that is not a 32-hex caller id), 409 (the cap on external jobs is reached) or 413. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: string;
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
+    notifyTrainStatusWithSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+                /** @description The job's notify secret, as in its `notify_url`. */
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpecialModelTrainStatusChangeNotifyReq"];
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`, always HTTP 200: `success:false` with code 400 (malformed body, naming the field), 404 (unknown trainTaskId that is not a 32-hex caller id), 409 (the cap on external jobs is reached) or 413. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: string;
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
     listTrainingJobs: {
         parameters: {
             query?: never;
@@ -3382,6 +6786,66 @@ export interface operations {
             };
         };
     };
+    registerExternalJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterExternalJobRequest"];
+            };
+        };
+        responses: {
+            /** @description The external job, with its notify URL */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobView"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getTrainingJob: {
         parameters: {
             query?: never;
@@ -3393,13 +6857,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The job */
+            /** @description The job, with its notify URL */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrainingJob"];
+                    "application/json": components["schemas"]["TrainingJobView"];
                 };
             };
             /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */

@@ -25,6 +25,11 @@ export interface AuthPolicyOptions {
   accounts: AuthAccounts;
   /** Owner account of a job (undefined: unknown job, null: no owner); a member may act as the agent of its own jobs. */
   ownerOfJob(jobId: string): Promise<number | null | undefined>;
+  /**
+   * Routes a request without any credential may still reach in `required` mode, marked `res.locals.anonymous`
+   * and without a principal (open registration); the handler must check the mark before `principalOf`.
+   */
+  allowsAnonymous?(route: Route): boolean;
 }
 
 const FAIL_REASONS = new Set<UnauthorizedReason>(['expired', 'invalid', 'inactive', 'revoked']);
@@ -76,9 +81,13 @@ async function authorize(auth: RouteAuth, principal: Principal, req: Request, op
 }
 
 /** A handler that authenticates and authorizes one kind of route, then sets `res.locals.principal`. */
-export function createAuthHandler(options: AuthPolicyOptions, auth: Exclude<RouteAuth, 'public' | 'notify-secret'>, dialect: Dialect): RequestHandler {
+export function createAuthHandler(options: AuthPolicyOptions, auth: Exclude<RouteAuth, 'public' | 'notify-secret'>, dialect: Dialect, anonymousOk = false): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     authenticate(req, options, dialect === 's000').then(async (outcome) => {
+      if (!outcome.ok && outcome.reason === 'missing' && anonymousOk) {
+        res.locals.anonymous = true;
+        return next();
+      }
       if (!outcome.ok) return sendUnauthorized(res, dialect, outcome.reason, outcome.detail);
       const refused = await authorize(auth, outcome.principal, req, options);
       if (refused) return next(refused);
@@ -121,6 +130,6 @@ export function createAuthPolicy(options: AuthPolicyOptions): RouteMiddleware {
     const auth = route.auth ?? 'user';
     if (auth === 'public') return [];
     if (auth === 'notify-secret') return [createNotifySecretHandler(options, route)];
-    return [createAuthHandler(options, auth, route.dialect ?? 's001')];
+    return [createAuthHandler(options, auth, route.dialect ?? 's001', options.allowsAnonymous?.(route) === true)];
   };
 }

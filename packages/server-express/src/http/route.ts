@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { AppServices } from '../services.js';
 import type { Dialect } from './dialects.js';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
  * Who may call a route (enforced by the auth middleware of `createApp`):

@@ -61,7 +61,8 @@ async function registerJobWeights(services: AppServices, jobId: string, req: Req
 export const agentRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/api/agent/tasks/{task_id}/weights', operationId: 'uploadTaskWeights', summary: 'Trainer agent: register a finished job\'s weights', tags: ['notify'], dialect: 's004',
-    description: 'Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job\'s trained model (classes from its dataset) and sets the job\'s `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged.',
+    auth: 'agent', rateLimit: 'none',
+    description: 'Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job\'s trained model (classes from its dataset) and sets the job\'s `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged. Auth: the job\'s agent token (`YOLOOPS_AGENT_TOKEN`), an admin\'s token or the job owner\'s; another job\'s agent token is a 403.',
     params: z.object({ task_id: idParam('task_id') }),
     multipart: { fileField: 'file', repeated: true, description: 'best.onnx and best.pt as repeated `file` fields (either alone is accepted)' },
     responses: { 200: { description: 'The registered model, in `{success, code, msg, data}`; errors as `success:false` (404 unknown task, 400 bad name).', schema: ModelSchema } },

@@ -11,12 +11,17 @@ import { seed000Routes } from './seed000.routes.js';
 import { inferRoutes } from './infer.routes.js';
 import { seed002TrainingRoutes } from './seed002-training.routes.js';
 import { seed002MetricsRoutes } from './seed002-metrics.routes.js';
+import { authRoutes } from './auth.routes.js';
+import { loginRoutes } from './login.routes.js';
+import { usersRoutes } from './users.routes.js';
+import { externalJobRoutes } from './external-jobs.routes.js';
 
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes,
+  ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
 ];
 
 export const API_INFO = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ReplyWithMessage } from '../http/dialects.js';
 import { defineRoute, type Route } from '../http/route.js';
+import { idParam } from './params.js';
 
 /** Largest notify body: a report is a few hundred bytes; an agent's epoch with every column is a few kB. */
 const MAX_NOTIFY_BYTES = 100_000;
@@ -47,10 +48,13 @@ const responses = {
 };
 const EXTERNAL = ' The first report for an unknown 32-hex task id registers an external job (`external: true`, queued) that follows its caller\'s reports; nothing runs here.';
 
-export const notifyRoutes: Route[] = [
+const AUTH = ' Auth: the job\'s agent token, an admin\'s token or the job owner\'s (another job\'s agent token is a `success:false` 403); with auth off, none. A caller that sends no header uses the job\'s `notify_url` instead.';
+
+const plainRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/api/model/train/notify/result', operationId: 'notifyTrainResult', summary: 'Seed 004: per-epoch training result', tags: ['notify'], dialect: 's004',
-    description: 'Stores one epoch of a job: the seed fields and the agent\'s `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does. An external job still queued moves to running.' + EXTERNAL,
+    auth: 'agent', rateLimit: 'none',
+    description: 'Stores one epoch of a job: the seed fields and the agent\'s `metrics` map, names canonicalised and percentages read as fractions. The same epoch posted again is stored once; a later attempt (after a resume) replaces it, an older one never does. An external job still queued moves to running.' + EXTERNAL + AUTH,
     body: ResultNotifySchema, jsonLimit: MAX_NOTIFY_BYTES,
     responses,
     handler: async ({ body, services }) => {
@@ -65,7 +69,8 @@ export const notifyRoutes: Route[] = [
   }),
   defineRoute({
     method: 'post', path: '/api/model/train/notify/status', operationId: 'notifyTrainStatus', summary: 'Seed 004: training status change', tags: ['notify'], dialect: 's004',
-    description: 'Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed. A 3 for an external job still queued (its 2 lost) goes by way of running.' + EXTERNAL,
+    auth: 'agent', rateLimit: 'none',
+    description: 'Moves the job through the lifecycle table: 2 → running, 3 → completed, 4 → failed (failureMessage as the error), 5 → stopped. A repeated status, a report from an older attempt, a move the table forbids (e.g. 2 after 3) and 1 (queued: only a resume re-queues) are acknowledged with `success:true` and a `msg` saying nothing changed. A 3 for an external job still queued (its 2 lost) goes by way of running.' + EXTERNAL + AUTH,
     body: StatusNotifySchema, jsonLimit: MAX_NOTIFY_BYTES,
     responses,
     handler: async ({ body, services }) => {
@@ -76,3 +81,20 @@ export const notifyRoutes: Route[] = [
     },
   }),
 ];
+
+const SecretParams = z.object({
+  job_id: idParam('job_id'),
+  secret: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, 'a notify secret is 16–256 letters, digits, _ or -').describe('The job\'s notify secret, as in its `notify_url`.'),
+});
+
+/**
+ * The same report under a job's notify URL (`/notify/{job_id}/{secret}/` + the seed's path), for seed
+ * 004 callers that send no header: the path's secret is the credential, `trainTaskId` must be the job.
+ */
+const withSecret = (route: Route): Route => ({
+  ...route, path: `/notify/{job_id}/{secret}${route.path}`, operationId: `${route.operationId}WithSecret`, summary: `${route.summary} (job notify URL)`,
+  auth: 'notify-secret', params: SecretParams,
+  description: `${route.description ?? ''} Under the job's \`notify_url\` (GET /train/jobs/{job_id}): no header needed; a wrong secret or a body for another job is a \`success:false\` 403 and nothing is stored.`,
+});
+
+export const notifyRoutes: Route[] = [...plainRoutes, ...plainRoutes.map(withSecret)];

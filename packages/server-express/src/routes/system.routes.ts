@@ -12,9 +12,9 @@ const VideoToolsSchema = z
   .meta({ id: 'VideoTools' });
 type VideoTools = z.infer<typeof VideoToolsSchema>;
 
-/** Looked up once per process: /health never runs ffmpeg after its first answer. */
+/** Looked up once per process: /health (and /api/v1/health/detailed) never runs ffmpeg after its first answer. */
 let videoTools: Promise<VideoTools> | undefined;
-function lookUpVideoTools(): Promise<VideoTools> {
+export function lookUpVideoTools(): Promise<VideoTools> {
   videoTools ??= findFfmpeg().then(
     (tools) => (tools
       ? { ffmpeg: { path: tools.ffmpeg, source: tools.source, version: tools.version, h264: tools.h264 }, ffprobe: { path: tools.ffprobe, source: tools.ffprobeSource } }
@@ -29,12 +29,12 @@ function lookUpVideoTools(): Promise<VideoTools> {
 
 export const systemRoutes: Route[] = [
   defineRoute({
-    method: 'get', path: '/', operationId: 'getRoot', summary: 'Service name and version', tags: ['system'],
+    method: 'get', path: '/', operationId: 'getRoot', summary: 'Service name and version', tags: ['system'], auth: 'public',
     responses: { 200: { description: 'Service info', schema: z.object({ message: z.string(), version: z.string() }).meta({ id: 'RootInfo' }) } },
     handler: async () => ({ message: 'YOLO Training Platform API', version: '1.0.0' }),
   }),
   defineRoute({
-    method: 'get', path: '/health', operationId: 'getHealth', summary: 'Liveness check, and the video programs in use', tags: ['system'],
+    method: 'get', path: '/health', operationId: 'getHealth', summary: 'Liveness check, and the video programs in use', tags: ['system'], auth: 'public',
     responses: { 200: { description: 'Healthy', schema: z.object({ status: z.literal('ok'), video: VideoToolsSchema }).meta({ id: 'Health' }) } },
     handler: async () => ({ status: 'ok' as const, video: await lookUpVideoTools() }),
   }),

@@ -1,11 +1,12 @@
 import { CreateJobRequestSchema, InvalidStateError, JobSchema } from '@yoloops/core';
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
+import { JobWithNotifyUrlSchema, withNotifyUrl } from './job-notify-url.js';
 import { errorResponses, idParam } from './params.js';
 
 const JobIdParams = z.object({ job_id: idParam('job_id') });
 
-const JobList = z.object({ jobs: z.array(JobSchema) }).meta({ id: 'TrainingJobList' });
+const JobList = z.object({ jobs: z.array(JobWithNotifyUrlSchema) }).meta({ id: 'TrainingJobList' });
 const StopResult = z
   .object({ ok: z.boolean(), job_id: z.string().optional(), status: z.string().optional(), error: z.string().optional() })
   .meta({ id: 'StopTrainingJobResult', description: 'As the origin: `{ok:true}` when stopped, HTTP 200 `{ok:false, error:"Job not running"}` when it was not running.' });
@@ -36,13 +37,13 @@ export const trainingRoutes: Route[] = [
   defineRoute({
     method: 'get', path: '/train/jobs', operationId: 'listTrainingJobs', summary: 'List training jobs, newest first', tags: ['training'],
     responses: { 200: { description: 'All jobs', schema: JobList } },
-    handler: async ({ services }) => ({ jobs: await services.jobs.list() }),
+    handler: async ({ req, services }) => ({ jobs: (await services.jobs.list()).map((job) => withNotifyUrl(req, services, job)) }),
   }),
   defineRoute({
     method: 'get', path: '/train/jobs/{job_id}', operationId: 'getTrainingJob', summary: 'One training job', tags: ['training'],
     params: JobIdParams,
-    responses: { 200: { description: 'The job', schema: JobSchema }, ...errorResponses(400, 404) },
-    handler: ({ params, services }) => services.jobs.get(params.job_id),
+    responses: { 200: { description: 'The job, with its notify URL', schema: JobWithNotifyUrlSchema }, ...errorResponses(400, 404) },
+    handler: async ({ params, req, services }) => withNotifyUrl(req, services, await services.jobs.get(params.job_id)),
   }),
   defineRoute({
     method: 'get', path: '/train/jobs/{job_id}/metrics', operationId: 'getTrainingJobMetrics', summary: 'A job\'s stored epochs', tags: ['training'],

@@ -109,6 +109,8 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const jobs = createJobService({
     jobs: createSqliteJobStore(db), metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
     resolveModelWeights, ...jobOptions,
+    // Each attempt's trainer (and its agent) gets a token scoped to its own job, in the environment, never the argv.
+    envFor: async (job) => ({ YOLOOPS_AGENT_TOKEN: (await accounts.issueAgentToken(job.job_id)).token }),
   });
   await jobs.recoverOnStart();
   const stopWatchdog = jobs.startWatchdog(watchdogMs);
