@@ -115,6 +115,9 @@ export { createSettingsService, type SettingsService } from './settings/settings
 
 export type { ResourceIndex, ResourceEntry, ResourceKind, EnsureResourceInput } from './catalog/resource-index.port.js';
 export type { Project, ProjectStore } from './catalog/project-store.port.js';
+export {
+  taskStatusOfJob, taskStatusOfDataset, datasetStatusOf, trainingProgress, formatSizeWithUnit, formatSizeShort, type Seed002TaskStatus, type Seed002DatasetStatus,
+} from './catalog/seed002-format.js';
 
 export {
   UserSchema, UserRoleSchema, UsernameSchema, PasswordSchema, USERNAME_PATTERN, type User, type UserRole,

@@ -9,6 +9,10 @@ import { agentRoutes } from './agent.routes.js';
 import { modelsRoutes } from './models.routes.js';
 import { seed000Routes } from './seed000.routes.js';
 import { inferRoutes } from './infer.routes.js';
+import { projectsRoutes } from './projects.routes.js';
+import { tasksRoutes } from './tasks.routes.js';
+import { catalogDatasetsRoutes } from './catalog-datasets.routes.js';
+import { catalogModelsRoutes } from './catalog-models.routes.js';
 import { seed002TrainingRoutes } from './seed002-training.routes.js';
 import { seed002MetricsRoutes } from './seed002-metrics.routes.js';
 import { authRoutes } from './auth.routes.js';
@@ -20,6 +24,7 @@ import { externalJobRoutes } from './external-jobs.routes.js';
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes,
+  ...projectsRoutes, ...tasksRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
 ];

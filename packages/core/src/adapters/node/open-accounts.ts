@@ -22,14 +22,16 @@ export interface OpenAccountsOptions {
 
 /**
  * The accounts service on a yoloops SQLite database (users, revoked tokens) with the data dir's secret;
- * bootstraps the first admin when `adminPassword` is given.
+ * forgets revocations of tokens expired since, and bootstraps the first admin when `adminPassword` is given.
  * @example const accounts = await openAccounts({ db: openSqliteDatabase('data/yoloops.db'), dataDir: 'data' });
  */
 export async function openAccounts(options: OpenAccountsOptions): Promise<AccountService> {
   const clock = options.clock ?? systemClock;
+  const revocations = createSqliteRevocationStore(options.db);
+  await revocations.prune(Math.floor(clock.now().getTime() / 1000));
   const accounts = createAccountService({
     users: createSqliteUserStore(options.db, { clock }),
-    revocations: createSqliteRevocationStore(options.db),
+    revocations,
     secret: await loadOrCreateJwtSecret(options.dataDir, options.jwtSecret),
     clock,
     ...(options.tokenTtlS !== undefined && { tokenTtlS: options.tokenTtlS }),

@@ -42,6 +42,9 @@ test('users, token versions and revocations survive reopening; the table holds j
   expect(rows).toEqual([{ jti_sha256: createHash('sha256').update(jti).digest('hex'), expires_at: decodeJwt(token).exp }]);
   const raw = JSON.stringify(again.prepare('SELECT * FROM users').all());
   expect(raw).not.toContain('correct horse');
+  again.prepare('INSERT INTO revoked_tokens VALUES (?, ?)').run('f'.repeat(64), 1_000);
+  await openAccounts({ db: again, dataDir, passwordCost: cheap });
+  expect(again.prepare('SELECT count(*) FROM revoked_tokens').pluck().get()).toBe(1);
   await reopened.setActive(ada.id, false);
   expect(again.prepare('SELECT is_active, token_version FROM users').get()).toEqual({ is_active: 0, token_version: 1 });
   again.close();
