@@ -10,7 +10,11 @@ export type Schemas = components['schemas'];
 type Method = 'get' | 'post' | 'put' | 'delete';
 type Json<T> = T extends { content: { 'application/json': infer J } } ? J : never;
 /** The JSON body of an operation's 200 response. */
-export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: { 200: infer R } } ? Json<R> : never;
+export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: { 200: infer R } }
+  ? Json<R>
+  : paths[P][M] extends { responses: { 201: infer R } }
+    ? Json<R>
+    : never;
 type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
 type PathOf<O> = O extends { parameters: { path: infer P } } ? P : undefined;
 type QueryOf<O> = O extends { parameters: { query?: infer Q } } ? Q : undefined;
@@ -230,6 +234,40 @@ export function createClient(options: ClientOptions) {
         postFiles('/infer/video/{model_id}', { model_id: modelId }, [{ field: 'file', source: video }], confFields(opts)),
       /** A video frame by frame: `for await (const event of client.inference.videoStream(id, 'clip.mp4'))`. */
       videoStream: (modelId: string, video: UploadSource, opts?: InferOptions) => videoEvents(modelId, video, confFields(opts)),
+    },
+    /** Seed 002's projects (a member sees and changes its own). */
+    projects: {
+      list: (query: QueryFor<'/api/v1/projects'> = {}) => request('get', '/api/v1/projects', { query: query as never }),
+      get: (id: number) => request('get', '/api/v1/projects/{project_id}', { params: { project_id: String(id) } }),
+      create: (body: BodyFor<'/api/v1/projects', 'post'>) => request('post', '/api/v1/projects', { body }),
+      update: (id: number, body: BodyFor<'/api/v1/projects/{project_id}', 'put'>) => request('put', '/api/v1/projects/{project_id}', { params: { project_id: String(id) }, body }),
+      delete: (id: number) => request('delete', '/api/v1/projects/{project_id}', { params: { project_id: String(id) } }),
+    },
+    /** Seed 002's tasks: training jobs and dataset preparations, by number or by the job's/dataset's id. */
+    tasks: {
+      list: (query: QueryFor<'/api/v1/tasks'> = {}) => request('get', '/api/v1/tasks', { query: query as never }),
+      get: (ref: number | string) => request('get', '/api/v1/tasks/{task_id}', { params: { task_id: String(ref) } }),
+    },
+    /** Seed 002's datasets and models (`/api/v1/…`): records by number or id, uploaded later. */
+    catalog: {
+      datasets: {
+        list: (query: QueryFor<'/api/v1/datasets'> = {}) => request('get', '/api/v1/datasets', { query: query as never }),
+        get: (ref: number | string) => request('get', '/api/v1/datasets/{dataset_id}', { params: { dataset_id: String(ref) } }),
+        create: (body: BodyFor<'/api/v1/datasets', 'post'>) => request('post', '/api/v1/datasets', { body }),
+        /** Uploads the record's dataset ZIP; the server prepares it before answering. */
+        upload: (ref: number | string, zip: UploadSource, opts: UploadOptions = {}) =>
+          postFiles('/api/v1/datasets/{dataset_id}/upload', { dataset_id: String(ref) }, [{ field: 'file', source: zip }], {}, opts.onProgress),
+        delete: (ref: number | string) => request('delete', '/api/v1/datasets/{dataset_id}', { params: { dataset_id: String(ref) } }),
+      },
+      models: {
+        list: (query: QueryFor<'/api/v1/models'> = {}) => request('get', '/api/v1/models', { query: query as never }),
+        get: (ref: number | string) => request('get', '/api/v1/models/{model_id}', { params: { model_id: String(ref) } }),
+        create: (body: BodyFor<'/api/v1/models', 'post'>) => request('post', '/api/v1/models', { body }),
+        /** Registers the record's model ZIP (the `POST /models/upload` layouts). */
+        upload: (ref: number | string, zip: UploadSource, opts: UploadOptions = {}) =>
+          postFiles('/api/v1/models/{model_id}/upload', { model_id: String(ref) }, [{ field: 'file', source: zip }], {}, opts.onProgress),
+        delete: (ref: number | string) => request('delete', '/api/v1/models/{model_id}', { params: { model_id: String(ref) } }),
+      },
     },
     seed000: {
       trainingMetrics: (modelId: string, query: QueryFor<'/api/models/{model_id}/training-metrics'> = {}) =>

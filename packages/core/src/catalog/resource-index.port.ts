@@ -5,7 +5,11 @@
  * made lazily (`ensure`) so resources created before the index existed get numbers the first time
  * they are listed. Numbers are never reused, not even after a delete.
  */
-export type ResourceKind = 'dataset' | 'model' | 'job' | 'annotation_task' | 'inference_session';
+/**
+ * `task`: seed 002's `/tasks` numbering, one entry per piece of work (its `id` is the job's or the dataset's
+ * own id), so a task number never means two things although jobs and datasets count separately.
+ */
+export type ResourceKind = 'dataset' | 'model' | 'job' | 'annotation_task' | 'inference_session' | 'task';
 
 export interface ResourceEntry {
   kind: ResourceKind;

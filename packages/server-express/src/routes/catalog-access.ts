@@ -1,0 +1,55 @@
+import type { Project, ResourceEntry, ResourceKind } from '@yoloops/core';
+import { NotFoundError } from '@yoloops/core';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { principalOf, seesEverything, type Principal } from '../http/principal.js';
+import type { AppServices } from '../services.js';
+
+/** Whether the principal may see and change what `ownerId` owns: admins and `local` everything, a member its own. */
+export const mayUse = (p: Principal, ownerId: number | null): boolean => seesEverything(p) || (p.kind === 'user' && ownerId === p.userId);
+
+/** Entries the principal may see, oldest number first (a member: its own; agents: none). */
+export const visibleEntries = (p: Principal, entries: readonly ResourceEntry[]): ResourceEntry[] => entries.filter((e) => mayUse(p, e.owner_id));
+
+/** A project the caller may use, else 404 `Project not found` (another member's project is never told apart from a missing one). */
+export async function usableProject(services: AppServices, res: Response, projectId: number): Promise<Project> {
+  const project = await services.projects.get(projectId);
+  if (!project || !mayUse(principalOf(res), project.owner_id)) throw new NotFoundError('Project not found', { reason: 'not_found' });
+  return project;
+}
+
+/** Checks an optional `project_id` of a body or query; returns it (or null). */
+export async function optionalProject(services: AppServices, res: Response, projectId: number | null | undefined): Promise<number | null> {
+  if (projectId === undefined || projectId === null) return null;
+  return (await usableProject(services, res, projectId)).id;
+}
+
+/** A path reference to a resource: its number (`1`) or its own id (`ds_…`). */
+export const isNumberRef = (ref: string): boolean => /^\d{1,15}$/.test(ref);
+
+/**
+ * The entry a path reference names, if the caller may see it: a number is looked up as is; an id is
+ * indexed on first sight (`exists` says whether the resource is real) so resources made before the index get one.
+ */
+export async function entryOf(services: AppServices, res: Response, options: { kind: ResourceKind; ref: string; exists(id: string): Promise<boolean> }): Promise<ResourceEntry | undefined> {
+  const { kind, ref } = options;
+  let entry = isNumberRef(ref) ? await services.resources.byNumber(kind, Number(ref)) : await services.resources.get(kind, ref);
+  if (!entry && !isNumberRef(ref) && (await options.exists(ref))) entry = await services.resources.ensure(kind, ref);
+  return entry && mayUse(principalOf(res), entry.owner_id) ? entry : undefined;
+}
+
+/** The reason a NOT_FOUND carries, so callers can tell a miss from other errors. */
+export const isNotFound = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'NOT_FOUND';
+
+/** `project_id` of a query or body: a positive integer. */
+export const ProjectIdField = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+/** `skip`/`limit` of seed 002's lists (`limit` ≤ 1000). */
+export const pageQuery = (defaultLimit: number) => ({
+  skip: z.coerce.number().int().min(0).default(0).describe('How many matches to leave out (default 0).'),
+  limit: z.coerce.number().int().min(1).max(1000).default(defaultLimit).describe(`Most matches returned (default ${defaultLimit}, at most 1000).`),
+});
+
+/** `total` matches, then the page. */
+export const page = <T>(items: readonly T[], skip: number, limit: number) => ({ total: items.length, items: items.slice(skip, skip + limit) });
+

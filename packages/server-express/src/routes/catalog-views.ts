@@ -1,0 +1,85 @@
+import type { Dataset, Model, ResourceEntry, ResourceKind } from '@yoloops/core';
+import { datasetStatusOf, epochLoss, formatSizeShort, formatSizeWithUnit, toTrainingMetrics } from '@yoloops/core';
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { AppServices } from '../services.js';
+import type { CatalogDatasetSchema, CatalogModelSchema } from './catalog.schemas.js';
+
+/** Id of a seed 002 record made by `POST` before its upload (never a real `ds_…`/`model_…` id). */
+export const newRecordId = (): string => `record_${randomBytes(12).toString('hex')}`;
+export const isRecordId = (id: string): boolean => id.startsWith('record_');
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const stem = (filename: string) => filename.replace(/\.zip$/i, '');
+
+/**
+ * Every resource of a kind with its entry, numbered on first sight oldest first (resources made before
+ * the index, or through the S001 routes), plus the records still waiting for their upload.
+ */
+export async function indexed<T>(services: AppServices, kind: ResourceKind, resources: readonly T[], idOf: (r: T) => string): Promise<{ entry: ResourceEntry; resource?: T }[]> {
+  const byId = new Map(resources.map((r) => [idOf(r), r]));
+  let entries = await services.resources.list(kind);
+  const known = new Set(entries.map((e) => e.id));
+  const missing = resources.filter((r) => !known.has(idOf(r))).reverse();
+  for (const r of missing) await services.resources.ensure(kind, idOf(r));
+  if (missing.length > 0) entries = await services.resources.list(kind);
+  return entries.filter((e) => isRecordId(e.id) || byId.has(e.id)).map((entry) => ({ entry, ...(byId.has(entry.id) ? { resource: byId.get(entry.id) as T } : {}) }));
+}
+
+export const indexedDatasets = async (services: AppServices) => indexed(services, 'dataset', await services.datasets.list(), (d) => d.dataset_id);
+export const indexedModels = async (services: AppServices) => indexed(services, 'model', await services.models.list(), (m) => m.model_id);
+
+/** Seed 002's dataset shape from the record and the real dataset (absent before the upload). */
+export function datasetView(entry: ResourceEntry, ds: Dataset | undefined): z.infer<typeof CatalogDatasetSchema> {
+  const size = ds?.size ?? 0;
+  return {
+    id: entry.number,
+    dataset_id: ds?.dataset_id ?? null,
+    name: text(entry.meta.name) ?? (ds ? stem(ds.filename) : ''),
+    description: text(entry.meta.description) ?? ds?.description ?? null,
+    project_id: entry.project_id,
+    owner_id: entry.owner_id,
+    format: 'yolo',
+    size,
+    size_formatted: formatSizeWithUnit(size),
+    row_count: ds?.image_count ?? 0,
+    status: datasetStatusOf(ds),
+    state: ds?.status ?? null,
+    classes: ds?.classes ?? [],
+    error: ds?.error ?? null,
+    created_at: entry.meta.record === true || !ds ? entry.created_at : ds.created_at,
+  };
+}
+
+/** The last stored epoch of the model's training job as seed 002 `metrics`; null without a job or an epoch. */
+async function modelMetrics(services: AppServices, model: Model): Promise<z.infer<typeof CatalogModelSchema>['metrics']> {
+  if (!model.job_id) return null;
+  const epochs = await services.jobMetrics.listEpochs(model.job_id);
+  const last = epochs.at(-1);
+  if (!last) return null;
+  const final = toTrainingMetrics(epochs.map(({ epoch, metrics }) => ({ epoch, metrics }))).training_history.final_metrics;
+  const loss = epochLoss(last.metrics).loss;
+  return { final_loss: loss ?? null, mAP50: final?.mAP50 ?? null, 'mAP50-95': final?.mAP50_95 ?? null, precision: final?.precision ?? null, recall: final?.recall ?? null };
+}
+
+/** Seed 002's model shape from the record and the registered model (absent before the upload). */
+export async function modelView(services: AppServices, entry: ResourceEntry, model: Model | undefined): Promise<z.infer<typeof CatalogModelSchema>> {
+  const size = model?.file_size ?? 0;
+  const framework = model ? (model.weights.some((w) => w.format === 'pt') ? 'ultralytics' : 'onnx') : (text(entry.meta.framework) ?? 'ultralytics');
+  return {
+    id: entry.number,
+    model_id: model?.model_id ?? null,
+    name: text(entry.meta.name) ?? model?.name ?? model?.model_id ?? '',
+    base_model: text(entry.meta.base_model) ?? model?.base_model ?? null,
+    framework,
+    version: text(entry.meta.version) ?? 'v1.0',
+    size: formatSizeShort(size),
+    size_bytes: size,
+    status: model ? 'ready' : 'pending',
+    metrics: model ? await modelMetrics(services, model) : null,
+    project_id: entry.project_id,
+    owner_id: entry.owner_id,
+    job_id: model?.job_id ?? null,
+    created_at: entry.meta.record === true || !model ? entry.created_at : model.created_at,
+  };
+}

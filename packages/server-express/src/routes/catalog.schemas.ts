@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+const Settings = z.record(z.string(), z.unknown());
+const Iso = z.string().describe('ISO 8601 time.');
+
+export const ProjectSchema = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    description: z.string().nullable(),
+    owner_id: z.number().int().nullable().describe('The account that created it; null when created with auth off.'),
+    status: z.enum(['active', 'archived']),
+    settings: Settings,
+    created_at: Iso,
+    updated_at: Iso,
+  })
+  .meta({ id: 'Project' });
+
+export const ProjectCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(10_000).nullish(),
+    settings: Settings.nullish().describe('Free-form JSON object (default {}).'),
+  })
+  .meta({ id: 'ProjectCreate' });
+
+export const ProjectUpdateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(10_000).nullish(),
+    status: z.enum(['active', 'archived']).optional(),
+    settings: Settings.optional(),
+  })
+  .meta({ id: 'ProjectUpdate' });
+
+export const TaskSchema = z
+  .object({
+    id: z.number().int().describe('Task number (tasks count on their own: a job and a dataset never share one).'),
+    name: z.string(),
+    type: z.enum(['training', 'dataset_preparation']),
+    project_id: z.number().int().nullable(),
+    owner_id: z.number().int().nullable(),
+    status: z.enum(['pending', 'running', 'completed', 'failed']).describe('queued → pending; failed, crashed and stopped → failed (see `state`).'),
+    state: z.string().describe('The raw status: a job\'s queued|running|completed|failed|stopped|crashed, a dataset\'s uploaded|preparing|prepared.'),
+    progress: z.number().describe('Training: 100 × epochs stored ÷ epochs planned (1 decimal; completed = 100). Preparation: 0 or 100.'),
+    resource_id: z.string().describe('The job (`job_…`) or dataset (`ds_…`) the task is.'),
+    resource_number: z.number().int().describe('The job\'s or dataset\'s own number.'),
+    created_at: Iso,
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'Task' });
+
+export const CatalogDatasetSchema = z
+  .object({
+    id: z.number().int(),
+    dataset_id: z.string().nullable().describe('The dataset (`ds_…`); null until the record\'s upload.'),
+    name: z.string(),
+    description: z.string().nullable(),
+    project_id: z.number().int().nullable(),
+    owner_id: z.number().int().nullable(),
+    format: z.literal('yolo').describe('Detection ZIPs in the YOLO layouts.'),
+    size: z.number().int().describe('Bytes of the uploaded ZIP (0 before the upload).'),
+    size_formatted: z.string().describe('`size` in 1024 steps, e.g. "50.00 MB".'),
+    row_count: z.number().int().describe('Images found by the preparation (0 before).'),
+    status: z.enum(['pending', 'processing', 'ready', 'failed']),
+    state: z.string().nullable().describe('The dataset\'s raw status (uploaded|preparing|prepared); null before the upload.'),
+    classes: z.array(z.string()),
+    error: z.string().nullable(),
+    created_at: Iso,
+  })
+  .meta({ id: 'CatalogDataset' });
+
+export const CatalogDatasetCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(10_000).nullish(),
+    project_id: z.number().int().min(1).nullish(),
+    format: z.literal('yolo').default('yolo').describe('Only "yolo" (detection ZIPs) is accepted.'),
+  })
+  .meta({ id: 'CatalogDatasetCreate' });
+
+const metric = z.number().nullable();
+export const CatalogModelSchema = z
+  .object({
+    id: z.number().int(),
+    model_id: z.string().nullable().describe('The registered model; null until the record\'s upload.'),
+    name: z.string(),
+    base_model: z.string().nullable(),
+    framework: z.string().describe('"ultralytics" when PyTorch weights are present, else "onnx"; as given until the upload.'),
+    version: z.string(),
+    size: z.string().describe('Bytes of the weights in 1024 steps, e.g. "6.2MB" ("0B" before the upload).'),
+    size_bytes: z.number().int(),
+    status: z.enum(['pending', 'ready']),
+    metrics: z
+      .object({ final_loss: metric, mAP50: metric, 'mAP50-95': metric, precision: metric, recall: metric })
+      .nullable()
+      .describe('The last stored epoch of the training job that made the model; null without one.'),
+    project_id: z.number().int().nullable(),
+    owner_id: z.number().int().nullable(),
+    job_id: z.string().nullable(),
+    created_at: Iso,
+  })
+  .meta({ id: 'CatalogModel' });
+
+export const CatalogModelCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    project_id: z.number().int().min(1).nullish(),
+    base_model: z.string().max(500).nullish(),
+    framework: z.string().max(100).nullish(),
+    version: z.string().max(100).nullish(),
+  })
+  .meta({ id: 'CatalogModelCreate' });
