@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRAINER_COMMAND } from '@yoloops/core';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig, ServeEnvSchema, serveHelp, settingMeta, type SettingName } from './config.js';
+import { ConfigError, loadConfig, readSetting, ServeEnvSchema, serveHelp, settingMeta, type SettingName } from './config.js';
 import type { StartServerOptions } from './start-server.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'yoloops-config-'));
@@ -166,6 +166,16 @@ describe('loadConfig', () => {
     expect(problem({}, ['--prot', '80'])).toBe('Unknown option \'--prot\' (see yoloops serve --help)');
     expect(problem({}, ['8080'])).toMatch(/^Unexpected argument '8080'/);
     expect(problem({}, ['--port'])).toContain('--port');
+  });
+});
+
+describe('readSetting', () => {
+  test('one setting with its default, a flag\'s value first, a bad value named', () => {
+    expect(readSetting('YOLOOPS_DATA_DIR', {})).toBe('./data');
+    expect(readSetting('YOLOOPS_DATA_DIR', { YOLOOPS_DATA_DIR: dir }, undefined)).toBe(dir);
+    expect(readSetting('YOLOOPS_DATA_DIR', { YOLOOPS_DATA_DIR: program }, dir)).toBe(dir);
+    expect(() => readSetting('YOLOOPS_DATA_DIR', {}, program)).toThrow(`--data must be a directory (or where to make one), got "${program}", which is a file`);
+    expect(() => readSetting('YOLOOPS_TOKEN_TTL', { YOLOOPS_TOKEN_TTL: '0' })).toThrow(new ConfigError('YOLOOPS_TOKEN_TTL must be a positive integer, got "0"'));
   });
 });
 

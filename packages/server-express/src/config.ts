@@ -181,6 +181,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, ar
   }).join('\n'));
 }
 
+/**
+ * One setting alone, as `loadConfig` reads it (`given`, a flag's value, wins over `env`), for commands
+ * that need only a few of them; throws a `ConfigError` naming it.
+ * @example const dataDir = readSetting('YOLOOPS_DATA_DIR', process.env, values.data);
+ */
+export function readSetting<N extends SettingName>(name: N, env: Readonly<Record<string, string | undefined>>, given?: string): ServeEnv[N] {
+  const parsed = ServeEnvSchema.shape[name].safeParse(given ?? env[name]);
+  if (parsed.success) return parsed.data as ServeEnv[N];
+  const label = given === undefined ? name : `--${[...FLAGS].find(([, n]) => n === name)?.[0] ?? name}`;
+  throw new ConfigError(parsed.error.issues.map((issue) => `${label} ${issue.message}`).join('\n'));
+}
+
 /** `yoloops serve --help`: every setting of the schema, its flag, description and default. */
 export function serveHelp(): string {
   const lines = NAMES.map((name) => {
