@@ -108,7 +108,7 @@ export {
 export { createGpuService, summarizeGpus, type GpuService, type GpuServiceDeps } from './gpu/gpu-service.js';
 export type { SettingsStore, SettingValue } from './settings/settings-store.port.js';
 export {
-  GpuThresholdsSchema, UserPreferencesSchema, UserPreferencesPatchSchema, DEFAULT_GPU_THRESHOLDS, DEFAULT_USER_PREFERENCES,
+  GpuThresholdsSchema, GpuThresholdsUpdateSchema, UserPreferencesSchema, UserPreferencesPatchSchema, DEFAULT_GPU_THRESHOLDS, DEFAULT_USER_PREFERENCES,
   type GpuThresholds, type UserPreferences, type UserPreferencesPatch,
 } from './settings/settings.schema.js';
 export { createSettingsService, type SettingsService } from './settings/settings-service.js';

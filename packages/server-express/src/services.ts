@@ -1,4 +1,5 @@
-import type { InferenceService } from '@yoloops/core/node';
+import type { InferenceService, SystemProbe } from '@yoloops/core/node';
+import type { GpuService, SettingsService } from '@yoloops/core';
 import type { AccountService, AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
 
 /** What route handlers may use; built by `createApp` from the core platform. */
@@ -18,4 +19,10 @@ export interface AppServices {
   projects: ProjectStore;
   /** Users, passwords, tokens, agent tokens and notify secrets. */
   accounts: AccountService;
+  /** The machine's GPUs (nvidia-smi, cached a second) and their sampled history. */
+  gpu: GpuService;
+  /** Settings people change: GPU alert thresholds, each user's preferences. */
+  settings: SettingsService;
+  /** The data root's filesystem and size, upload caps, a database check, programs on PATH. */
+  system: SystemProbe;
 }

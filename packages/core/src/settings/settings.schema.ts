@@ -2,25 +2,37 @@ import { z } from 'zod';
 
 const percent = (text: string) => z.number().int().min(0).max(100).describe(text);
 
-/** GPU alert thresholds (%), the origin's names and defaults 80/95/80/95; a warning never exceeds its critical level. */
-export const GpuThresholdsSchema = z
-  .object({
-    warning_utilization: percent('Utilization warning level, %.').default(80),
-    critical_utilization: percent('Utilization critical level, %.').default(95),
-    warning_memory: percent('Memory-use warning level, %.').default(80),
-    critical_memory: percent('Memory-use critical level, %.').default(95),
-  })
-  .superRefine((t, ctx) => {
-    if (t.warning_utilization > t.critical_utilization) {
-      ctx.addIssue({ code: 'custom', path: ['warning_utilization'], message: `warning_utilization (${t.warning_utilization}) must not exceed critical_utilization (${t.critical_utilization})` });
-    }
-    if (t.warning_memory > t.critical_memory) {
-      ctx.addIssue({ code: 'custom', path: ['warning_memory'], message: `warning_memory (${t.warning_memory}) must not exceed critical_memory (${t.critical_memory})` });
-    }
-  })
-  .meta({ id: 'GpuThresholds' });
+const thresholds = {
+  warning_utilization: percent('Utilization warning level, %.'),
+  critical_utilization: percent('Utilization critical level, %.'),
+  warning_memory: percent('Memory-use warning level, %.'),
+  critical_memory: percent('Memory-use critical level, %.'),
+};
+
+/** A warning level never exceeds its critical level. */
+function checkOrder(t: Record<keyof typeof thresholds, number>, ctx: z.RefinementCtx): void {
+  for (const kind of ['utilization', 'memory'] as const) {
+    const warning = t[`warning_${kind}`];
+    const critical = t[`critical_${kind}`];
+    if (warning > critical) ctx.addIssue({ code: 'custom', path: [`warning_${kind}`], message: `warning_${kind} (${warning}) must not exceed critical_${kind} (${critical})` });
+  }
+}
+
+/** GPU alert thresholds (%), the origin's names; a warning never exceeds its critical level. */
+export const GpuThresholdsSchema = z.object(thresholds).superRefine(checkOrder).meta({ id: 'GpuThresholds' });
 export type GpuThresholds = z.output<typeof GpuThresholdsSchema>;
-export const DEFAULT_GPU_THRESHOLDS: GpuThresholds = GpuThresholdsSchema.parse({});
+
+/** Body of `POST /settings/gpu-thresholds`: as the origin's model, a field left out takes its default (80/95/80/95). */
+export const GpuThresholdsUpdateSchema = z
+  .object({
+    warning_utilization: thresholds.warning_utilization.default(80),
+    critical_utilization: thresholds.critical_utilization.default(95),
+    warning_memory: thresholds.warning_memory.default(80),
+    critical_memory: thresholds.critical_memory.default(95),
+  })
+  .superRefine(checkOrder)
+  .meta({ id: 'GpuThresholdsUpdate' });
+export const DEFAULT_GPU_THRESHOLDS: GpuThresholds = GpuThresholdsUpdateSchema.parse({});
 
 const fields = {
   theme: z.enum(['light', 'dark', 'auto']),

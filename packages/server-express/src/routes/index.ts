@@ -19,6 +19,9 @@ import { authRoutes } from './auth.routes.js';
 import { loginRoutes } from './login.routes.js';
 import { usersRoutes } from './users.routes.js';
 import { externalJobRoutes } from './external-jobs.routes.js';
+import { gpuRoutes } from './gpu.routes.js';
+import { settingsRoutes } from './settings.routes.js';
+import { apiIndexRoutes } from './api-index.routes.js';
 
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
@@ -27,6 +30,7 @@ export const allRoutes: readonly Route[] = [
   ...projectsRoutes, ...tasksRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
+  ...gpuRoutes, ...settingsRoutes, ...apiIndexRoutes(() => allRoutes),
 ];
 
 export const API_INFO = {

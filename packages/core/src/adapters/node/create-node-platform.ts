@@ -117,8 +117,6 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   /** Seed 002's numeric ids, owners and projects of every resource. */
   const resources = createSqliteResourceIndex(db, { clock });
   const projects = createSqliteProjectStore(db, { clock });
-  const platform: {
-    dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
   const { nvidiaSmi, ...gpuOptions } = options.gpu ?? {};
   const gpu = createGpuService({ monitor: createNvidiaSmiGpuMonitor({ ...(nvidiaSmi ? { nvidiaSmi } : {}), clock }), clock, ...gpuOptions });
   void gpu.start(); // history only while GPUs exist; the first reading never delays the start
@@ -127,12 +125,14 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const system = createSystemProbe({
     dataDir, db, limits: { maxDatasetUploadBytes: options.limits?.maxUploadBytes ?? DEFAULT_DATASET_LIMITS.maxUploadBytes, maxModelUploadBytes: DEFAULT_DATASET_LIMITS.maxUploadBytes },
   });
+  const platform: {
+    dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
     resources: ResourceIndex; projects: ProjectStore; accounts: AccountService;
+    gpu: GpuService; settings: SettingsService; system: SystemProbe;
   } = {
     dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, close: () => {
       gpu.stop();
-    gpu: GpuService; settings: SettingsService; system: SystemProbe;
       stopWatchdog();
       void inference?.close();
       db.close();
