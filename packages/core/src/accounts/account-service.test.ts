@@ -90,19 +90,20 @@ describe('authenticate', () => {
     const cost = { N: 2 ** 13, r: 8, p: 1 };
     const { accounts } = setup({ passwordCost: cost });
     await accounts.createUser({ username: 'ada', password: 'correct horse' });
-    const time = async (name: string) => {
-      const runs: number[] = [];
-      for (let i = 0; i < 5; i += 1) {
-        const start = process.hrtime.bigint();
-        await accounts.authenticate(name, 'wrong password');
-        runs.push(Number(process.hrtime.bigint() - start));
-      }
-      return runs.sort((a, b) => a - b)[2]!;
+    const once = async (name: string) => {
+      const start = process.hrtime.bigint();
+      await accounts.authenticate(name, 'wrong password');
+      return Number(process.hrtime.bigint() - start);
     };
-    const known = await time('ada');
-    const unknown = await time('nobody');
+    // Interleaved, and the fastest of each: the intrinsic cost, whatever else the machine is doing.
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      known.push(await once('ada'));
+      unknown.push(await once('nobody'));
+    }
     // A skipped hash would be ~1000× faster; the margin leaves room for a busy machine.
-    expect(unknown).toBeGreaterThan(known * 0.3);
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.3);
   });
 
   test('a hash made at a lower cost is upgraded at the next good login, and tokens stay valid', async () => {
