@@ -157,6 +157,13 @@ export const origins: Parser<string[]> = (raw) => list(raw).map((given) => {
 
 const WINDOWS_MS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000 };
 
+/** A rate limit as the settings write it (`10/hour`, `off`); the inverse of `rateLimit` for whole windows. */
+export function formatRateLimit(limit: RateLimit): string {
+  if (limit === false) return 'off';
+  const unit = Object.entries(WINDOWS_MS).find(([, ms]) => ms === limit.windowMs)?.[0];
+  return unit === undefined ? `${limit.limit} per ${limit.windowMs} ms` : `${limit.limit}/${unit}`;
+}
+
 /** `N/second`, `N/minute`, `N/hour`, or `off`. */
 export const rateLimit: Parser<RateLimit> = (given) => {
   const raw = given.trim();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRAINER_COMMAND } from '@yoloops/core';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig, readSetting, ServeEnvSchema, serveHelp, settingMeta, type SettingName } from './config.js';
+import { DEFAULT_RATE_LIMITS } from './http/rate-limit.js';
 import type { StartServerOptions } from './start-server.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'yoloops-config-'));
@@ -122,6 +123,14 @@ describe('loadConfig', () => {
     expect(problem({ YOLOOPS_RATE_LIMITS: 'off', YOLOOPS_RATE_LIMIT_INFER: '5/second' }))
       .toBe('YOLOOPS_RATE_LIMIT_INFER is set, but YOLOOPS_RATE_LIMITS=off turns every limit off: unset one of them');
     expect(problem({ YOLOOPS_RATE_LIMIT_API: '0/minute' })).toContain('N ≥ 1');
+  });
+
+  test('the rate-limit defaults the help shows are the ones applied, written as the settings take them', () => {
+    for (const key of ['train', 'infer', 'api', 'login'] as const) {
+      const shown = settingMeta(`YOLOOPS_RATE_LIMIT_${key.toUpperCase()}` as SettingName).default;
+      expect(serve({ [`YOLOOPS_RATE_LIMIT_${key.toUpperCase()}`]: shown }).rateLimits).toEqual({ [key]: DEFAULT_RATE_LIMITS[key] });
+    }
+    expect(settingMeta('YOLOOPS_RATE_LIMIT_TRAIN').default).toBe('10/hour');
   });
 
   test('the auth settings travel as one object; a secret is never echoed', () => {

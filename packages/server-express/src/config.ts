@@ -2,9 +2,10 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DATASET_LIMITS, DEFAULT_TOKEN_TTL_S, DEFAULT_TRAINER_COMMAND, type TrainerCommand } from '@yoloops/core';
 import { z } from 'zod';
 import {
-  argv, argvOrNone, directory, executable, executionProviders, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, secondsToMs, setting,
+  argv, argvOrNone, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, secondsToMs, setting,
   type SettingMeta,
 } from './config-fields.js';
+import { DEFAULT_RATE_LIMITS } from './http/rate-limit.js';
 import type { RateLimit, SecurityOptions } from './security-options.js';
 import type { StartServerOptions } from './start-server.js';
 
@@ -42,10 +43,10 @@ export const ServeEnvSchema = z.object({
   YOLOOPS_REGISTRATION: setting(oneOf('admin', 'open'), { description: 'admin: only admins register users; open: anyone may register a member account', default: 'admin' }),
   YOLOOPS_CORS_ORIGINS: setting(origins, { description: 'browser origins allowed to call the API, comma-separated (e.g. https://app.example.org)', default: 'none beyond same-origin and the loopback dev ports' }),
   YOLOOPS_RATE_LIMITS: setting(oneOf('on', 'off'), { description: 'off: no rate limit at all', default: 'on' }),
-  YOLOOPS_RATE_LIMIT_TRAIN: setting(rateLimit, { description: 'training submissions per user (per IP when anonymous): N/second, N/minute, N/hour or off', default: '10/hour' }),
-  YOLOOPS_RATE_LIMIT_INFER: setting(rateLimit, { description: 'inference requests per user (per IP when anonymous)', default: '60/minute' }),
-  YOLOOPS_RATE_LIMIT_API: setting(rateLimit, { description: 'other API requests per user (per IP when anonymous)', default: '120/minute' }),
-  YOLOOPS_RATE_LIMIT_LOGIN: setting(rateLimit, { description: 'login attempts per client IP', default: '10/minute' }),
+  YOLOOPS_RATE_LIMIT_TRAIN: setting(rateLimit, { description: 'training submissions per user (per IP when anonymous): N/second, N/minute, N/hour or off', default: formatRateLimit(DEFAULT_RATE_LIMITS.train) }),
+  YOLOOPS_RATE_LIMIT_INFER: setting(rateLimit, { description: 'inference requests per user (per IP when anonymous)', default: formatRateLimit(DEFAULT_RATE_LIMITS.infer) }),
+  YOLOOPS_RATE_LIMIT_API: setting(rateLimit, { description: 'other API requests per user (per IP when anonymous)', default: formatRateLimit(DEFAULT_RATE_LIMITS.api) }),
+  YOLOOPS_RATE_LIMIT_LOGIN: setting(rateLimit, { description: 'failed login attempts, per client IP and per username tried', default: formatRateLimit(DEFAULT_RATE_LIMITS.login) }),
   YOLOOPS_TRUST_PROXY: setting(integer(0), { description: 'reverse proxies in front of the server whose X-Forwarded-For is trusted (hop count)', default: '0: none, the peer address is the client' }),
   YOLOOPS_NVIDIA_SMI: setting(executable, { description: 'the nvidia-smi program GPU monitoring runs', default: 'nvidia-smi on PATH' }),
   YOLOOPS_GPU_SAMPLE_INTERVAL: setting(secondsToMs(0.1), { description: 'seconds between GPU history samples (taken only while GPUs exist)', default: '10' }),
