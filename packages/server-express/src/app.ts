@@ -6,7 +6,7 @@ import type { Route } from './http/route.js';
 import type { SecurityOptions } from './security-options.js';
 import type { AppServices } from './services.js';
 import { createErrorHandler, HttpError } from './http/errors.js';
-import { createCorsMiddleware, createCrossSiteGuard, createOriginPolicy } from './http/origin-policy.js';
+import { createCorsMiddleware, createCrossSiteGuard, createHostGuard, createOriginPolicy } from './http/origin-policy.js';
 import { createFailedAuthLimit, createRateLimitMiddleware } from './http/rate-limit.js';
 import { registerRoutes } from './http/register-routes.js';
 import { createStaticHandler } from './http/static-files.js';
@@ -52,6 +52,7 @@ export function createApp(options: CreateAppOptions): Express {
   // Behind `trustProxy` reverse proxies, req.ip (rate-limit keys) and req.host (same-origin) come from X-Forwarded-*; else never.
   app.set('trust proxy', options.trustProxy ? options.trustProxy : false);
   const originAllowed = createOriginPolicy(options.corsOrigins);
+  if (auth.settings.mode === 'off') app.use(createHostGuard([...(options.corsOrigins ?? []), ...(auth.settings.publicUrl ? [auth.settings.publicUrl] : [])]));
   app.use(createCorsMiddleware(originAllowed));
   app.use(createCrossSiteGuard(originAllowed)); // before any body parser: a refused upload is never read
   if (options.rateLimits !== false) app.use(createFailedAuthLimit());

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { isIP } from 'node:net';
 import { HttpError } from './errors.js';
 
 /** Whether a browser `Origin` may call the API with credentials. */
@@ -83,5 +84,24 @@ export function createCrossSiteGuard(allowed: OriginAllowed): RequestHandler {
     res.setHeader('Connection', 'close'); // the body stays unread: do not drain an upload to keep the socket
     const from = origin === undefined ? 'a cross-site page' : `origin ${origin.slice(0, 200)}`;
     next(new HttpError(403, `cross-site request refused: ${from} may not change anything here (allowed: this server's own origin, loopback dev origins, YOLOOPS_CORS_ORIGINS)`, 'cross_site_request'));
+  };
+}
+
+/** The host name of an origin or URL (`https://app.example.com:8443` → `app.example.com`), lower case. */
+const hostnameOf = (url: string): string | undefined => parseOrigin(url)?.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+
+/**
+ * DNS-rebinding protection for a server without auth: a page on `evil.example` whose name the attacker
+ * re-points at this machine is same-origin to the browser, so Origin checks cannot see it; its requests
+ * still carry `Host: evil.example`. Only IP literals, `localhost` (and `*.localhost`) and the hosts of
+ * `allowedUrls` (the configured origins, the public URL) are answered; other names get a 403.
+ */
+export function createHostGuard(allowedUrls: readonly string[]): RequestHandler {
+  const names = new Set(allowedUrls.map(hostnameOf).filter((h): h is string => h !== undefined));
+  return (req, res, next) => {
+    const host = req.hostname?.replace(/^\[|\]$/g, '').toLowerCase(); // Express: the Host header (X-Forwarded-Host behind trusted proxies)
+    if (!host || isIP(host) !== 0 || host === 'localhost' || host.endsWith('.localhost') || names.has(host)) return next();
+    res.setHeader('Connection', 'close');
+    next(new HttpError(403, `host ${host.slice(0, 200)} is not served while auth is off (DNS rebinding protection): use the server's IP address or localhost, list the name in YOLOOPS_PUBLIC_URL or YOLOOPS_CORS_ORIGINS, or turn auth on`, 'host_not_allowed'));
   };
 }

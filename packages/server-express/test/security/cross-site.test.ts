@@ -140,12 +140,46 @@ describe('CORS', () => {
     }
   });
 
-  test('the same origin is recognised from the Host header, also on another host name', async () => {
+  test('the same origin is recognised from the Host header: same host and port, not just the same host', async () => {
     const { port } = new URL(s.url);
-    const res = await rawRequest(s.url, 'POST', '/train/jobs', { ...jsonInit({ dataset_id: 'ds_missing' }), headers: { 'content-type': 'application/json', host: `yoloops.lan:${port}`, origin: `http://yoloops.lan:${port}` } });
-    expect(res.status).toBe(404); // past the guard: the route's own answer
-    expect(header(res, 'Access-Control-Allow-Origin')).toBe(`http://yoloops.lan:${port}`);
-    const other = await rawRequest(s.url, 'POST', '/train/jobs', { ...jsonInit({ dataset_id: 'ds_missing' }), headers: { 'content-type': 'application/json', host: `yoloops.lan:${port}`, origin: 'http://yoloops.lan:1' } });
-    expect(other.status).toBe(403);
+    const post = (origin: string) => rawRequest(s.url, 'POST', '/train/jobs', { ...jsonInit({ dataset_id: 'ds_missing' }), headers: { 'content-type': 'application/json', host: `127.0.0.2:${port}`, origin } });
+    const same = await post(`http://127.0.0.2:${port}`);
+    expect(same.status).toBe(404); // past the guard: the route's own answer
+    expect(header(same, 'Access-Control-Allow-Origin')).toBe(`http://127.0.0.2:${port}`);
+    expect((await post('http://127.0.0.2:1')).status).toBe(403);
+  });
+});
+
+describe('DNS rebinding (auth off)', () => {
+  test('a request for a host name the server does not serve is a 403, reads included; IP literals, localhost and configured hosts are served', async () => {
+    const { port } = new URL(s.url);
+    const read = (host: string) => rawRequest(s.url, 'GET', '/datasets', { headers: { host } });
+    const rebound = await read(`evil.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(rebound.json).toEqual({ detail: expect.stringMatching(/^host evil\.example is not served while auth is off \(DNS rebinding protection\)/), code: 'host_not_allowed' });
+    expect(header(rebound, 'Access-Control-Allow-Origin')).toBeUndefined();
+    for (const host of [`127.0.0.1:${port}`, `[::1]:${port}`, `localhost:${port}`, `app.localhost:${port}`, 'app.example.com', `APP.example.com:${port}`, `10.1.2.3:${port}`]) {
+      expect((await read(host)).status, host).toBe(200);
+    }
+  });
+
+  test('with auth required any host name is served (a token is the protection then)', async () => {
+    const required = await startPlatformServer({ app: { auth: { mode: 'required' } } });
+    try {
+      const res = await rawRequest(required.url, 'GET', '/health', { headers: { host: 'yoloops.example.org' } });
+      expect(res.status).toBe(200);
+    } finally {
+      await required.close();
+    }
+  });
+
+  test('the public URL\'s host is served with auth off', async () => {
+    const named = await startPlatformServer({ app: { auth: { publicUrl: 'http://gpu-box.lan:8000' } } });
+    try {
+      expect((await rawRequest(named.url, 'GET', '/datasets', { headers: { host: 'gpu-box.lan:8000' } })).status).toBe(200);
+      expect((await rawRequest(named.url, 'GET', '/datasets', { headers: { host: 'other.lan:8000' } })).status).toBe(403);
+    } finally {
+      await named.close();
+    }
   });
 });
