@@ -7,3 +7,4 @@ export { resolveAuthMode, isLoopbackHost, type AuthMode } from './auth/auth-mode
 export { createAuthPolicy, type AuthPolicyOptions, type AuthAccounts } from './auth/auth-middleware.js';
 export { SESSION_COOKIE } from './auth/credentials.js';
 export type { AuthSettings } from './auth/auth-settings.js';
+export { loadConfig, readSetting, serveHelp, ConfigError, ServeEnvSchema, type ServeEnv, type SettingName } from './config.js';
