@@ -9,12 +9,14 @@ import { parseSseData } from './sse.js';
 export type Schemas = components['schemas'];
 type Method = 'get' | 'post' | 'put' | 'delete';
 type Json<T> = T extends { content: { 'application/json': infer J } } ? J : never;
-/** The JSON body of an operation's 200 response. */
+/** The JSON body of an operation's 200 (else 201) response; `undefined` for a 204. */
 export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: { 200: infer R } }
   ? Json<R>
   : paths[P][M] extends { responses: { 201: infer R } }
     ? Json<R>
-    : never;
+    : paths[P][M] extends { responses: { 204: unknown } }
+      ? undefined
+      : never;
 type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
 type PathOf<O> = O extends { parameters: { path: infer P } } ? P : undefined;
 type QueryOf<O> = O extends { parameters: { query?: infer Q } } ? Q : undefined;

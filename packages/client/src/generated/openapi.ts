@@ -2439,7 +2439,7 @@ export interface components {
             project_id: number | null;
             owner_id: number | null;
             status: components["schemas"]["TrainingJobStatus"];
-            /** @description Percent of planned epochs done. */
+            /** @description Percent of planned epochs stored (one decimal), as /api/v1/tasks. */
             progress: number;
             current_epoch: number;
             total_epochs: number;
@@ -2490,7 +2490,7 @@ export interface components {
             project_id: number | null;
             owner_id: number | null;
             status: components["schemas"]["TrainingJobStatus"];
-            /** @description Percent of planned epochs done. */
+            /** @description Percent of planned epochs stored (one decimal), as /api/v1/tasks. */
             progress: number;
             current_epoch: number;
             total_epochs: number;
@@ -3938,9 +3938,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": string;
-                };
+                content?: never;
             };
             /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
             400: {
@@ -4434,9 +4432,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": string;
-                };
+                content?: never;
             };
             /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
             400: {
@@ -4723,9 +4719,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": string;
-                };
+                content?: never;
             };
             /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
             400: {

@@ -51,6 +51,10 @@ function responses(route: Route, defs: Json): Json {
   const out: Json = {};
   for (const [status, spec] of Object.entries(route.responses)) {
     if (route.dialect === 's004' && Number(status) >= 400) continue; // s004 answers every error with HTTP 200
+    if (Number(status) === 204) {
+      out[status] = { description: spec.description }; // no content
+      continue;
+    }
     const type = spec.contentType ?? 'application/json';
     const schema = spec.schema ? toJsonSchema(bodySchema(route, Number(status), spec.schema), 'output', defs) : { type: 'string', format: 'binary' };
     out[status] = { description: spec.description, content: { [type]: { schema } } };
