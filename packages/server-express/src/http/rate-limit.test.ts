@@ -50,7 +50,8 @@ describe('rateLimitClassOf', () => {
       if (r.auth === 'agent' || r.auth === 'notify-secret' || /health/.test(r.path) || (r.auth === 'public' && r.rateLimit !== 'login')) expect(cls, r.path).toBe('none');
     }
     const of = (cls: string) => allRoutes.filter((r) => rateLimitClassOf(r) === cls).map((r) => `${r.method.toUpperCase()} ${r.path}`);
-    expect(of('train')).toEqual(expect.arrayContaining(['POST /train/jobs', 'POST /train/jobs/{job_id}/resume', 'POST /train/jobs/{job_id}/extend']));
+    expect(of('train')).toEqual(expect.arrayContaining(['POST /train/jobs', 'POST /train/jobs/{job_id}/resume', 'POST /train/jobs/{job_id}/extend', 'POST /api/v1/training/submit']));
+    expect(of('login').sort()).toEqual(['POST /api/v1/auth/token', 'POST /api/v1/login']);
     expect(of('infer')).toEqual(expect.arrayContaining(['POST /infer/{model_id}', 'POST /infer/batch/run', 'POST /infer/{model_id}/export', 'POST /infer/video/{model_id}', 'POST /infer/video/{model_id}/stream']));
     for (const r of allRoutes.filter((x) => x.path.startsWith('/api/model/train/notify') || x.path.startsWith('/notify/') || x.path.startsWith('/api/agent/'))) expect(rateLimitClassOf(r), r.path).toBe('none');
   });

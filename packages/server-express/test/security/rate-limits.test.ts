@@ -45,13 +45,17 @@ describe('POST /train/jobs on the real defaults (10 per hour)', () => {
     expect(jobs.jobs.map((j) => j.job_id).sort()).toEqual([...ids].sort());
   });
 
-  test('resume and extend draw on the same training budget; reading jobs does not', async () => {
+  test('resume, extend and seed 002\'s /api/v1/training/submit draw on the same training budget; reading jobs does not', async () => {
     const [job] = ((await rawRequest(t.url, 'GET', '/train/jobs')).json as { jobs: Array<{ job_id: string }> }).jobs;
     const extend = await rawRequest(t.url, 'POST', `/train/jobs/${job!.job_id}/extend`, jsonInit({ epochs: 1 }));
     expect(extend.status).toBe(429);
     expect(header(extend, 'X-RateLimit-Limit')).toBe('10');
     const resume = await rawRequest(t.url, 'POST', `/train/jobs/${job!.job_id}/resume`);
     expect(resume.status).toBe(429);
+    const seed002 = await rawRequest(t.url, 'POST', '/api/v1/training/submit', jsonInit({ model_id: 'yolov8n', dataset_id: t.datasetId }));
+    expect(seed002.status).toBe(429);
+    expect(seed002.json).toEqual({ detail: expect.stringMatching(/^rate limit of 10 per hour reached; retry in \d+ s$/), code: 'rate_limited' });
+    expect(header(seed002, 'Retry-After')).toBeDefined();
     const read = await rawRequest(t.url, 'GET', `/train/jobs/${job!.job_id}`);
     expect(read.status).toBe(200);
     expect(header(read, 'X-RateLimit-Limit')).toBe('120');
