@@ -277,6 +277,27 @@ export function createClient(options: ClientOptions) {
       trainingChart: (modelId: string, query: QueryFor<'/api/models/{model_id}/training-metrics/chart'> = {}) =>
         request('get', '/api/models/{model_id}/training-metrics/chart', { params: { model_id: modelId }, query: query as never }),
     },
+    /** Seed 002's training (catalog, submit, jobs) and loss curves, over the real job service. */
+    seed002: {
+      training: {
+        models: () => request('get', '/api/v1/training/models'),
+        templates: () => request('get', '/api/v1/training/templates'),
+        datasets: () => request('get', '/api/v1/training/datasets'),
+        /** Queues a real job; `dataset_id` is a number or a `ds_…` id. */
+        submit: (body: BodyFor<'/api/v1/training/submit', 'post'>) => request('post', '/api/v1/training/submit', { body }),
+        jobs: (query: QueryFor<'/api/v1/training/jobs'> = {}) => request('get', '/api/v1/training/jobs', { query: query as never }),
+        /** A job by number or job id, with its last log lines. */
+        job: (ref: number | string) => request('get', '/api/v1/training/jobs/{job_id}', { params: { job_id: String(ref) } }),
+      },
+      metrics: {
+        /** A job's (number or id) or a named experiment's loss per epoch; no id: the newest job with epochs. `steps`: the point budget. */
+        loss: (query: { experiment_id?: string | number; steps?: number } = {}) =>
+          request('get', '/api/v1/metrics/loss', {
+            query: Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])) as never,
+          }),
+        summary: () => request('get', '/api/v1/metrics/metrics/summary'),
+      },
+    },
     /** Fetches an image the way the origin frontend does: `/static/<image_path>`. */
     staticFile: (imagePath: string) => download(`${options.baseUrl.replace(/\/+$/, '')}/static/${imagePath.split('/').map(encodeURIComponent).join('/')}`),
     close: () => (options.dispatcher ? Promise.resolve() : dispatcher.close()),

@@ -157,6 +157,11 @@ describe('GET /api/v1/metrics/loss', () => {
     // Without experiment_id: the newest job with epochs.
     expect((await t.get('/api/v1/metrics/loss')).json).toMatchObject({ experiment_id: jobId, total_steps: 30 });
     expect((await t.get(`/api/v1/metrics/loss/${jobId}?steps=0`)).status).toBe(422);
+    // The typed client reads the same answers.
+    expect(await t.client.seed002.metrics.loss({ experiment_id: number, steps: 7 })).toEqual({ ...thin, experiment_id: String(number) });
+    expect(await t.client.seed002.training.job(number)).toMatchObject({ job_id: jobId, status: 'completed', loss: losses[29], best_loss: best });
+    expect((await t.client.seed002.training.jobs({ status: 'completed' })).jobs.map((j) => j.job_id)).toContain(jobId);
+    expect((await t.client.seed002.metrics.summary()).experiments.find((e) => e.id === 'exp-loss')).toMatchObject({ jobs: [jobId], final_loss: losses[29] });
   }, 30_000);
 
   test('an experiment name groups its jobs in order, steps continuing; the summary has one row per experiment', async () => {

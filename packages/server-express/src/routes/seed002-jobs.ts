@@ -1,8 +1,9 @@
-import { BASE_DETECTORS, CoreError, jobConfig, jobKeys, lossSeries, readLastLogLines, type EpochRecord, type Job, type ResourceEntry } from '@yoloops/core';
+import { BASE_DETECTORS, CoreError, jobConfig, jobKeys, lossSeries, readLastLogLines, trainingProgress, type EpochRecord, type Job, type ResourceEntry } from '@yoloops/core';
 import type { Response } from 'express';
 import { HttpError } from '../http/errors.js';
-import { principalOf, seesEverything, type Principal } from '../http/principal.js';
+import { principalOf, type Principal } from '../http/principal.js';
 import type { AppServices } from '../services.js';
+import { mayUse } from './catalog-access.js';
 
 /** Seed 002 facts kept in a job's ResourceIndex meta by `POST /training/submit`. */
 export interface SubmitMeta {
@@ -13,8 +14,7 @@ export interface SubmitMeta {
 }
 
 /** Whether a principal may see a resource: admins and auth-off see all, a member what it owns. */
-export const mayView = (p: Principal, entry: Pick<ResourceEntry, 'owner_id'>): boolean =>
-  seesEverything(p) || (p.kind === 'user' && entry.owner_id === p.userId);
+export const mayView = (p: Principal, entry: Pick<ResourceEntry, 'owner_id'>): boolean => mayUse(p, entry.owner_id);
 
 /** 404 in the route's dialect, naming what was not found. */
 export const notFound = (what: string, code: string) => new HttpError(404, `${what} not found`, code);
@@ -52,12 +52,9 @@ export function queuePosition(job: Job, all: readonly Job[]): number | null {
 /** Highest epoch stored for the job (0 before the first). */
 const epochsDone = (epochs: readonly EpochRecord[]) => epochs.reduce((m, e) => Math.max(m, e.epoch), 0);
 
-/** Percent of planned epochs done (100 once completed). */
-export function jobProgress(job: Job, epochs: readonly EpochRecord[]): number {
-  if (job.status === 'completed') return 100;
-  if (job.epochs <= 0) return 0;
-  return Math.floor((100 * Math.min(epochsDone(epochs), job.epochs)) / job.epochs);
-}
+/** Percent of planned epochs stored (100 once completed), as /api/v1/tasks reports it. */
+export const jobProgress = (job: Job, epochs: readonly EpochRecord[]): number =>
+  trainingProgress({ status: job.status, epochsStored: epochs.length, epochsPlanned: job.epochs });
 
 /** `2h 5m`, `3m 20s`, `12s`. */
 export function formatDuration(ms: number): string {

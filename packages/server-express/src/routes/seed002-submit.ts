@@ -1,4 +1,4 @@
-import { BASE_DETECTORS, CoreError, trainingTemplates, type BaseDetector, type Dataset, type Model, type ResourceEntry } from '@yoloops/core';
+import { BASE_DETECTORS, CoreError, formatSizeWithUnit, trainingTemplates, type BaseDetector, type Dataset, type Model, type ResourceEntry } from '@yoloops/core';
 import type { z } from 'zod';
 import { HttpError } from '../http/errors.js';
 import { ownerIdOf, type Principal } from '../http/principal.js';
@@ -11,18 +11,6 @@ const orUndefined = <T>(error: unknown): T | undefined => {
   if (error instanceof CoreError && error.code === 'NOT_FOUND') return undefined;
   throw error;
 };
-
-/** Bytes in 1024 steps, as the origin's `size_formatted` (`50.00 MB`). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(2)} ${units[unit]}`;
-}
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact' });
 
@@ -39,7 +27,7 @@ export async function trainableModels(services: AppServices, p: Principal) {
 }
 
 const catalogModel = (model: Model, entry: ResourceEntry) => ({
-  id: model.model_id, number: entry.number, name: model.name ?? model.model_id, provider: 'yoloops', size: formatBytes(model.file_size),
+  id: model.model_id, number: entry.number, name: model.name ?? model.model_id, provider: 'yoloops', size: formatSizeWithUnit(model.file_size),
   type: 'fine-tune' as const, framework: 'ultralytics' as const, task: model.task, classes: model.classes, created_at: model.created_at,
 });
 
@@ -60,7 +48,7 @@ function catalogDataset(dataset: Dataset, entry: ResourceEntry) {
   return {
     id: entry.number, dataset_id: dataset.dataset_id, name, project_id: entry.project_id,
     version: dataset.version ?? dataset.versions.at(-1) ?? 'v1', versions: dataset.versions,
-    size: formatBytes(dataset.size), rows: compact.format(images), image_count: images,
+    size: formatSizeWithUnit(dataset.size), rows: compact.format(images), image_count: images,
     train_count: dataset.train_count ?? 0, val_count: dataset.val_count ?? 0, test_count: dataset.test_count ?? 0,
     classes: dataset.classes ?? [], num_classes: dataset.classes?.length ?? 0, created_at: dataset.created_at,
   };

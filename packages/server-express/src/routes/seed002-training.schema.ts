@@ -42,7 +42,7 @@ export const Seed002TrainingJobSchema = z
     model_id: z.string(), template: z.string(),
     dataset_id: z.number().int(), dataset: z.string().describe('The dataset id (`ds_…`).'), version: z.string(),
     project_id: z.number().int().nullable(), owner_id: z.number().int().nullable(),
-    status: JobStatusSchema, progress: z.number().int().describe('Percent of planned epochs done.'),
+    status: JobStatusSchema, progress: z.number().describe('Percent of planned epochs stored (one decimal), as /api/v1/tasks.'),
     current_epoch: z.number().int(), total_epochs: z.number().int(),
     current_step: z.number().int().describe('Same as current_epoch (a step is an epoch).'), total_steps: z.number().int(),
     loss: z.number().nullable().describe('Training loss of the last epoch (box + cls + dfl for YOLO).'), current_loss: z.number().nullable(),
