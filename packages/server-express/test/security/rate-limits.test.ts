@@ -41,6 +41,8 @@ describe('POST /train/jobs on the real defaults (10 per hour)', () => {
     expect(retryAfter).toBeGreaterThan(3500);
     expect(retryAfter).toBeLessThanOrEqual(3600);
     expect(refused.json).toMatchObject({ detail: expect.stringContaining(`retry in ${retryAfter} s`) });
+    // Exactly seed 003's headers: none of the IETF draft ones (RateLimit, RateLimit-Policy…).
+    expect(Object.keys(refused.headers).filter((h) => /ratelimit/i.test(h)).sort()).toEqual(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
     const jobs = (await rawRequest(t.url, 'GET', '/train/jobs')).json as { jobs: Array<{ job_id: string }> };
     expect(jobs.jobs.map((j) => j.job_id).sort()).toEqual([...ids].sort());
   });
