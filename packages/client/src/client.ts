@@ -271,6 +271,29 @@ export function createClient(options: ClientOptions) {
         delete: (ref: number | string) => request('delete', '/api/v1/models/{model_id}', { params: { model_id: String(ref) } }),
       },
     },
+    /** The server's GPUs now (nvidia-smi) and their sampled history (seed 002). */
+    gpu: {
+      status: () => request('get', '/api/v1/gpu'),
+      /** The last `minutes` (1–1440, server default 10). */
+      history: (minutes?: number) => request('get', '/api/v1/gpu/history', { query: (minutes === undefined ? {} : { minutes: String(minutes) }) as never }),
+    },
+    /** Seed 002's settings: system and storage facts, GPU thresholds (set by admins), training defaults, the signed-in user's preferences. */
+    settings: {
+      system: () => request('get', '/api/v1/settings/system'),
+      storage: () => request('get', '/api/v1/settings/storage'),
+      gpuThresholds: () => request('get', '/api/v1/settings/gpu-thresholds'),
+      setGpuThresholds: (body: BodyFor<'/api/v1/settings/gpu-thresholds', 'post'>) => request('post', '/api/v1/settings/gpu-thresholds', { body }),
+      training: () => request('get', '/api/v1/settings/training'),
+      user: () => request('get', '/api/v1/settings/user'),
+      updateUser: (body: BodyFor<'/api/v1/settings/user', 'put'>) => request('put', '/api/v1/settings/user', { body }),
+    },
+    /** `/api/v1` itself: its endpoints, service info and health checks. */
+    api: {
+      index: () => request('get', '/api/v1'),
+      info: () => request('get', '/api/v1/info'),
+      health: () => request('get', '/api/v1/health'),
+      healthDetailed: () => request('get', '/api/v1/health/detailed'),
+    },
     seed000: {
       trainingMetrics: (modelId: string, query: QueryFor<'/api/models/{model_id}/training-metrics'> = {}) =>
         request('get', '/api/models/{model_id}/training-metrics', { params: { model_id: modelId }, query: query as never }),
