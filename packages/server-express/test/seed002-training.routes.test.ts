@@ -10,6 +10,8 @@ import { startTrainingServer, waitFor, type TrainingServer } from './support/tra
 let t: TrainingServer;
 let projectId: number;
 let datasetNumber: number;
+let unpreparedId: string;
+let ptModel: { id: string; number: number };
 const job = async (ref: string | number) => (await t.get(`/api/v1/training/jobs/${ref}`)).json;
 const until = (ref: string | number, statuses: string[]) => waitFor(() => job(ref), (j) => statuses.includes(j.status), 20_000);
 const submit = (body: Record<string, unknown>) =>
@@ -50,6 +52,7 @@ describe('GET /api/v1/training/models, /templates, /datasets', () => {
     expect(ids.slice(0, 10)).toEqual(['yolov8n.pt', 'yolov8s.pt', 'yolov8m.pt', 'yolov8l.pt', 'yolov8x.pt', 'yolo11n.pt', 'yolo11s.pt', 'yolo11m.pt', 'yolo11l.pt', 'yolo11x.pt']);
     expect(json.models[0]).toEqual({ id: 'yolov8n.pt', name: 'YOLOv8n', provider: 'ultralytics', size: '3.2M', flops: '8.7B', type: 'base', framework: 'ultralytics', task: 'detect' });
     const number = (await t.platform.resources.get('model', pt.model_id))!.number;
+    ptModel = { id: pt.model_id, number };
     expect(json.models.slice(10)).toEqual([expect.objectContaining({ id: pt.model_id, number, type: 'fine-tune', framework: 'ultralytics', size: '16.00 B' })]);
   });
 
@@ -65,6 +68,7 @@ describe('GET /api/v1/training/models, /templates, /datasets', () => {
   test('datasets: the prepared ones with number, versions, split counts and classes', async () => {
     const unprepared = await t.platform.datasets.upload({ filename: 'unprepared.zip', body: Readable.from(await zipDirectory(fixturePath('datasets/coco8'))) });
     expect(unprepared.status).toBe('uploaded');
+    unpreparedId = unprepared.dataset_id;
     const { json } = await t.get('/api/v1/training/datasets');
     const [record] = (await t.platform.datasets.list()).filter((d) => d.dataset_id === t.datasetId);
     expect(json.datasets).toEqual([
@@ -100,6 +104,14 @@ describe('POST /api/v1/training/submit', () => {
     expect((await t.get('/api/v1/training/jobs?status=bogus')).status).toBe(422);
   }, 30_000);
 
+  test('fine-tunes a registered model (by its number) with the yolo-finetune template', async () => {
+    const res = await submit({ model_id: String(ptModel.number), template_id: 'yolo-finetune', experiment_name: 'ft', hyperparameters: { epochs: 1 } });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.job).toMatchObject({ model_id: ptModel.id, model: { id: ptModel.id, number: ptModel.number, type: 'fine-tune' }, template: { id: 'yolo-finetune' } });
+    expect((await t.get(`/train/jobs/${res.json.job.job_id}`)).json).toMatchObject({ base_model_id: ptModel.id, model_name: `${ptModel.id}_fine_tuned`, epochs: 1 });
+    expect(await until(res.json.job.job_id, ['completed', 'failed'])).toMatchObject({ status: 'completed', model: ptModel.id, template: 'yolo-finetune' });
+  }, 30_000);
+
   test('queue_position is 1 + the jobs queued before it', async () => {
     const blocker = (await submit({ experiment_name: 'blocker', hyperparameters: { epochs: 500 } })).json.job;
     await until(blocker.job_id, ['running']);
@@ -122,13 +134,14 @@ describe('POST /api/v1/training/submit', () => {
     expect(mismatch).toMatchObject({ status: 422, json: { detail: [{ loc: ['body', 'template_id'], msg: expect.stringMatching(/yolo-detect/) }] } });
   });
 
-  test('404 naming the unknown template, project, dataset, model or job', async () => {
+  test('404 naming the unknown template, project, dataset, model or job; 409 for a dataset not prepared', async () => {
     expect(await submit({ template_id: 'lora' })).toMatchObject({ status: 404, json: { detail: 'Template lora not found' } });
     expect(await submit({ project_id: 999 })).toMatchObject({ status: 404, json: { detail: 'Project 999 not found' } });
     expect(await submit({ dataset_id: 999 })).toMatchObject({ status: 404, json: { detail: 'Dataset 999 not found' } });
     expect(await submit({ dataset_id: 'ds_nope' })).toMatchObject({ status: 404, json: { detail: 'Dataset ds_nope not found' } });
     expect(await submit({ model_id: 'llama2-7b', template_id: 'yolo-finetune' })).toMatchObject({ status: 404, json: { detail: 'Model llama2-7b not found' } });
     expect((await t.get('/api/v1/training/jobs/424242')).json).toMatchObject({ detail: 'Job 424242 not found' });
+    expect(await submit({ dataset_id: unpreparedId })).toMatchObject({ status: 409, json: { detail: expect.stringMatching(/not prepared/) } });
   });
 });
 
