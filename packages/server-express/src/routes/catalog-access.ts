@@ -53,3 +53,14 @@ export const pageQuery = (defaultLimit: number) => ({
 /** `total` matches, then the page. */
 export const page = <T>(items: readonly T[], skip: number, limit: number) => ({ total: items.length, items: items.slice(skip, skip + limit) });
 
+
+/**
+ * Records who created a new resource: `ensure` with the owner and project, and — when a list numbered
+ * the resource first (owner and project still null) — sets them on that entry. Use right after a create.
+ */
+export async function recordCreated(services: AppServices, kind: ResourceKind, id: string, init: { owner_id: number | null; project_id?: number | null }): Promise<ResourceEntry> {
+  const entry = await services.resources.ensure(kind, id, init);
+  const unclaimed = entry.owner_id === null && entry.project_id === null;
+  if (!unclaimed || (init.owner_id === null && (init.project_id ?? null) === null)) return entry;
+  return (await services.resources.update(kind, id, { owner_id: init.owner_id, ...(init.project_id === undefined ? {} : { project_id: init.project_id }) })) ?? entry;
+}
