@@ -100,6 +100,7 @@ describe('createGpuService history', () => {
     const monitor = createMemoryGpuMonitor();
     const clock = manualClock();
     expect(() => createGpuService({ monitor, clock, sampleIntervalMs: 10 })).toThrow(/at least 100 ms/);
+    expect(() => createGpuService({ monitor, clock, sampleIntervalMs: Number.NaN })).toThrow(/at least 100 ms/);
     expect(() => createGpuService({ monitor, clock, historyMinutes: 0 })).toThrow(/1–1440/);
     expect(() => createGpuService({ monitor, clock, historyMinutes: 1441 })).toThrow(/1–1440/);
   });

@@ -53,7 +53,7 @@ interface Sample {
 export function createGpuService(deps: GpuServiceDeps) {
   const intervalMs = deps.sampleIntervalMs ?? 10_000;
   const historyMinutes = deps.historyMinutes ?? 60;
-  if (!Number.isSafeInteger(intervalMs) || intervalMs < 100) throw new ValidationError(`GPU sample interval must be an integer of at least 100 ms (got ${intervalMs})`, { reason: 'invalid_gpu_options' });
+  if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new ValidationError(`GPU sample interval must be at least 100 ms (got ${intervalMs})`, { reason: 'invalid_gpu_options' });
   if (!Number.isSafeInteger(historyMinutes) || historyMinutes < 1 || historyMinutes > 1440) {
     throw new ValidationError(`GPU history must keep 1–1440 minutes (got ${historyMinutes})`, { reason: 'invalid_gpu_options' });
   }
@@ -83,7 +83,7 @@ export function createGpuService(deps: GpuServiceDeps) {
       if (timer !== undefined || stopped) return;
       const first = await sample().catch(() => undefined);
       if (stopped || timer !== undefined || first === undefined || first.gpus.length === 0) return;
-      timer = setInterval(() => void sample().catch(() => undefined), intervalMs);
+      timer = setInterval(() => void sample().catch(() => undefined), Math.round(intervalMs));
       timer.unref();
     },
     /** Whether the history sampler runs (it does only when GPUs were found at start). */

@@ -72,6 +72,10 @@ export interface NodePlatformOptions {
  */
 export async function createNodePlatform(options: NodePlatformOptions) {
   const dataDir = path.resolve(options.dataDir);
+  // Made first, so bad GPU options stop the start before anything is opened; it samples only once started below.
+  const { nvidiaSmi, ...gpuOptions } = options.gpu ?? {};
+  const gpuClock = options.clock ?? systemClock;
+  const gpu = createGpuService({ monitor: createNvidiaSmiGpuMonitor({ ...(nvidiaSmi ? { nvidiaSmi } : {}), clock: gpuClock }), clock: gpuClock, ...gpuOptions });
   mkdirSync(dataDir, { recursive: true });
   await sweepFsBlobStore(dataDir);
   const db: SqliteDatabase = openSqliteDatabase(path.join(dataDir, 'yoloops.db'));
@@ -117,8 +121,6 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   /** Seed 002's numeric ids, owners and projects of every resource. */
   const resources = createSqliteResourceIndex(db, { clock });
   const projects = createSqliteProjectStore(db, { clock });
-  const { nvidiaSmi, ...gpuOptions } = options.gpu ?? {};
-  const gpu = createGpuService({ monitor: createNvidiaSmiGpuMonitor({ ...(nvidiaSmi ? { nvidiaSmi } : {}), clock }), clock, ...gpuOptions });
   void gpu.start(); // history only while GPUs exist; the first reading never delays the start
   const settings = createSettingsService({ store: createSqliteSettingsStore(db, clock) });
   // Model ZIPs get the model service's default cap (the dataset default), as the platform passes it none.
