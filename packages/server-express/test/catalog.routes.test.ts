@@ -121,19 +121,22 @@ describe('/api/v1/datasets', () => {
 });
 
 describe('/api/v1/models', () => {
-  test('a trained model shows its real size, framework and last-epoch metrics', async () => {
+  test('a trained model shows its real size, framework and last-epoch metrics, in its job\'s project', async () => {
     const jobId = 'job_catalog_metrics';
+    const project = await t.client.projects.create({ name: 'trained' });
+    await t.platform.resources.ensure('job', jobId, { project_id: project.id }); // what POST /training/submit records
     const model = await t.platform.models.register({
       task: 'detect', source: 'trained', job_id: jobId, classes: ['cat'], base_model: 'yolov8n.pt', name: 'trained-one', weights: [{ filename: 'best.onnx', body: FIXTURE_ONNX() }],
     });
     for (let e = 1; e <= 3; e++) await t.platform.jobMetrics.upsertEpoch(jobId, e, canonicalizeMetrics(ultralyticsEpoch(e)), { attempt: 1, recorded_at: new Date().toISOString() });
     const last = ultralyticsEpoch(3);
     const row = (await t.client.catalog.models.list()).models.find((m) => m.model_id === model.model_id);
-    expect(row).toMatchObject({ name: 'trained-one', base_model: 'yolov8n.pt', framework: 'onnx', size_bytes: model.file_size, status: 'ready', job_id: jobId, project_id: null });
+    expect(row).toMatchObject({ name: 'trained-one', base_model: 'yolov8n.pt', framework: 'onnx', size_bytes: model.file_size, status: 'ready', job_id: jobId, project_id: project.id });
     expect(row?.size).toMatch(/^\d+(\.\d)?(KB|MB)$/);
     expect(row?.metrics?.final_loss).toBeCloseTo(last['train/box_loss']! + last['train/cls_loss']! + last['train/dfl_loss']!, 6);
     expect(row?.metrics).toMatchObject({ mAP50: last['metrics/mAP50(B)'], 'mAP50-95': last['metrics/mAP50-95(B)'], precision: last['metrics/precision(B)'], recall: last['metrics/recall(B)'] });
     expect(await t.client.catalog.models.get(row!.id)).toEqual(row);
+    expect((await t.client.catalog.models.list({ project_id: project.id })).models).toEqual([row]);
   });
 
   test('a record uploaded with the S001 model ZIP becomes the registered model; delete removes it', async () => {

@@ -1,4 +1,4 @@
-import type { Project, ResourceEntry, ResourceKind } from '@yoloops/core';
+import type { EnsureResourceInput, Project, ResourceEntry, ResourceKind } from '@yoloops/core';
 import { NotFoundError } from '@yoloops/core';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -29,12 +29,15 @@ export const isNumberRef = (ref: string): boolean => /^\d{1,15}$/.test(ref);
 
 /**
  * The entry a path reference names, if the caller may see it: a number is looked up as is; an id is
- * indexed on first sight (`exists` says whether the resource is real) so resources made before the index get one.
+ * indexed on first sight (`exists`: the entry's owner and project when the resource is real, else undefined) so resources made before the index get one.
  */
-export async function entryOf(services: AppServices, res: Response, options: { kind: ResourceKind; ref: string; exists(id: string): Promise<boolean> }): Promise<ResourceEntry | undefined> {
+export async function entryOf(
+  services: AppServices, res: Response, options: { kind: ResourceKind; ref: string; exists(id: string): Promise<EnsureResourceInput | undefined> },
+): Promise<ResourceEntry | undefined> {
   const { kind, ref } = options;
   let entry = isNumberRef(ref) ? await services.resources.byNumber(kind, Number(ref)) : await services.resources.get(kind, ref);
-  if (!entry && !isNumberRef(ref) && (await options.exists(ref))) entry = await services.resources.ensure(kind, ref);
+  const init = entry || isNumberRef(ref) ? undefined : await options.exists(ref);
+  if (!entry && init) entry = await services.resources.ensure(kind, ref, init);
   return entry && mayUse(principalOf(res), entry.owner_id) ? entry : undefined;
 }
 

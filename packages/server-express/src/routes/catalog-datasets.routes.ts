@@ -16,7 +16,7 @@ const base = { tags: ['seed002-datasets'], dialect: 's002' as const };
 const notFound = () => new NotFoundError('Dataset not found', { reason: 'not_found' });
 
 async function mustEntry(services: AppServices, res: Response, ref: string): Promise<ResourceEntry> {
-  const exists = (id: string) => services.datasets.get(id).then(() => true, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e)));
+  const exists = (id: string) => services.datasets.get(id).then(() => ({}), (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
   const entry = await entryOf(services, res, { kind: 'dataset', ref, exists });
   if (!entry) throw notFound();
   return entry;

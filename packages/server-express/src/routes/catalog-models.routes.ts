@@ -7,7 +7,7 @@ import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
 import { entryOf, isNotFound, mayUse, optionalProject, page, pageQuery, ProjectIdField } from './catalog-access.js';
 import { CatalogModelCreateSchema, CatalogModelSchema } from './catalog.schemas.js';
-import { indexedModels, isRecordId, modelView, newRecordId } from './catalog-views.js';
+import { indexedModels, isRecordId, modelInit, modelView, newRecordId } from './catalog-views.js';
 import { errorResponses, idParam } from './params.js';
 
 const Params = z.object({ model_id: idParam('model_id').describe('The model\'s number (`1`) or its id.') });
@@ -17,7 +17,11 @@ const notFound = () => new NotFoundError('Model not found', { reason: 'not_found
 const getModel = (services: AppServices, id: string) => services.models.get(id).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
 
 async function mustEntry(services: AppServices, res: Response, ref: string): Promise<ResourceEntry> {
-  const entry = await entryOf(services, res, { kind: 'model', ref, exists: async (id) => (await getModel(services, id)) !== undefined });
+  const exists = async (id: string) => {
+    const model = await getModel(services, id);
+    return model && modelInit(services, model);
+  };
+  const entry = await entryOf(services, res, { kind: 'model', ref, exists });
   if (!entry) throw notFound();
   return entry;
 }

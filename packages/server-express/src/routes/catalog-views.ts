@@ -1,4 +1,4 @@
-import type { Dataset, Model, ResourceEntry, ResourceKind } from '@yoloops/core';
+import type { Dataset, EnsureResourceInput, Model, ResourceEntry, ResourceKind } from '@yoloops/core';
 import { datasetStatusOf, epochLoss, formatSizeShort, formatSizeWithUnit, toTrainingMetrics } from '@yoloops/core';
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
@@ -16,18 +16,26 @@ const stem = (filename: string) => filename.replace(/\.zip$/i, '');
  * Every resource of a kind with its entry, numbered on first sight oldest first (resources made before
  * the index, or through the S001 routes), plus the records still waiting for their upload.
  */
-export async function indexed<T>(services: AppServices, kind: ResourceKind, resources: readonly T[], idOf: (r: T) => string): Promise<{ entry: ResourceEntry; resource?: T }[]> {
+export async function indexed<T>(
+  services: AppServices, kind: ResourceKind, resources: readonly T[], idOf: (r: T) => string, initOf: (r: T) => Promise<EnsureResourceInput> = async () => ({}),
+): Promise<{ entry: ResourceEntry; resource?: T }[]> {
   const byId = new Map(resources.map((r) => [idOf(r), r]));
   let entries = await services.resources.list(kind);
   const known = new Set(entries.map((e) => e.id));
   const missing = resources.filter((r) => !known.has(idOf(r))).reverse();
-  for (const r of missing) await services.resources.ensure(kind, idOf(r));
+  for (const r of missing) await services.resources.ensure(kind, idOf(r), await initOf(r));
   if (missing.length > 0) entries = await services.resources.list(kind);
   return entries.filter((e) => isRecordId(e.id) || byId.has(e.id)).map((entry) => ({ entry, ...(byId.has(entry.id) ? { resource: byId.get(entry.id) as T } : {}) }));
 }
 
 export const indexedDatasets = async (services: AppServices) => indexed(services, 'dataset', await services.datasets.list(), (d) => d.dataset_id);
-export const indexedModels = async (services: AppServices) => indexed(services, 'model', await services.models.list(), (m) => m.model_id);
+/** A trained model first seen here belongs to its job's owner and project. */
+export async function modelInit(services: AppServices, model: Pick<Model, 'job_id'>): Promise<EnsureResourceInput> {
+  const job = model.job_id ? await services.resources.get('job', model.job_id) : undefined;
+  return job ? { owner_id: job.owner_id, project_id: job.project_id } : {};
+}
+
+export const indexedModels = async (services: AppServices) => indexed(services, 'model', await services.models.list(), (m) => m.model_id, (m) => modelInit(services, m));
 
 /** Seed 002's dataset shape from the record and the real dataset (absent before the upload). */
 export function datasetView(entry: ResourceEntry, ds: Dataset | undefined): z.infer<typeof CatalogDatasetSchema> {
