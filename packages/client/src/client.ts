@@ -7,7 +7,7 @@ import { multipartBody, multipartParts, type FilePart, type UploadProgress, type
 import { parseSseData } from './sse.js';
 
 export type Schemas = components['schemas'];
-type Method = 'get' | 'post' | 'put' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Json<T> = T extends { content: { 'application/json': infer J } } ? J : never;
 /** The JSON body of an operation's 200 (else 201) response; `undefined` for a 204. */
 export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: { 200: infer R } }
@@ -162,6 +162,42 @@ export function createClient(options: ClientOptions) {
     },
     /** The bearer token requests carry now. */
     getToken: () => token,
+    /** Accounts: log in (the token is then sent on every request), who am I, log out, passwords, registration. */
+    auth: {
+      /** OAuth2 password form (POST /api/v1/auth/token); keeps the token for later requests and returns the answer. */
+      login: async (username: string, password: string) => {
+        const form = { contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams({ username, password }).toString() };
+        const res = await send('post', buildUrl(options.baseUrl, '/api/v1/auth/token', undefined, undefined), form);
+        const answer = (await res.body.json()) as ResponseOf<'/api/v1/auth/token', 'post'>;
+        token = answer.access_token;
+        return answer;
+      },
+      /** Seed 003's JSON login (POST /api/v1/login) on the same accounts; keeps the token too. */
+      loginJson: async (username: string, password: string) => {
+        const answer = await request('post', '/api/v1/login', { body: { username, password } });
+        token = answer.token;
+        return answer;
+      },
+      me: () => request('get', '/api/v1/auth/me'),
+      /** Revokes the current token and forgets it. */
+      logout: async () => {
+        const answer = await request('post', '/api/v1/auth/logout');
+        token = undefined;
+        return answer;
+      },
+      register: (body: BodyFor<'/api/v1/auth/register', 'post'>) => request('post', '/api/v1/auth/register', { body }),
+      /** Ends every older token of the account; keeps the new one it answers. */
+      changePassword: async (currentPassword: string, newPassword: string) => {
+        const answer = await request('put', '/api/v1/auth/password', { body: { current_password: currentPassword, new_password: newPassword } });
+        token = answer.access_token;
+        return answer;
+      },
+    },
+    /** Account administration (admins). */
+    users: {
+      list: () => request('get', '/api/v1/users'),
+      update: (userId: number, body: BodyFor<'/api/v1/users/{user_id}', 'patch'>) => request('patch', '/api/v1/users/{user_id}', { params: { user_id: userId }, body }),
+    },
     system: {
       root: () => request('get', '/'),
       health: () => request('get', '/health'),
@@ -191,6 +227,8 @@ export function createClient(options: ClientOptions) {
       create: (body: BodyFor<'/train/jobs', 'post'>) => request('post', '/train/jobs', { body }),
       list: () => request('get', '/train/jobs'),
       get: (jobId: string) => request('get', '/train/jobs/{job_id}', { params: { job_id: jobId } }),
+      /** Registers a seed 004 caller's own task id (32 hex) as an external job; answers it with its `notify_url`. */
+      registerExternal: (taskId: string) => request('post', '/train/jobs/external', { body: { task_id: taskId } }),
       /** Stored epochs of the job, ascending (also an external job's, reported by its caller). */
       metrics: (jobId: string) => request('get', '/train/jobs/{job_id}/metrics', { params: { job_id: jobId } }),
       stop: (jobId: string) => request('post', '/train/jobs/{job_id}/stop', { params: { job_id: jobId } }),

@@ -60,7 +60,9 @@ export function createApp(options: CreateAppOptions): Express {
   for (const route of allRoutes.filter((r) => r.jsonLimit !== undefined)) {
     app[route.method](route.path.replace(/\{([^}]+)\}/g, ':$1'), express.json({ limit: route.jsonLimit }));
   }
-  app.post('/api/v1/auth/token', express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 })); // OAuth2 password form
+  for (const route of allRoutes.filter((r) => r.bodyType === 'form')) {
+    app[route.method](route.path.replace(/\{([^}]+)\}/g, ':$1'), express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+  }
   app.use(express.json({ limit: options.jsonLimit ?? '1mb' }));
   app.get('/openapi.json', (_req, res) => {
     res.json(spec);

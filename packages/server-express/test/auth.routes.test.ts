@@ -146,6 +146,30 @@ describe('accounts over HTTP', () => {
   });
 });
 
+describe('the typed client', () => {
+  test('logs in on both routes, reads me, administers users, changes its password and logs out', async () => {
+    const client = createClient({ baseUrl: s.url });
+    await expect(client.auth.me()).rejects.toMatchObject({ status: 401 });
+    const answer = await client.auth.login('admin', ADMIN_PASSWORD);
+    expect(answer).toMatchObject({ token_type: 'bearer', expires_in: 86400 });
+    expect(await client.auth.me()).toMatchObject({ username: 'admin', role: 'admin' });
+    const fay = await client.auth.register({ username: 'fay', password: 'fay has a long password', email: 'fay@example.org' });
+    expect(fay).toMatchObject({ username: 'fay', email: 'fay@example.org', role: 'member', is_active: true });
+    expect((await client.users.update(fay.id, { role: 'admin' })).role).toBe('admin');
+    expect((await client.users.list()).map((u) => u.username)).toContain('fay');
+    const asFay = createClient({ baseUrl: s.url });
+    expect(await asFay.auth.loginJson('fay', 'fay has a long password')).toMatchObject({ token_type: 'Bearer' });
+    const old = asFay.getToken();
+    await asFay.auth.changePassword('fay has a long password', 'fay has another long one');
+    expect(asFay.getToken()).not.toBe(old);
+    expect(await asFay.auth.me()).toMatchObject({ username: 'fay', role: 'admin' });
+    await asFay.auth.logout();
+    expect(asFay.getToken()).toBeUndefined();
+    await asFay.close();
+    await client.close();
+  });
+});
+
 describe('the session cookie', () => {
   test('authenticates a GET of a /static dataset image, never a POST', async () => {
     const client = createClient({ baseUrl: s.url, token: s.adminToken });

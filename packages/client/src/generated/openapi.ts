@@ -3770,7 +3770,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OAuth2PasswordForm"];
+                "application/x-www-form-urlencoded": components["schemas"]["OAuth2PasswordForm"];
             };
         };
         responses: {

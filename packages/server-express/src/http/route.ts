@@ -71,6 +71,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** How `body` is sent: `json` (default) or `form` (`application/x-www-form-urlencoded`, e.g. the OAuth2 password form). */
+  bodyType?: 'json' | 'form';
   multipart?: MultipartSpec;
   /** Largest JSON body of this route in bytes, enforced while reading (also for chunked bodies); default the app's. */
   jsonLimit?: number;

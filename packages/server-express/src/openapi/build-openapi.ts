@@ -34,7 +34,22 @@ function requestBody(route: Route, defs: Json): Json | undefined {
     return { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required, properties } } } };
   }
   if (!route.body) return undefined;
-  return { required: true, content: { 'application/json': { schema: toJsonSchema(route.body, 'input', defs) } } };
+  const type = route.bodyType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
+  return { required: true, content: { [type]: { schema: toJsonSchema(route.body, 'input', defs) } } };
+}
+
+/** How a caller authenticates (see the auth policy): a bearer token from the login routes, or for GETs the session cookie. */
+const SECURITY_SCHEMES = {
+  bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from POST /api/v1/auth/token or /api/v1/login (not needed while auth is off).' },
+  oauth2Password: { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/token', scopes: {} } } },
+  sessionCookie: { type: 'apiKey', in: 'cookie', name: 'yoloops_session', description: 'Set by the login routes; accepted on GET and HEAD only (images, downloads, EventSource).' },
+};
+
+/** The operation's security requirement: none for public routes and notify URLs (their secret is in the path). */
+function security(route: Route): Json[] {
+  const auth = route.auth ?? 'user';
+  if (auth === 'public' || auth === 'notify-secret') return [];
+  return [{ bearerAuth: [] }, { oauth2Password: [] }, ...(route.method === 'get' ? [{ sessionCookie: [] }] : [])];
 }
 
 /** The documented body of one response, in the route's dialect envelope. */
@@ -80,8 +95,9 @@ export function buildOpenApi(routes: readonly Route[], info: { title: string; ve
       ...(params.length ? { parameters: params } : {}),
       ...(body ? { requestBody: body } : {}),
       responses: responses(route, defs),
+      security: security(route),
     };
   }
-  const doc = { openapi: '3.1.0', info, paths: sortKeys(paths), components: { schemas: sortKeys(defs) } };
+  const doc = { openapi: '3.1.0', info, paths: sortKeys(paths), components: { schemas: sortKeys(defs), securitySchemes: SECURITY_SCHEMES } };
   return JSON.parse(JSON.stringify(doc).replaceAll('"#/$defs/', `"${REF}`)) as Json;
 }

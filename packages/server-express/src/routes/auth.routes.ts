@@ -53,7 +53,7 @@ export const authRoutes: Route[] = [
   defineRoute({
     ...s002, method: 'post', path: '/api/v1/auth/token', operationId: 'login', summary: 'Log in (OAuth2 password form)', auth: 'public', rateLimit: 'login',
     description: 'An `application/x-www-form-urlencoded` form with `username` and `password` → a bearer token, also set as an HttpOnly, SameSite=Strict session cookie (for `<img>`, downloads and EventSource, GET only). A wrong password, an unknown user and a disabled account are 401 with `WWW-Authenticate: Bearer`.',
-    body: TokenForm,
+    body: TokenForm, bodyType: 'form',
     responses: { 200: { description: 'The token', schema: TokenSchema }, ...errorResponses(401, 422) },
     handler: async ({ body, req, res, services }) => {
       if (!req.is('application/x-www-form-urlencoded')) throw new HttpError(422, 'send the OAuth2 password form as application/x-www-form-urlencoded (username, password)', 'validation_error', [{ loc: ['body'], msg: 'an application/x-www-form-urlencoded form is required', type: 'content_type' }]);
