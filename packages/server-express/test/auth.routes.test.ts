@@ -191,3 +191,24 @@ describe('the session cookie', () => {
     expect(del.status).toBe(401);
   });
 });
+
+describe('open registration (YOLOOPS_REGISTRATION=open)', () => {
+  test('anyone may register a member, never an admin; every other route still needs a token', async () => {
+    const open = await startAuthServer({ auth: { registration: 'open' } });
+    try {
+      const created = await open.call('POST', '/api/v1/auth/register', { json: { username: 'gus', password: 'gus has a long password' } });
+      expect(created.status).toBe(201);
+      expect(created.json).toMatchObject({ username: 'gus', role: 'member' });
+      const admin = await open.call('POST', '/api/v1/auth/register', { json: { username: 'mallory', password: 'mallory wants admin', role: 'admin' } });
+      expect(admin.status).toBe(403);
+      const bad = await open.call('POST', '/api/v1/auth/register', { token: 'not.a.token', json: { username: 'hal', password: 'hal has a long password' } });
+      expect(bad.status).toBe(401);
+      expect((await open.call('GET', '/api/v1/users')).status).toBe(401);
+      expect((await open.call('GET', '/datasets')).status).toBe(401);
+      expect((await open.call('POST', '/api/v1/auth/register', { token: open.adminToken, json: { username: 'ivy', password: 'ivy has a long password', role: 'admin' } })).json).toMatchObject({ role: 'admin' });
+      expect(await open.login('gus', 'gus has a long password')).toEqual(expect.any(String));
+    } finally {
+      await open.close();
+    }
+  });
+});

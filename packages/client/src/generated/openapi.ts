@@ -269,7 +269,7 @@ export interface paths {
         put?: never;
         /**
          * Create a user
-         * @description Admins create users (any role). With open registration (`YOLOOPS_AUTH_REGISTRATION=open`) anyone, signed in or not, may create a member account. 400 "Username already registered" for a taken name (in any case).
+         * @description Admins create users (any role). With open registration (`YOLOOPS_REGISTRATION=open`) anyone, signed in or not, may create a member account. 400 "Username already registered" for a taken name (in any case).
          */
         post: operations["registerUser"];
         delete?: never;

@@ -69,7 +69,7 @@ export const authRoutes: Route[] = [
   }),
   defineRoute({
     ...s002, method: 'post', path: '/api/v1/auth/register', operationId: 'registerUser', summary: 'Create a user', auth: 'user', status: 201,
-    description: 'Admins create users (any role). With open registration (`YOLOOPS_AUTH_REGISTRATION=open`) anyone, signed in or not, may create a member account. 400 "Username already registered" for a taken name (in any case).',
+    description: 'Admins create users (any role). With open registration (`YOLOOPS_REGISTRATION=open`) anyone, signed in or not, may create a member account. 400 "Username already registered" for a taken name (in any case).',
     body: Register,
     responses: { 201: { description: 'Created', schema: UserSchema }, ...errorResponses(400, 401, 403, 422) },
     handler: async ({ body, res, req, services }) => {
