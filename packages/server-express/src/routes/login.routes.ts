@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
 import { defineRoute, type Route } from '../http/route.js';
-import { logIn } from './auth.routes.js';
+import { logIn } from '../auth/login.js';
 
 const LoginBody = z
   .object({ username: z.string().max(256).optional(), password: z.string().max(1024).optional() })
