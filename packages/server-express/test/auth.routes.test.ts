@@ -184,6 +184,13 @@ describe('the session cookie', () => {
     expect(got.status).toBe(200);
     expect(got.headers['content-type']).toBe('image/jpeg');
     expect((await s.call('GET', '/api/v1/auth/me', { headers: { cookie } })).status).toBe(200);
+    const download = await s.call('GET', `/datasets/${dataset_id}/export/original`, { headers: { cookie } });
+    expect(download.status).toBe(200);
+    expect(download.headers['content-type']).toBe('application/zip');
+    expect((await s.call('GET', `/datasets/${dataset_id}/export/original`)).status).toBe(401);
+    const stale = await s.call('GET', image, { headers: { cookie: 'yoloops_session=eyJhbGciOiJIUzI1NiJ9.e30.bad' } });
+    expect(stale.status).toBe(401);
+    expect(stale.json).toMatchObject({ code: 'invalid_token' });
     const post = await s.call('POST', '/train/jobs', { headers: { cookie }, json: { dataset_id, epochs: 1 } });
     expect(post.status).toBe(401);
     expect(post.json).toMatchObject({ code: 'not_authenticated' });
