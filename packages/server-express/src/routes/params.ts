@@ -13,6 +13,18 @@ export const imageIdParam = z
   // eslint-disable-next-line no-control-regex
   .regex(/^(?!\.{1,2}$)[^/\\\u0000-\u001f]+$/, 'image_id must not contain "/", "\\", control characters, or be "." or ".."');
 
+/**
+ * A name people choose (an experiment name, in any script): 1–200 characters, no path separators,
+ * control characters, or dot-only names.
+ */
+export const nameParam = (name: string) =>
+  z
+    .string()
+    .min(1, `${name} must not be empty`)
+    .max(200, `${name} must be at most 200 characters`)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]+$/, `${name} must not contain "/", "\\", control characters, or be "." or ".."`);
+
 export const versionQuery = z.string().regex(/^v\d{1,6}$/, 'version must look like v1').default('v1');
 
 /** `{ detail, code }`: how every S001 route reports an error. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
-import { errorResponses } from './params.js';
+import { errorResponses, nameParam } from './params.js';
 import { findJob, jobEta, notFound, visibleJobs, type SubmitMeta } from './seed002-jobs.js';
 
 const S002 = { dialect: 's002' as const, tags: ['s002-metrics'] };
@@ -96,13 +96,13 @@ export const seed002MetricsRoutes: Route[] = [
   defineRoute({
     method: 'get', path: '/api/v1/metrics/loss', operationId: 'getSeed002Loss', summary: 'The real loss curve of an experiment', ...S002,
     description: '`experiment_id`: a job (number or job id) or an experiment name given at submit (all its jobs, oldest first, steps continuing). Without it: the newest job with recorded epochs. One point per stored epoch.',
-    query: z.object({ experiment_id: z.string().min(1).max(200).optional(), steps: Steps }),
+    query: z.object({ experiment_id: nameParam('experiment_id').optional(), steps: Steps }),
     responses: { 200: { description: 'The series', schema: LossResult }, ...errorResponses(404, 422) },
     handler: ({ query, services, res }) => lossOf(services, res, query.experiment_id, query.steps),
   }),
   defineRoute({
     method: 'get', path: '/api/v1/metrics/loss/{experiment_id}', operationId: 'getSeed002ExperimentLoss', summary: 'The loss curve of one experiment', ...S002,
-    params: z.object({ experiment_id: z.string().min(1).max(200) }),
+    params: z.object({ experiment_id: nameParam('experiment_id') }),
     query: z.object({ steps: Steps }),
     responses: { 200: { description: 'The series', schema: LossResult }, ...errorResponses(404, 422) },
     handler: ({ params, query, services, res }) => lossOf(services, res, params.experiment_id, query.steps),

@@ -2,7 +2,7 @@ import { BASE_DETECTORS, JobStatusSchema, trainingTemplates } from '@yoloops/cor
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
 import { principalOf } from '../http/principal.js';
-import { errorResponses as errors } from './params.js';
+import { errorResponses as errors, idParam } from './params.js';
 import { findJob, lastLogLines, notFound, toSeed002Job, visibleJobs } from './seed002-jobs.js';
 import { submitTraining, trainableDatasets, trainableModels } from './seed002-submit.js';
 import {
@@ -10,7 +10,7 @@ import {
 } from './seed002-training.schema.js';
 
 const S002 = { dialect: 's002' as const, tags: ['s002-training'] };
-const JobRef = z.object({ job_id: z.string().min(1).max(128).describe('Job number or job id.') });
+const JobRef = z.object({ job_id: idParam('job_id').describe('Job number or job id.') });
 
 export const seed002TrainingRoutes: Route[] = [
   defineRoute({

@@ -1,5 +1,6 @@
 import { CreateJobRequestSchema, HYPERPARAMETER_NAMES, JobStatusSchema, RESOURCE_ID_PATTERN } from '@yoloops/core';
 import { z } from 'zod';
+import { nameParam } from './params.js';
 
 const accepted = HYPERPARAMETER_NAMES.join(', ');
 
@@ -28,7 +29,7 @@ export const SubmitTrainingSchema = z
       .describe('Dataset number or `ds_…` id, from GET /training/datasets.'),
     template_id: z.string().min(1).max(100).describe('From GET /training/templates.'),
     project_id: z.number().int().positive(),
-    experiment_name: z.string().min(1).max(200).describe('Jobs submitted under one name form one experiment (GET /metrics/loss?experiment_id=<name>).'),
+    experiment_name: nameParam('experiment_name').describe('Jobs submitted under one name form one experiment (GET /metrics/loss?experiment_id=<name>).'),
     hyperparameters: HyperparametersSchema.nullable().optional(),
     version: z.string().regex(/^v\d{1,6}$/, 'version must look like v1').optional().describe('Dataset version (default: its newest).'),
   })
