@@ -9,10 +9,13 @@ import { createErrorHandler, HttpError } from './http/errors.js';
 import { createCorsMiddleware, createCrossSiteGuard, createHostGuard, createOriginPolicy } from './http/origin-policy.js';
 import { createFailedAuthLimit, createRateLimitMiddleware } from './http/rate-limit.js';
 import { registerRoutes } from './http/register-routes.js';
+import { createQueryAllowlist } from './http/query-allowlist.js';
+import { createResourceAccess } from './http/resource-access.js';
 import { createStaticHandler } from './http/static-files.js';
 import { buildOpenApi } from './openapi/build-openapi.js';
 import { createDocsRouter } from './openapi/docs-router.js';
 import { allRoutes, API_INFO } from './routes/index.js';
+import { ROUTE_RESOURCES } from './routes/route-resources.js';
 
 export interface CreateAppOptions extends Pick<SecurityOptions, 'corsOrigins' | 'rateLimits' | 'trustProxy'> {
   services: AppServices;
@@ -69,7 +72,8 @@ export function createApp(options: CreateAppOptions): Express {
   });
   app.use('/docs', createDocsRouter({ title: API_INFO.title }));
   app.get('/static/{*path}', auth.staticGuard, createStaticHandler(options.services.blobs));
-  registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits)]);
+  const access = createResourceAccess(options.services, ROUTE_RESOURCES);
+  registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits), createQueryAllowlist(), access]);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));
   app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error)), dialectMatcher(allRoutes)));
   return app;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { receiveEachFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
+import { recordOwner } from './ownership.js';
 import { idParam } from './params.js';
 
 /** One registration at a time per job, so two concurrent uploads cannot register two models. */
@@ -66,7 +67,11 @@ export const agentRoutes: Route[] = [
     params: z.object({ task_id: idParam('task_id') }),
     multipart: { fileField: 'file', repeated: true, description: 'best.onnx and best.pt as repeated `file` fields (either alone is accepted)' },
     responses: { 200: { description: 'The registered model, in `{success, code, msg, data}`; errors as `success:false` (404 unknown task, 400 bad name).', schema: ModelSchema } },
-    handler: ({ params, req, services }) =>
-      exclusive(params.task_id, () => registerJobWeights(services, params.task_id, req)),
+    handler: async ({ params, req, res, services }) => {
+      const model = await exclusive(params.task_id, () => registerJobWeights(services, params.task_id, req));
+      const job = await services.resources.get('job', params.task_id); // the model belongs to whoever owns the job
+      await recordOwner(services, res, 'model', model.model_id, { owner_id: job?.owner_id ?? null, project_id: job?.project_id ?? null });
+      return model;
+    },
   }),
 ];

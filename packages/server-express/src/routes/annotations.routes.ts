@@ -1,6 +1,7 @@
 import { AnnotationTaskSchema, PixelBoxSchema, TaskItemSchema } from '@yoloops/core';
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
+import { projectOf, recordOwner } from './ownership.js';
 import { errorResponses, idParam, imageIdParam } from './params.js';
 
 const TaskParams = z.object({ task_id: idParam('task_id') });
@@ -27,7 +28,11 @@ export const annotationRoutes: Route[] = [
       classes: z.array(z.string()).max(10_000).nullish(),
     }).meta({ id: 'CreateTaskRequest' }),
     responses: { 200: { description: 'Created', schema: CreatedTaskSchema }, ...errorResponses(400, 404, 409, 422) },
-    handler: ({ body, services }) => services.annotations.createTask(body),
+    handler: async ({ body, res, services }) => {
+      const task = await services.annotations.createTask(body);
+      await recordOwner(services, res, 'annotation_task', task.task_id, { project_id: await projectOf(services, 'dataset', task.dataset_id) });
+      return task;
+    },
   }),
   defineRoute({
     method: 'get', path: '/annotations/tasks/{task_id}/items', operationId: 'listTaskItems', summary: 'Images of a task and whether each is annotated', tags: ['annotations'],

@@ -2,6 +2,7 @@ import { DatasetSchema, SplitRatioSchema, ValidationReportSchema } from '@yoloop
 import { z } from 'zod';
 import { receiveSingleFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
+import { forgetResource, recordOwner, visibleItems } from './ownership.js';
 import { errorResponses, idParam, versionQuery } from './params.js';
 
 const DatasetIdParams = z.object({ dataset_id: idParam('dataset_id') });
@@ -33,8 +34,11 @@ export const datasetRoutes: Route[] = [
     description: 'Streams the ZIP to disk (size-capped, sha256 recorded) and checks its central directory: unsafe names, links, duplicates, bombs are rejected before anything is kept.',
     multipart: { fileField: 'file', description: 'The dataset as a .zip file' },
     responses: { 200: { description: 'Stored', schema: DatasetSchema }, ...errorResponses(400, 413, 415, 422) },
-    handler: ({ req, services }) =>
-      receiveSingleFile(req, { field: 'file' }, (file) => services.datasets.upload({ filename: file.filename, body: file.stream })),
+    handler: async ({ req, res, services }) => {
+      const dataset = await receiveSingleFile(req, { field: 'file' }, (file) => services.datasets.upload({ filename: file.filename, body: file.stream }));
+      await recordOwner(services, res, 'dataset', dataset.dataset_id);
+      return dataset;
+    },
   }),
   defineRoute({
     method: 'post', path: '/datasets/{dataset_id}/prepare', operationId: 'prepareDataset', summary: 'Extract, validate, split and write data.yaml', tags: ['datasets'],
@@ -45,7 +49,7 @@ export const datasetRoutes: Route[] = [
   defineRoute({
     method: 'get', path: '/datasets', operationId: 'listDatasets', summary: 'List datasets, newest first', tags: ['datasets'],
     responses: { 200: { description: 'All datasets', schema: z.object({ datasets: z.array(DatasetSchema) }).meta({ id: 'DatasetList' }) } },
-    handler: async ({ services }) => ({ datasets: await services.datasets.list() }),
+    handler: async ({ res, services }) => ({ datasets: await visibleItems(services, res, 'dataset', await services.datasets.list(), (d) => d.dataset_id) }),
   }),
   defineRoute({
     method: 'get', path: '/datasets/{dataset_id}', operationId: 'getDataset', summary: 'One dataset with its validation report', tags: ['datasets'],
@@ -66,6 +70,7 @@ export const datasetRoutes: Route[] = [
     responses: { 200: { description: 'Deleted', schema: z.object({ ok: z.literal(true), message: z.string() }).meta({ id: 'Deleted' }) }, ...errorResponses(400, 404, 409) },
     handler: async ({ params, services }) => {
       await services.datasets.delete(params.dataset_id);
+      await forgetResource(services, 'dataset', params.dataset_id);
       return { ok: true as const, message: `Dataset ${params.dataset_id} deleted` };
     },
   }),

@@ -5,6 +5,9 @@ import { receiveFiles, receiveSingleFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
 import { openSse } from '../http/sse.js';
 import type { AppServices } from '../services.js';
+import { principalOf } from '../http/principal.js';
+import { resolveResource } from '../http/resource-access.js';
+import { recordOwner } from './ownership.js';
 import { errorResponses, idParam } from './params.js';
 
 const ModelIdParams = z.object({ model_id: idParam('model_id') });
@@ -137,9 +140,14 @@ export const inferRoutes: Route[] = [
     description: 'Per model (request order) → per image (upload order). An unreadable image fails the call (400, as the origin); an unknown model gives that model an `error`.',
     multipart: { fileField: 'files', repeated: true, fields: { model_ids: { description: 'Comma-separated model ids', type: 'string', required: true }, ...confField }, description: 'Images as repeated `files` fields' },
     responses: { 200: { description: 'Results per model', schema: BatchResultSchema }, ...errorResponses(400, 413, 415, 422, 503) },
-    handler: ({ req, services }) => admitted(req, services, async () => {
+    handler: ({ req, res, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'files', ...INFER_LIMITS });
-      return services.inference.batch(parseModelIds(fields.model_ids), files, { conf: parseConf(fields.conf) });
+      const conf = parseConf(fields.conf);
+      const models = await Promise.all(parseModelIds(fields.model_ids).map(async (ref) => ({ ref, id: await resolveResource(services, principalOf(res), 'model', ref) })));
+      const ran = await services.inference.batch(models.flatMap((m) => (m.id === undefined ? [] : [m.id])), files, { conf });
+      let next = 0; // a model the caller may not see (or an unknown number) answers as an unknown model does
+      const results = models.map((m) => (m.id === undefined ? { model_id: m.ref, error: 'Model not found', images: [] } : ran.results[next++]!));
+      return { ...ran, results, total_models: models.length };
     }),
   }),
   defineRoute({
@@ -149,9 +157,11 @@ export const inferRoutes: Route[] = [
     params: ModelIdParams,
     multipart: { fileField: 'files', repeated: true, fields: confField, description: 'Images as repeated `files` fields' },
     responses: { 200: { description: 'The saved session', schema: SessionSchema }, ...errorResponses(400, 404, 413, 415, 422, 503) },
-    handler: ({ params, req, services }) => admitted(req, services, async () => {
+    handler: ({ params, req, res, services }) => admitted(req, services, async () => {
       const { files, fields } = await receiveFiles(req, { field: 'files', ...INFER_LIMITS });
-      return services.inference.exportSession(params.model_id, files, { conf: parseConf(fields.conf) });
+      const session = await services.inference.exportSession(params.model_id, files, { conf: parseConf(fields.conf) });
+      await recordOwner(services, res, 'inference_session', session.session_id);
+      return session;
     }),
   }),
   defineRoute({

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { receiveSingleFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
+import { forgetResource, recordOwner, visibleItems } from './ownership.js';
 import { errorResponses, idParam } from './params.js';
 
 const ModelIdParams = z.object({ model_id: idParam('model_id') });
@@ -77,7 +78,11 @@ export const modelsRoutes: Route[] = [
       'external data beside it; an output shape the ONNX leaves undeclared or symbolic is read from one probe run. model.json\'s `model_id` is kept unless taken (then a new id). Read with the same hardened ZIP reader as datasets.',
     multipart: { fileField: 'file', description: 'The model as a .zip file' },
     responses: { 200: { description: 'The registered model', schema: ModelSchema }, ...errorResponses(400, 413, 415, 422) },
-    handler: ({ req, services }) => receiveSingleFile(req, { field: 'file' }, (file) => services.models.upload({ filename: file.filename, body: file.stream })),
+    handler: async ({ req, res, services }) => {
+      const model = await receiveSingleFile(req, { field: 'file' }, (file) => services.models.upload({ filename: file.filename, body: file.stream }));
+      await recordOwner(services, res, 'model', model.model_id);
+      return model;
+    },
   }),
   defineRoute({
     method: 'get', path: '/models/{model_id}/export', operationId: 'exportModel', summary: 'Download a model as ZIP', tags: ['models'],
@@ -89,7 +94,7 @@ export const modelsRoutes: Route[] = [
   defineRoute({
     method: 'get', path: '/models', operationId: 'listModels', summary: 'List registered models, newest first', tags: ['models'],
     responses: { 200: { description: 'All models (with file_size and file_size_mb)', schema: z.object({ models: z.array(ModelSchema) }).meta({ id: 'ModelList' }) } },
-    handler: async ({ services }) => ({ models: await services.models.list() }),
+    handler: async ({ res, services }) => ({ models: await visibleItems(services, res, 'model', await services.models.list(), (m) => m.model_id) }),
   }),
   defineRoute({
     method: 'get', path: '/models/{model_id}', operationId: 'getModel', summary: 'One model with its training history', tags: ['models'],
@@ -112,6 +117,7 @@ export const modelsRoutes: Route[] = [
     responses: { 200: { description: 'Deleted', schema: z.object({ ok: z.literal(true), message: z.string() }) }, ...errorResponses(400, 404) },
     handler: async ({ params, services }) => {
       await services.models.delete(params.model_id);
+      await forgetResource(services, 'model', params.model_id);
       return { ok: true as const, message: `Model ${params.model_id} deleted` };
     },
   }),

@@ -2,6 +2,7 @@ import { CreateJobRequestSchema, InvalidStateError, JobSchema } from '@yoloops/c
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
 import { JobWithNotifyUrlSchema, withNotifyUrl } from './job-notify-url.js';
+import { forgetResource, projectOf, recordOwner, visibleItems } from './ownership.js';
 import { errorResponses, idParam } from './params.js';
 
 const JobIdParams = z.object({ job_id: idParam('job_id') });
@@ -32,12 +33,19 @@ export const trainingRoutes: Route[] = [
     description: 'Queues the job (it starts when a slot is free; the origin answered `running` at once). The body is the origin\'s; the answer is `{job_id, status}` plus the whole job.',
     body: CreateJobRequestSchema,
     responses: { 200: { description: 'Queued', schema: JobSchema }, ...errorResponses(400, 404, 409, 422) },
-    handler: ({ body, services }) => services.jobs.create(body),
+    handler: async ({ body, res, services }) => {
+      const job = await services.jobs.create(body);
+      await recordOwner(services, res, 'job', job.job_id, { project_id: await projectOf(services, 'dataset', job.dataset_id) });
+      return job;
+    },
   }),
   defineRoute({
     method: 'get', path: '/train/jobs', operationId: 'listTrainingJobs', summary: 'List training jobs, newest first', tags: ['training'],
     responses: { 200: { description: 'All jobs', schema: JobList } },
-    handler: async ({ req, services }) => ({ jobs: (await services.jobs.list()).map((job) => withNotifyUrl(req, services, job)) }),
+    handler: async ({ req, res, services }) => {
+      const jobs = await visibleItems(services, res, 'job', await services.jobs.list(), (job) => job.job_id);
+      return { jobs: jobs.map((job) => withNotifyUrl(req, services, job)) };
+    },
   }),
   defineRoute({
     method: 'get', path: '/train/jobs/{job_id}', operationId: 'getTrainingJob', summary: 'One training job', tags: ['training'],
@@ -88,6 +96,7 @@ export const trainingRoutes: Route[] = [
     responses: { 200: { description: 'Deleted', schema: z.object({ ok: z.literal(true), message: z.string() }).meta({ id: 'TrainingJobDeleted' }) }, ...errorResponses(400, 404, 409) },
     handler: async ({ params, services }) => {
       await services.jobs.delete(params.job_id);
+      await forgetResource(services, 'job', params.job_id);
       return { ok: true as const, message: `Job ${params.job_id} deleted` };
     },
   }),
@@ -98,6 +107,10 @@ export const trainingRoutes: Route[] = [
     params: JobIdParams,
     body: z.object({ epochs: z.number().int().min(1).max(100_000).describe('Extra epochs') }).meta({ id: 'ExtendTrainingJobRequest' }),
     responses: { 200: { description: 'The child job', schema: JobSchema }, ...errorResponses(400, 404, 409, 422) },
-    handler: ({ params, body, services }) => services.jobs.extend(params.job_id, body.epochs),
+    handler: async ({ params, body, res, services }) => {
+      const child = await services.jobs.extend(params.job_id, body.epochs);
+      await recordOwner(services, res, 'job', child.job_id, { project_id: await projectOf(services, 'job', params.job_id) });
+      return child;
+    },
   }),
 ];
