@@ -10,7 +10,7 @@ import { createCorsMiddleware, createCrossSiteGuard, createHostGuard, createOrig
 import { createFailedAuthLimit, createRateLimitMiddleware } from './http/rate-limit.js';
 import { registerRoutes } from './http/register-routes.js';
 import { createQueryAllowlist } from './http/query-allowlist.js';
-import { createResourceAccess } from './http/resource-access.js';
+import { createResourceAccess, createStaticAccess } from './http/resource-access.js';
 import { createStaticHandler } from './http/static-files.js';
 import { buildOpenApi } from './openapi/build-openapi.js';
 import { createDocsRouter } from './openapi/docs-router.js';
@@ -71,7 +71,7 @@ export function createApp(options: CreateAppOptions): Express {
     res.json(spec);
   });
   app.use('/docs', createDocsRouter({ title: API_INFO.title }));
-  app.get('/static/{*path}', auth.staticGuard, createStaticHandler(options.services.blobs));
+  app.get('/static/{*path}', auth.staticGuard, createStaticAccess(options.services), createStaticHandler(options.services.blobs));
   const access = createResourceAccess(options.services, ROUTE_RESOURCES);
   registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits), createQueryAllowlist(), access]);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));

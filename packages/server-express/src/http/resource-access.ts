@@ -1,6 +1,7 @@
 import { NotFoundError, RESOURCE_ID_PATTERN, type ResourceEntry, type ResourceKind } from '@yoloops/core';
 import type { Request, RequestHandler } from 'express';
 import type { AppServices } from '../services.js';
+import { HttpError } from './errors.js';
 import { principalOf, seesEverything, type Principal } from './principal.js';
 import type { RouteMiddleware } from './register-routes.js';
 
@@ -107,5 +108,29 @@ export function createResourceAccess(services: Access, table: Readonly<Record<st
       })().then(() => next(), next);
     };
     return [check];
+  };
+}
+
+const STATIC_AREAS: Record<string, ResourceKind> = { datasets: 'dataset', inference_results: 'inference_session' };
+
+const decoded = (segment: string | undefined): string | undefined => {
+  try {
+    return segment === undefined ? undefined : decodeURIComponent(segment);
+  } catch {
+    return undefined; // the static handler answers the malformed path
+  }
+};
+
+/**
+ * `/static/` guard after the auth check: images under `datasets/<id>/` and `inference_results/<session_id>/`
+ * are served only to whoever may see that dataset or session; another member gets the same 404 as a missing file.
+ */
+export function createStaticAccess(services: Access): RequestHandler {
+  return (req, res, next) => {
+    const p = principalOf(res);
+    const [area, id] = (req.originalUrl.split('?')[0] ?? '').replace(/^\/static\//, '').split('/').map(decoded);
+    const kind = area === undefined ? undefined : STATIC_AREAS[area];
+    if (seesEverything(p) || kind === undefined || id === undefined || !RESOURCE_ID_PATTERN.test(id)) return next();
+    resolveResource(services, p, kind, id).then((found) => next(found === id ? undefined : new HttpError(404, 'Not Found', 'not_found')), next);
   };
 }

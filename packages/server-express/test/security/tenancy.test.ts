@@ -32,6 +32,8 @@ let admin: YoloopsClient;
 /** Alice's resources by kind (and the image of her task). */
 const mine: Record<Exclude<ResourceKind, 'task'>, string> & { image: string } = { dataset: '', model: '', job: '', annotation_task: '', inference_session: '', image: '000000000009' };
 let bobDataset: string;
+/** `/static/` paths of one image of Alice's session and of her dataset. */
+const images: string[] = [];
 
 const call = (who: keyof typeof tokens, method: 'GET' | 'POST' | 'PUT' | 'DELETE', p: string, json?: unknown): Promise<RawResponse> =>
   rawRequest(url, method, p, {
@@ -84,7 +86,10 @@ beforeAll(async () => {
   form.append('file', new Blob([new Uint8Array(readFileSync(fixturePath('models/yolov8n_int8.onnx')))]), 'best.onnx');
   const weights = await fetch(`${url}/api/agent/tasks/${mine.job}/weights`, { method: 'POST', body: form, headers: { authorization: `Bearer ${tokens.alice}` } });
   mine.model = ((await weights.json()) as { data: { model_id: string } }).data.model_id;
-  mine.inference_session = (await alice.inference.exportSession(mine.model, [{ data: smallJpeg(), filename: 'a.jpg' }])).session_id;
+  const session = await alice.inference.exportSession(mine.model, [{ data: smallJpeg(), filename: 'a.jpg' }]);
+  mine.inference_session = session.session_id;
+  images.push(`inference_results/${session.session_id}/images/${session.results[0]!.image_uuid}.jpg`);
+  images.push((await alice.datasets.get(mine.dataset)).sample_images[0]!);
   before = await aliceSees();
 }, 120_000);
 
@@ -161,6 +166,16 @@ describe('E2: another member\'s resources', () => {
     const res = await call('bob', 'POST', '/api/model/train/notify/result', { trainTaskId: mine.job, epoch: 99, loss: 0.1 });
     expect(res.json).toMatchObject({ success: false, code: 403 }); // the auth policy: only the job's agent, owner or an admin
     expect((await alice.training.metrics(mine.job)).epochs).toEqual(before);
+  });
+
+  test('her dataset and session images under /static are a 404 to Bob, as missing files are', async () => {
+    expect(images).toHaveLength(2);
+    for (const image of images) {
+      expect((await call('alice', 'GET', `/static/${image}`)).status, image).toBe(200);
+      expect((await call('admin', 'GET', `/static/${image}`)).status, image).toBe(200);
+      const res = await call('bob', 'GET', `/static/${image}`);
+      expect({ status: res.status, json: res.json }, image).toEqual({ status: 404, json: { detail: 'Not Found', code: 'not_found' } });
+    }
   });
 
   test('after all of it Alice\'s resources are intact', async () => {
