@@ -230,6 +230,26 @@ describe('lists, the admin and numbers', () => {
   });
 });
 
+describe('projects', () => {
+  test('a member sees what belongs to a project it owns, though someone else made it; another member does not', async () => {
+    const project = await alice.projects.create({ name: 'alice project' });
+    const { dataset_id } = await admin.datasets.upload({ data: await zipDirectory(fixturePath('datasets/coco8')), filename: 'admin.zip' });
+    expect((await call('alice', 'GET', `/datasets/${dataset_id}`)).status).toBe(404);
+    await platform.resources.update('dataset', dataset_id, { project_id: project.id });
+    expect((await call('alice', 'GET', `/datasets/${dataset_id}`)).json).toMatchObject({ dataset_id });
+    expect((await alice.datasets.list()).datasets.map((d) => d.dataset_id)).toContain(dataset_id);
+    expect((await call('bob', 'GET', `/datasets/${dataset_id}`)).status).toBe(404);
+    expect((await bob.datasets.list()).datasets.map((d) => d.dataset_id)).not.toContain(dataset_id);
+  });
+
+  test('seed 002\'s numbers are the S001 routes\' numbers', async () => {
+    const [record] = (await alice.catalog.datasets.list()).datasets.filter((d) => d.dataset_id === mine.dataset);
+    expect((await call('alice', 'GET', `/datasets/${record!.id}`)).json).toMatchObject({ dataset_id: mine.dataset });
+    const [model] = (await alice.catalog.models.list()).models.filter((m) => m.model_id === mine.model);
+    expect((await call('alice', 'GET', `/models/${model!.id}`)).json).toMatchObject({ model_id: mine.model });
+  });
+});
+
 describe('E6: query parameters no route declares', () => {
   test.each([
     ['/datasets?sort=owner.tokenHash', 'sort'],
