@@ -930,7 +930,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List datasets, newest first */
+        /**
+         * List datasets, newest first
+         * @description A member sees what it owns and what belongs to its projects; an admin (or anyone with auth off) sees all.
+         */
         get: operations["listDatasets"];
         put?: never;
         post?: never;
@@ -1228,7 +1231,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List registered models, newest first */
+        /**
+         * List registered models, newest first
+         * @description A member sees what it owns and what belongs to its projects; an admin (or anyone with auth off) sees all.
+         */
         get: operations["listModels"];
         put?: never;
         post?: never;
@@ -1373,7 +1379,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List training jobs, newest first */
+        /**
+         * List training jobs, newest first
+         * @description A member sees what it owns and what belongs to its projects; an admin (or anyone with auth off) sees all.
+         */
         get: operations["listTrainingJobs"];
         put?: never;
         /**
@@ -1732,6 +1741,7 @@ export interface components {
             new_password: string;
         };
         CreateTaskRequest: {
+            /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
             dataset_id: string;
             version?: string | null;
             classes?: string[] | null;
@@ -3192,6 +3202,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The annotation task's id (`task_…`) or its number (`1`, as seed 002's routes show it). Another member's annotation task is a 404. */
                 task_id: string;
             };
             cookie?: never;
@@ -3241,6 +3252,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The annotation task's id (`task_…`) or its number (`1`, as seed 002's routes show it). Another member's annotation task is a 404. */
                 task_id: string;
             };
             cookie?: never;
@@ -3281,6 +3293,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The annotation task's id (`task_…`) or its number (`1`, as seed 002's routes show it). Another member's annotation task is a 404. */
                 task_id: string;
                 image_id: string;
             };
@@ -3322,6 +3335,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The annotation task's id (`task_…`) or its number (`1`, as seed 002's routes show it). Another member's annotation task is a 404. */
                 task_id: string;
                 image_id: string;
             };
@@ -3478,6 +3492,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -3532,6 +3547,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -5378,6 +5394,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
                 dataset_id: string;
             };
             cookie?: never;
@@ -5418,6 +5435,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
                 dataset_id: string;
             };
             cookie?: never;
@@ -5471,6 +5489,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
                 dataset_id: string;
             };
             cookie?: never;
@@ -5522,6 +5541,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
                 dataset_id: string;
             };
             cookie?: never;
@@ -5582,6 +5602,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
                 dataset_id: string;
             };
             cookie?: never;
@@ -5640,6 +5661,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
                 dataset_id: string;
             };
             cookie?: never;
@@ -5816,6 +5838,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The inference session's id (`session_…`) or its number (`1`, as seed 002's routes show it). Another member's inference session is a 404. */
                 session_id: string;
             };
             cookie?: never;
@@ -5856,6 +5879,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -5944,6 +5968,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6023,6 +6048,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6111,6 +6137,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6194,6 +6221,7 @@ export interface operations {
     lastJobLogLines: {
         parameters: {
             query: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
                 /** @description Last n lines; 0 = all (at most 10,000). */
                 n?: string;
@@ -6236,6 +6264,7 @@ export interface operations {
     streamJobLog: {
         parameters: {
             query: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             header?: never;
@@ -6276,6 +6305,7 @@ export interface operations {
     tailJobLog: {
         parameters: {
             query: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
                 /** @description Byte offset: 0, or the `offset` of the previous answer. */
                 offset?: string;
@@ -6406,6 +6436,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6446,6 +6477,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6499,6 +6531,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6548,6 +6581,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6597,6 +6631,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The model's id (`model_…`) or its number (`1`, as seed 002's routes show it). Another member's model is a 404. */
                 model_id: string;
             };
             cookie?: never;
@@ -6845,6 +6880,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -6885,6 +6921,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -6934,6 +6971,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -6999,6 +7037,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -7039,6 +7078,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -7082,6 +7122,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -7122,6 +7163,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -7162,6 +7204,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;
@@ -7211,6 +7254,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The job's id (`job_…`) or its number (`1`, as seed 002's routes show it). Another member's job is a 404. */
                 job_id: string;
             };
             cookie?: never;

@@ -2,10 +2,10 @@ import { AnnotationTaskSchema, PixelBoxSchema, TaskItemSchema } from '@yoloops/c
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
 import { projectOf, recordOwner } from './ownership.js';
-import { errorResponses, idParam, imageIdParam } from './params.js';
+import { errorResponses, imageIdParam, refParam } from './params.js';
 
-const TaskParams = z.object({ task_id: idParam('task_id') });
-const ItemParams = z.object({ task_id: idParam('task_id'), image_id: imageIdParam });
+const TaskParams = z.object({ task_id: refParam('task_id', 'annotation task', 'task_…') });
+const ItemParams = z.object({ task_id: TaskParams.shape.task_id, image_id: imageIdParam });
 
 const CreatedTaskSchema = AnnotationTaskSchema.extend({
   total_items: z.number().int().describe('Same as total_images (the API document\'s name).'),
@@ -23,7 +23,7 @@ export const annotationRoutes: Route[] = [
   defineRoute({
     method: 'post', path: '/annotations/tasks', operationId: 'createAnnotationTask', summary: 'Create a task over a prepared dataset, importing its labels', tags: ['annotations'],
     body: z.object({
-      dataset_id: idParam('dataset_id'),
+      dataset_id: refParam('dataset_id', 'dataset', 'ds_…'),
       version: z.string().regex(/^v\d{1,6}$/).nullish(),
       classes: z.array(z.string()).max(10_000).nullish(),
     }).meta({ id: 'CreateTaskRequest' }),

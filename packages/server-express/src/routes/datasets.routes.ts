@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { receiveSingleFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
 import { forgetResource, recordOwner, visibleItems } from './ownership.js';
-import { errorResponses, idParam, versionQuery } from './params.js';
+import { errorResponses, refParam, versionQuery } from './params.js';
 
-const DatasetIdParams = z.object({ dataset_id: idParam('dataset_id') });
+const DatasetIdParams = z.object({ dataset_id: refParam('dataset_id', 'dataset', 'ds_…') });
 
 const PrepareBodySchema = z
   .object({
@@ -48,6 +48,7 @@ export const datasetRoutes: Route[] = [
   }),
   defineRoute({
     method: 'get', path: '/datasets', operationId: 'listDatasets', summary: 'List datasets, newest first', tags: ['datasets'],
+    description: 'A member sees what it owns and what belongs to its projects; an admin (or anyone with auth off) sees all.',
     responses: { 200: { description: 'All datasets', schema: z.object({ datasets: z.array(DatasetSchema) }).meta({ id: 'DatasetList' }) } },
     handler: async ({ res, services }) => ({ datasets: await visibleItems(services, res, 'dataset', await services.datasets.list(), (d) => d.dataset_id) }),
   }),

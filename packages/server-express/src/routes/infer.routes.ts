@@ -8,10 +8,10 @@ import type { AppServices } from '../services.js';
 import { principalOf } from '../http/principal.js';
 import { resolveResource } from '../http/resource-access.js';
 import { recordOwner } from './ownership.js';
-import { errorResponses, idParam } from './params.js';
+import { errorResponses, refParam } from './params.js';
 
-const ModelIdParams = z.object({ model_id: idParam('model_id') });
-const SessionIdParams = z.object({ session_id: idParam('session_id') });
+const ModelIdParams = z.object({ model_id: refParam('model_id', 'model', 'model_…') });
+const SessionIdParams = z.object({ session_id: refParam('session_id', 'inference session', 'session_…') });
 
 /** Limits of image uploads for inference (per file, per request). */
 export const INFER_LIMITS = { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxTotalBytes: 200 * 1024 * 1024 };

@@ -2,7 +2,7 @@ import { isTerminal, jobKeys, lastLinesOffset, LOG_CHUNK_LINES, readLastLogLines
 import { z } from 'zod';
 import { openSse } from '../http/sse.js';
 import { defineRoute, type Route, type RouteContext } from '../http/route.js';
-import { errorResponses, idParam } from './params.js';
+import { errorResponses, refParam } from './params.js';
 
 /** Poll interval of the SSE stream (the origin polled every second). */
 const POLL_MS = 500;
@@ -14,10 +14,10 @@ const FINAL_GRACE_MS = 1000;
 const intQuery = (name: string, fallback: number) =>
   z.string().regex(/^-?\d{1,16}$/, `${name} must be an integer`).default(String(fallback)).transform(Number);
 
-const JobQuery = z.object({ job_id: idParam('job_id') });
+const JobQuery = z.object({ job_id: refParam('job_id', 'job', 'job_…') });
 const TailQuery = JobQuery.extend({ offset: intQuery('offset', 0).describe('Byte offset: 0, or the `offset` of the previous answer.') });
 const LinesQuery = JobQuery.extend({ n: intQuery('n', 100).describe('Last n lines; 0 = all (at most 10,000).') });
-const PathParams = z.object({ job_id: idParam('job_id') });
+const PathParams = z.object({ job_id: JobQuery.shape.job_id });
 
 const TailResult = z
   .object({

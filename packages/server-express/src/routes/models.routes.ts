@@ -6,9 +6,9 @@ import { receiveSingleFile } from '../http/multipart.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
 import { forgetResource, recordOwner, visibleItems } from './ownership.js';
-import { errorResponses, idParam } from './params.js';
+import { errorResponses, refParam } from './params.js';
 
-const ModelIdParams = z.object({ model_id: idParam('model_id') });
+const ModelIdParams = z.object({ model_id: refParam('model_id', 'model', 'model_…') });
 
 const column = z.array(z.number().nullable());
 const FinalMetricsSchema = z
@@ -93,6 +93,7 @@ export const modelsRoutes: Route[] = [
   }),
   defineRoute({
     method: 'get', path: '/models', operationId: 'listModels', summary: 'List registered models, newest first', tags: ['models'],
+    description: 'A member sees what it owns and what belongs to its projects; an admin (or anyone with auth off) sees all.',
     responses: { 200: { description: 'All models (with file_size and file_size_mb)', schema: z.object({ models: z.array(ModelSchema) }).meta({ id: 'ModelList' }) } },
     handler: async ({ res, services }) => ({ models: await visibleItems(services, res, 'model', await services.models.list(), (m) => m.model_id) }),
   }),

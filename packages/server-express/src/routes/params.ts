@@ -5,6 +5,13 @@ import { z } from 'zod';
 export const idParam = (name: string) =>
   z.string().regex(RESOURCE_ID_PATTERN, `${name} must be 1–128 letters, digits, "_" or "-"`);
 
+/**
+ * A reference to a resource: its id or its number (the one seed 002's routes show; at most 15 digits).
+ * The access check resolves it before the handler and answers another member's resource as a missing one.
+ */
+export const refParam = (name: string, what: string, example: string) =>
+  idParam(name).describe(`The ${what}'s id (\`${example}\`) or its number (\`1\`, as seed 002's routes show it). Another member's ${what} is a 404.`);
+
 /** An image id (a file stem): any text except path separators, control characters and dot-only names. */
 export const imageIdParam = z
   .string()

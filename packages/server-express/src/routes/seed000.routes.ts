@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { HttpError } from '../http/errors.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
-import { errorResponses, idParam } from './params.js';
+import { errorResponses, refParam } from './params.js';
 import { jobSeries } from './models.routes.js';
 
 /**
@@ -22,6 +22,8 @@ const RangeQuery = z.object({
   end_epoch: epochQuery('Last epoch, inclusive (default 0 = no upper bound).'),
   locale: localeQuery,
 });
+
+const Seed000ModelParams = z.object({ model_id: refParam('model_id', 'model', 'model_…') });
 
 const DEFAULT_METRICS = SEED000_METRICS.map(([name]) => name).join(',');
 
@@ -103,7 +105,7 @@ export const seed000Routes: Route[] = [
   defineRoute({
     method: 'get', path: '/api/models/{model_id}/training-metrics', operationId: 'getSeed000TrainingMetrics', summary: 'Training metrics of a model (seed 000)', tags: ['seed000'],
     description: 'model_info, metrics_data and chart_config as seed 000 shapes them. A model without metrics gets empty arrays — never invented numbers.',
-    dialect: 's000', params: z.object({ model_id: idParam('model_id') }), query: RangeQuery,
+    dialect: 's000', params: Seed000ModelParams, query: RangeQuery,
     responses: { 200: { description: 'Metrics', schema: TrainingMetricsSchema }, ...errorResponses(400, 404) },
     handler: async ({ params, query, services }) => {
       const range = parseRange(query);
@@ -121,7 +123,7 @@ export const seed000Routes: Route[] = [
   defineRoute({
     method: 'get', path: '/api/models/{model_id}/training-metrics/chart', operationId: 'getSeed000TrainingChart', summary: 'ECharts option of a model\'s training metrics (seed 000)', tags: ['seed000'],
     description: '`data` is the ECharts option itself. Loss and 0–100 metrics sit on separate y-axes; long runs get dataZoom and are downsampled.',
-    dialect: 's000', params: z.object({ model_id: idParam('model_id') }), query: ChartQuery,
+    dialect: 's000', params: Seed000ModelParams, query: ChartQuery,
     responses: { 200: { description: 'ECharts option', schema: EChartsOptionSchema }, ...errorResponses(400, 404) },
     handler: async ({ params, query, services }) => {
       const range = parseRange(query);

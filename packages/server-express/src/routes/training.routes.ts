@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
 import { JobWithNotifyUrlSchema, withNotifyUrl } from './job-notify-url.js';
 import { forgetResource, projectOf, recordOwner, visibleItems } from './ownership.js';
-import { errorResponses, idParam } from './params.js';
+import { errorResponses, refParam } from './params.js';
 
-const JobIdParams = z.object({ job_id: idParam('job_id') });
+const JobIdParams = z.object({ job_id: refParam('job_id', 'job', 'job_…') });
 
 const JobList = z.object({ jobs: z.array(JobWithNotifyUrlSchema) }).meta({ id: 'TrainingJobList' });
 const StopResult = z
@@ -41,6 +41,7 @@ export const trainingRoutes: Route[] = [
   }),
   defineRoute({
     method: 'get', path: '/train/jobs', operationId: 'listTrainingJobs', summary: 'List training jobs, newest first', tags: ['training'],
+    description: 'A member sees what it owns and what belongs to its projects; an admin (or anyone with auth off) sees all.',
     responses: { 200: { description: 'All jobs', schema: JobList } },
     handler: async ({ req, res, services }) => {
       const jobs = await visibleItems(services, res, 'job', await services.jobs.list(), (job) => job.job_id);
