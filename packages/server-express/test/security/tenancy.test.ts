@@ -219,6 +219,11 @@ describe('lists, the admin and numbers', () => {
       expect((await call(who, 'GET', '/datasets/99999')).json).toMatchObject({ detail: 'Dataset not found' });
       expect((await call(who, 'GET', '/api/models/99999/training-metrics')).json).toMatchObject({ code: 404, message: '模型不存在', data: null });
     }
+    const byNumber = await call('alice', 'POST', '/train/jobs', { dataset_id: await n('dataset'), epochs: 1 });
+    expect(byNumber.json, byNumber.text).toMatchObject({ dataset_id: mine.dataset, status: 'queued' });
+    const second = (byNumber.json as { job_id: string }).job_id;
+    await waitFor(() => alice.training.get(second), (j) => j.status === 'completed' || j.status === 'failed', 30_000);
+    expect((await call('alice', 'DELETE', `/train/jobs/${second}`)).status).toBe(200);
     const extended = await call('alice', 'POST', `/train/jobs/${await n('job')}/extend`, { epochs: 1 });
     expect(extended.status, extended.text).toBe(200);
     const child = (extended.json as { job_id: string; parent_job_id: string });
