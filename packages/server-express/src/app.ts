@@ -16,6 +16,7 @@ import { buildOpenApi } from './openapi/build-openapi.js';
 import { createDocsRouter } from './openapi/docs-router.js';
 import { allRoutes, API_INFO } from './routes/index.js';
 import { ROUTE_RESOURCES } from './routes/route-resources.js';
+import { loadOwnedProjects } from './routes/catalog-access.js';
 
 export interface CreateAppOptions extends Pick<SecurityOptions, 'corsOrigins' | 'rateLimits' | 'trustProxy'> {
   services: AppServices;
@@ -73,7 +74,7 @@ export function createApp(options: CreateAppOptions): Express {
   app.use('/docs', createDocsRouter({ title: API_INFO.title }));
   app.get('/static/{*path}', auth.staticGuard, createStaticAccess(options.services), createStaticHandler(options.services.blobs));
   const access = createResourceAccess(options.services, ROUTE_RESOURCES);
-  registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits), createQueryAllowlist(), access]);
+  registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits), createQueryAllowlist(), loadOwnedProjects(options.services), access]);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));
   app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error)), dialectMatcher(allRoutes)));
   return app;

@@ -45,6 +45,16 @@ describe('projects of members', () => {
     await expectApiError(bob.api.catalog.models.create({ name: 'sneaky', project_id: p.id }), 404, 'Project not found');
     expect(await alice.api.catalog.datasets.create({ name: 'fine', project_id: p.id })).toMatchObject({ project_id: p.id, owner_id: alice.id });
   });
+
+  test('a project\'s owner sees what someone else put into its project, as on the S001 routes; other members still do not', async () => {
+    const p = await alice.api.projects.create({ name: 'alice shared' });
+    const byAdmin = await admin.catalog.datasets.create({ name: 'put there by the admin', project_id: p.id });
+    expect(byAdmin.owner_id).not.toBe(alice.id);
+    expect(await alice.api.catalog.datasets.get(byAdmin.id)).toMatchObject({ id: byAdmin.id, project_id: p.id });
+    expect((await alice.api.catalog.datasets.list({ project_id: p.id })).datasets.map((d) => d.id)).toEqual([byAdmin.id]);
+    await expectApiError(bob.api.catalog.datasets.get(byAdmin.id), 404, 'Dataset not found');
+    expect((await bob.api.catalog.datasets.list()).datasets.map((d) => d.id)).not.toContain(byAdmin.id);
+  });
 });
 
 describe('datasets, models and tasks of members', () => {

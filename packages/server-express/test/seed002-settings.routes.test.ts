@@ -135,8 +135,10 @@ describe('/api/v1/settings/system, /storage, /training', () => {
 });
 
 describe('GET /api/v1/health/detailed', () => {
+  // Named explicitly: the default agent is the built CLI, which a fresh clone's `npm test` has not built.
+  const AGENT = [process.execPath, path.join(root, 'agent-cli.js'), 'run', '--server', '{server}', '--task', '{job_id}'];
   test('a real database query, the disk, GPUs, ffmpeg and a trainer program that is missing (degraded)', async () => {
-    const { client, dataDir } = await serve({ jobs: { trainerCommand: { train: ['yoloops-no-such-trainer', '{data}'], resume: ['yoloops-no-such-trainer'] } } });
+    const { client, dataDir } = await serve({ jobs: { trainerCommand: { train: ['yoloops-no-such-trainer', '{data}'], resume: ['yoloops-no-such-trainer'] }, agentCommand: AGENT } });
     const health = await client.api.healthDetailed();
     expect(health).toMatchObject({
       status: 'degraded',
@@ -154,7 +156,7 @@ describe('GET /api/v1/health/detailed', () => {
   test('healthy when the trainer program is found', async () => {
     const program = path.join(root, 'yolo');
     writeFileSync(program, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const { client } = await serve({ jobs: { trainerCommand: { train: [program, '{data}'], resume: [program] } } });
+    const { client } = await serve({ jobs: { trainerCommand: { train: [program, '{data}'], resume: [program] }, agentCommand: AGENT } });
     const health = await client.api.healthDetailed();
     expect(health.checks.trainer).toStrictEqual({ status: 'healthy', program, path: program });
     expect(health.status).toBe(health.checks.disk.status === 'healthy' ? 'healthy' : 'degraded');

@@ -7,7 +7,11 @@ import type { Response } from 'express';
  * - `local`: no token while auth is off (`YOLOOPS_AUTH=off`, loopback): acts as an admin with no account.
  */
 export type Principal =
-  | { kind: 'user'; userId: number; username: string; role: 'admin' | 'member' }
+  | {
+      kind: 'user'; userId: number; username: string; role: 'admin' | 'member';
+      /** Projects this member owns (set before seed 002 handlers run): what belongs to them is the member's to see too. */
+      ownedProjects?: ReadonlySet<number>;
+    }
   | { kind: 'agent'; jobId: string }
   | { kind: 'local' };
 

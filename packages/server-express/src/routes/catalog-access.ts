@@ -3,18 +3,44 @@ import { NotFoundError } from '@yoloops/core';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { principalOf, seesEverything, type Principal } from '../http/principal.js';
+import type { RouteMiddleware } from '../http/register-routes.js';
 import type { AppServices } from '../services.js';
 
-/** Whether the principal may see and change what `ownerId` owns: admins and `local` everything, a member its own. */
-export const mayUse = (p: Principal, ownerId: number | null): boolean => seesEverything(p) || (p.kind === 'user' && ownerId === p.userId);
+/**
+ * Whether the principal may see and change a resource: admins and `local` everything, a member what it
+ * owns or what belongs to a project it owns (the same rule as the S001 routes' resource access).
+ */
+export const mayUse = (p: Principal, resource: { owner_id: number | null; project_id?: number | null }): boolean =>
+  seesEverything(p) ||
+  (p.kind === 'user' && (resource.owner_id === p.userId || (resource.project_id != null && p.ownedProjects?.has(resource.project_id) === true)));
 
-/** Entries the principal may see, oldest number first (a member: its own; agents: none). */
-export const visibleEntries = (p: Principal, entries: readonly ResourceEntry[]): ResourceEntry[] => entries.filter((e) => mayUse(p, e.owner_id));
+/** Entries the principal may see, oldest number first (a member: its own and its projects'; agents: none). */
+export const visibleEntries = (p: Principal, entries: readonly ResourceEntry[]): ResourceEntry[] => entries.filter((e) => mayUse(p, e));
+
+/**
+ * Route middleware for the seed 002 routes: gives a member principal the set of projects it owns, so
+ * `mayUse` can answer synchronously (one query per request, members only).
+ */
+export function loadOwnedProjects(services: Pick<AppServices, 'projects'>): RouteMiddleware {
+  return (route) =>
+    route.dialect !== 's002'
+      ? []
+      : [
+          (_req, res, next) => {
+            const p = principalOf(res);
+            if (p.kind !== 'user' || seesEverything(p)) return next();
+            services.projects.list({ owner_id: p.userId, skip: 0, limit: Number.MAX_SAFE_INTEGER }).then(({ projects }) => {
+              res.locals.principal = { ...p, ownedProjects: new Set(projects.map((project) => project.id)) };
+              next();
+            }, next);
+          },
+        ];
+}
 
 /** A project the caller may use, else 404 `Project not found` (another member's project is never told apart from a missing one). */
 export async function usableProject(services: AppServices, res: Response, projectId: number): Promise<Project> {
   const project = await services.projects.get(projectId);
-  if (!project || !mayUse(principalOf(res), project.owner_id)) throw new NotFoundError('Project not found', { reason: 'not_found' });
+  if (!project || !mayUse(principalOf(res), { owner_id: project.owner_id })) throw new NotFoundError('Project not found', { reason: 'not_found' });
   return project;
 }
 
@@ -38,7 +64,7 @@ export async function entryOf(
   let entry = isNumberRef(ref) ? await services.resources.byNumber(kind, Number(ref)) : await services.resources.get(kind, ref);
   const init = entry || isNumberRef(ref) ? undefined : await options.exists(ref);
   if (!entry && init) entry = await services.resources.ensure(kind, ref, init);
-  return entry && mayUse(principalOf(res), entry.owner_id) ? entry : undefined;
+  return entry && mayUse(principalOf(res), entry) ? entry : undefined;
 }
 
 /** The reason a NOT_FOUND carries, so callers can tell a miss from other errors. */

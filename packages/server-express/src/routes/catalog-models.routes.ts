@@ -42,7 +42,7 @@ export const catalogModelsRoutes: Route[] = [
     responses: { 200: { description: 'Models', schema: ModelList }, ...errorResponses(422) },
     handler: async ({ query, res, services }) => {
       const p = principalOf(res);
-      const rows = (await indexedModels(services)).filter(({ entry }) => mayUse(p, entry.owner_id) && (query.project_id === undefined || entry.project_id === query.project_id));
+      const rows = (await indexedModels(services)).filter(({ entry }) => mayUse(p, entry) && (query.project_id === undefined || entry.project_id === query.project_id));
       const { total, items } = page(rows, query.skip, query.limit);
       return { total, models: await Promise.all(items.map(({ entry, resource }) => modelView(services, entry, resource))) };
     },

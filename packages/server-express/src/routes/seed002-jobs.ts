@@ -14,7 +14,7 @@ export interface SubmitMeta {
 }
 
 /** Whether a principal may see a resource: admins and auth-off see all, a member what it owns. */
-export const mayView = (p: Principal, entry: Pick<ResourceEntry, 'owner_id'>): boolean => mayUse(p, entry.owner_id);
+export const mayView = (p: Principal, entry: Pick<ResourceEntry, 'owner_id'> & { project_id?: number | null }): boolean => mayUse(p, entry);
 
 /** 404 in the route's dialect, naming what was not found. */
 export const notFound = (what: string, code: string) => new HttpError(404, `${what} not found`, code);

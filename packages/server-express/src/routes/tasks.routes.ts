@@ -25,7 +25,7 @@ export const tasksRoutes: Route[] = [
     handler: async ({ query, res, services }) => {
       const p = principalOf(res);
       const rows = (await taskRows(services)).filter(({ owner, view }) =>
-        mayUse(p, owner.owner_id) && (query.status === undefined || view.status === query.status) && (query.type === undefined || view.type === query.type) &&
+        mayUse(p, owner) && (query.status === undefined || view.status === query.status) && (query.type === undefined || view.type === query.type) &&
         (query.project_id === undefined || view.project_id === query.project_id));
       const { total, items } = page(rows, query.skip, query.limit);
       return { total, tasks: await Promise.all(items.map((row) => taskView(services, row))) };
@@ -38,7 +38,7 @@ export const tasksRoutes: Route[] = [
     handler: async ({ params, res, services }) => {
       const ref = params.task_id;
       const row = (await taskRows(services)).find((r) => (isNumberRef(ref) ? r.task.number === Number(ref) : r.task.id === ref));
-      if (!row || !mayUse(principalOf(res), row.owner.owner_id)) throw new NotFoundError('Task not found', { reason: 'not_found' });
+      if (!row || !mayUse(principalOf(res), row.owner)) throw new NotFoundError('Task not found', { reason: 'not_found' });
       return taskView(services, row);
     },
   }),
