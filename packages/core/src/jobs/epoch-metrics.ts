@@ -26,6 +26,21 @@ export function normalizeEpochMetrics(
   if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > EPOCH_LIMITS.maxEpoch) {
     throw invalid(`epoch must be an integer 0–${EPOCH_LIMITS.maxEpoch} (got ${String(epoch)})`, 'invalid_epoch', { epoch });
   }
+  return normalizeMetricValues(metrics, meta);
+}
+
+/** Bounds on one stored step (a run of a million steps logged at every step still fits). */
+export const STEP_LIMITS = { maxStep: 1_000_000_000 } as const;
+
+/** Checks one logging step like {@link normalizeEpochMetrics} checks an epoch: same value rules, step 0–1e9. */
+export function normalizeStepMetrics(step: number, values: EpochMetricValues, meta: EpochMeta): { metrics: EpochMetricValues; nonFinite: string[] } {
+  if (!Number.isSafeInteger(step) || step < 0 || step > STEP_LIMITS.maxStep) {
+    throw invalid(`step must be an integer 0–${STEP_LIMITS.maxStep} (got ${String(step)})`, 'invalid_step', { step });
+  }
+  return normalizeMetricValues(values, meta);
+}
+
+function normalizeMetricValues(metrics: EpochMetricValues, meta: EpochMeta): { metrics: EpochMetricValues; nonFinite: string[] } {
   if (!Number.isSafeInteger(meta.attempt) || meta.attempt < 1) {
     throw invalid(`attempt must be a positive integer (got ${String(meta.attempt)})`, 'invalid_attempt');
   }

@@ -15,7 +15,15 @@ export interface EpochRecord extends EpochMeta {
   non_finite?: string[];
 }
 
-/** Per-job, per-epoch training metrics; one row per (job, epoch). */
+/** One stored logging step of one job (LLaMA-Factory / HF Trainer `logging_steps`): loss, eval_loss, lr, fractional epoch… */
+export interface StepRecord extends EpochMeta {
+  step: number;
+  values: EpochMetricValues;
+  /** Names whose reported value was NaN or ±Infinity (stored as `null`). */
+  non_finite?: string[];
+}
+
+/** Per-job, per-epoch training metrics (one row per (job, epoch)) and per-step ones (one row per (job, step)). */
 export interface MetricStore {
   /**
    * Stores one epoch, replacing the row of the same (job, epoch) unless that row came from a later
@@ -26,6 +34,14 @@ export interface MetricStore {
   upsertEpoch(jobId: string, epoch: number, metrics: EpochMetricValues, meta: EpochMeta): Promise<boolean>;
   /** Epochs of a job sorted by epoch, optionally limited to `start ≤ epoch ≤ end`. */
   listEpochs(jobId: string, range?: { start?: number; end?: number }): Promise<EpochRecord[]>;
-  /** Removes every epoch of a job; returns how many rows went. */
+  /**
+   * Stores one logging step under the same rules as an epoch: a row of a later attempt is kept, the same
+   * or a later attempt replaces it, NaN/±Infinity become `null` (`non_finite`), bad input is a
+   * `ValidationError` (`normalizeStepMetrics`). Returns false when the row was kept as it was.
+   */
+  upsertStep(jobId: string, step: number, values: EpochMetricValues, meta: EpochMeta): Promise<boolean>;
+  /** Steps of a job sorted by step, optionally limited to `start ≤ step ≤ end`. */
+  listSteps(jobId: string, range?: { start?: number; end?: number }): Promise<StepRecord[]>;
+  /** Removes every epoch and step of a job; returns how many rows went. */
   deleteJob(jobId: string): Promise<number>;
 }

@@ -67,6 +67,40 @@ export function describeMetricStoreContract(name: string, factory: () => Promise
       expect(await store.listEpochs('job_2')).toHaveLength(1);
     });
 
+    test('steps: sorted by step within an inclusive range, fractional epochs kept, separate from epochs', async () => {
+      for (const step of [30, 10, 20]) await store.upsertStep('job_1', step, { loss: 3 / step, lr: 1e-5, epoch: step / 40 }, at(step % 10));
+      await store.upsertEpoch('job_1', 1, { loss: 1 }, at(1));
+      expect((await store.listSteps('job_1')).map((r) => r.step)).toEqual([10, 20, 30]);
+      expect((await store.listSteps('job_1', { start: 15, end: 30 })).map((r) => r.step)).toEqual([20, 30]);
+      expect((await store.listSteps('job_1'))[0]).toStrictEqual({ step: 10, values: { loss: 0.3, lr: 1e-5, epoch: 0.25 }, attempt: 1, recorded_at: at(0).recorded_at });
+      expect(await store.listSteps('job_2')).toEqual([]);
+      expect((await store.listEpochs('job_1')).map((r) => r.epoch)).toEqual([1]);
+    });
+
+    test('steps: the same step again is stored once; a later attempt replaces it, an older one does not', async () => {
+      expect(await store.upsertStep('job_1', 50, { loss: 1 }, at(1))).toBe(true);
+      expect(await store.upsertStep('job_1', 50, { loss: 1, eval_loss: 1.2 }, at(2))).toBe(true);
+      expect(await store.upsertStep('job_1', 50, { loss: 0.5 }, { attempt: 2, recorded_at: 'T2' })).toBe(true);
+      expect(await store.upsertStep('job_1', 50, { loss: 9 }, { attempt: 1, recorded_at: 'T3' })).toBe(false);
+      expect(await store.listSteps('job_1')).toStrictEqual([{ step: 50, values: { loss: 0.5 }, attempt: 2, recorded_at: 'T2' }]);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => store.upsertStep('job_1', 7, { loss: i }, { attempt: 1 + (i % 4), recorded_at: `T${i}` })));
+      expect((await store.listSteps('job_1', { start: 7, end: 7 })).map((r) => r.attempt)).toEqual([4]);
+    });
+
+    test('steps: NaN/±Infinity are null and flagged; bad steps and values are a ValidationError; deleteJob counts them', async () => {
+      await store.upsertStep('job_1', 1, { loss: Number.NaN, grad_norm: Infinity, lr: 2e-5 }, at(1));
+      expect(await store.listSteps('job_1')).toStrictEqual([
+        { step: 1, values: { loss: null, grad_norm: null, lr: 2e-5 }, attempt: 1, recorded_at: at(1).recorded_at, non_finite: ['loss', 'grad_norm'] },
+      ]);
+      for (const step of [-1, 1.5, 2e9]) await expect(store.upsertStep('job_1', step, { loss: 1 }, at(1))).rejects.toMatchObject({ code: 'INVALID_INPUT', reason: 'invalid_step' });
+      await expect(store.upsertStep('job_1', 2, { loss: 'x' as unknown as number }, at(1))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      await store.upsertEpoch('job_1', 1, { loss: 1 }, at(1));
+      await store.upsertStep('job_2', 1, { loss: 1 }, at(1));
+      expect(await store.deleteJob('job_1')).toBe(2);
+      expect(await store.listSteps('job_1')).toEqual([]);
+      expect(await store.listSteps('job_2')).toHaveLength(1);
+    });
+
     test('a metric named like a prototype key is data, not a prototype', async () => {
       await store.upsertEpoch('job_1', 1, { constructor: 1, toString: 2 }, at(1));
       const [row] = await store.listEpochs('job_1');

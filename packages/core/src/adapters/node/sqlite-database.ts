@@ -132,6 +132,15 @@ export const MIGRATIONS: readonly string[] = [
      value TEXT NOT NULL,
      updated_at TEXT NOT NULL
    ) STRICT;`,
+  `CREATE TABLE training_step_metrics (
+     job_id TEXT NOT NULL,
+     step INTEGER NOT NULL,
+     attempt INTEGER NOT NULL,
+     recorded_at TEXT NOT NULL,
+     metrics TEXT NOT NULL,
+     non_finite TEXT,
+     PRIMARY KEY (job_id, step)
+   ) STRICT;`,
 ];
 
 export { parseStoredJson } from '../../platform/safe-json.js';
