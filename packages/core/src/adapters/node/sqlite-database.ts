@@ -141,6 +141,22 @@ export const MIGRATIONS: readonly string[] = [
      non_finite TEXT,
      PRIMARY KEY (job_id, step)
    ) STRICT;`,
+  `CREATE TABLE instruction_datasets (
+     id TEXT PRIMARY KEY,
+     created_at TEXT NOT NULL,
+     owner_id INTEGER,
+     data TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX instruction_datasets_by_created ON instruction_datasets (created_at DESC, id DESC);
+   CREATE TABLE processing_tasks (
+     task_id TEXT PRIMARY KEY,
+     dataset_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     status TEXT NOT NULL,
+     data TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX processing_tasks_by_created ON processing_tasks (created_at DESC, task_id DESC);
+   CREATE INDEX processing_tasks_by_dataset ON processing_tasks (dataset_id);`,
 ];
 
 export { parseStoredJson } from '../../platform/safe-json.js';
