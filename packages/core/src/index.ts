@@ -79,6 +79,13 @@ export { toTrainingChart, TRAINING_CHART_SIZES, type TrainingChart, type Trainin
 export { ModelSchema, WeightsFileSchema, type Model, type WeightsFile } from './models/model.schema.js';
 export type { ModelStore } from './models/model-store.port.js';
 export { createModelService, checkWeightsName, type ModelService, type ModelServiceDeps, type RegisterModelInput, type WeightsInput } from './models/model-service.js';
+export type { RegisterLanguageModelInput, LanguageModelFile } from './models/register-language-model.js';
+export type { ResolveTextModelOptions } from './models/resolve-text-model.js';
+export { LlmInfoSchema, type LlmInfo } from './generation/llm-info.schema.js';
+export { readGguf, DEFAULT_GGUF_LIMITS, type GgufFile, type GgufLimits, type GgufValue } from './generation/gguf/read-gguf.js';
+export type { GgufTensor } from './generation/gguf/check-tensor-data.js';
+export { summarizeGguf } from './generation/gguf/summarize-gguf.js';
+export { bytesRangeReader, blobRangeReader, type RangeReader } from './generation/gguf/range-reader.js';
 
 export type {
   OnnxModelInfo, OnnxTensorInfo, OnnxElemType, DetectionModelSpec, DetectionLayout, Detection, DetectOptions, DetectionResult, LetterboxTransform,

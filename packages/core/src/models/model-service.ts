@@ -16,6 +16,8 @@ import type { BlobReader } from '../storage/blob-store.port.js';
 import type { ZipLimits } from '../datasets/zip/zip-limits.js';
 import { exportModelZip, readModelZip } from './model-zip.js';
 import { cleanFilename, storeZipUpload } from '../datasets/upload-dataset.js';
+import { registerLanguageModel, type RegisterLanguageModelInput } from './register-language-model.js';
+import { resolveTextModel, type ResolveTextModelOptions } from './resolve-text-model.js';
 
 /** Class names an Ultralytics export carries in its metadata (`{0: 'person', …}`), else none. */
 function namesFromMetadata(metadata: Record<string, string>): string[] {
@@ -191,14 +193,25 @@ export function createModelService(deps: ModelServiceDeps) {
     }
   }
 
+  const languageModel = (input: RegisterLanguageModelInput) => registerLanguageModel({ models, blobs, clock, claimed, dirOf: modelKey }, input);
+
   async function importZip(reader: BlobReader, options: { zipName: string; limits?: Partial<ZipLimits> }): Promise<Model> {
 
     const contents = await readModelZip(reader, options.limits);
     try {
       const baseName = options.zipName.replace(/\.zip$/i, '');
+      const meta = contents.meta;
+      if (contents.weights.some((w) => /\.gguf$/i.test(w.filename))) {
+        const files = [];
+        for (const w of contents.weights) files.push({ filename: w.filename, body: await contents.read(w.entry) });
+        const { task: _task, classes: _classes, imgsz: _imgsz, epochs: _epochs, ...fields } = meta;
+        return await languageModel({
+          ...(meta.name === undefined && contents.requestedId === undefined ? { name: baseName, description: `Uploaded model from ${options.zipName}`, tags: ['uploaded'] } : {}),
+          ...fields, files, source: 'uploaded', source_file: options.zipName, ...(contents.requestedId ? { preferredId: contents.requestedId } : {}),
+        });
+      }
       const weights: WeightsInput[] = [];
       for (const w of contents.weights) weights.push({ filename: w.filename, body: await contents.read(w.entry) });
-      const meta = contents.meta;
       return await register({
         ...(meta.name === undefined && contents.requestedId === undefined ? { name: baseName, description: `Uploaded model from ${options.zipName}`, tags: ['uploaded'] } : {}),
         ...meta,
@@ -213,6 +226,13 @@ export function createModelService(deps: ModelServiceDeps) {
 
   return {
     register,
+    /**
+     * Registers a GGUF language model or LoRA adapter (a fine-tuning run's output, an upload): files
+     * copied into the registry, the `.gguf` checked before anything is kept (see `registerLanguageModel`).
+     */
+    registerLanguageModel: languageModel,
+    /** A language model by id, seed 002 number or registry path (none: the newest trained one) as a TextModelRef; an adapter brings its base. */
+    resolveTextModel: (ref?: string | number, options?: ResolveTextModelOptions) => resolveTextModel({ models, blobs, dirOf: modelKey }, ref, options),
     list: () => models.list(),
     get: mustGet,
     async update(modelId: string, patch: { name?: string | null; description?: string | null; tags?: string[] | null }) {

@@ -28,6 +28,8 @@ export interface ModelJsonFields {
   epochs?: number;
   base_model?: string;
   dataset_id?: string;
+  /** A LoRA adapter GGUF: the registered model it applies on. */
+  base_model_id?: string;
 }
 
 const MODEL_JSON_MAX_BYTES = 1024 * 1024;
@@ -77,6 +79,7 @@ export function pickModelJson(json: unknown): { fields: ModelJsonFields; modelId
   set('epochs', int(o.epochs));
   set('base_model', str(o.base_model, 1000));
   set('dataset_id', str(o.dataset_id, 200));
+  set('base_model_id', typeof o.base_model_id === 'string' && RESOURCE_ID_PATTERN.test(o.base_model_id) ? o.base_model_id : undefined);
   const modelId = typeof o.model_id === 'string' && RESOURCE_ID_PATTERN.test(o.model_id) ? o.model_id : undefined;
   return { fields, modelId };
 }
@@ -106,8 +109,8 @@ export async function readModelZip(reader: BlobReader, limits: Partial<ZipLimits
     const weights = files
       .filter((e) => e.name.startsWith(`${weightsDir}/`) && !e.name.slice(weightsDir.length + 1).includes('/'))
       .map((entry) => ({ filename: entry.name.slice(weightsDir.length + 1), entry }));
-    if (!weights.some((w) => /\.(onnx|pt)$/i.test(w.filename))) {
-      throw new ValidationError(`weights directory "${weightsDir}" must contain at least one .onnx or .pt file`, { reason: 'no_weights' });
+    if (!weights.some((w) => /\.(onnx|pt|gguf)$/i.test(w.filename))) {
+      throw new ValidationError(`weights directory "${weightsDir}" must contain at least one .onnx or .pt file (or a .gguf language model)`, { reason: 'no_weights' });
     }
     const parent = weightsDir.includes('/') ? weightsDir.slice(0, weightsDir.lastIndexOf('/') + 1) : '';
     const jsons = files.filter((e) => e.name === 'model.json' || e.name.endsWith('/model.json'));
@@ -137,7 +140,7 @@ const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
 /** The model.json written into an export: the record with `weights_path` relative to the model folder. */
 export function exportedModelJson(model: Model): Record<string, unknown> {
-  const main = model.weights.find((w) => w.format === 'onnx') ?? model.weights.find((w) => w.format === 'pt') ?? model.weights[0];
+  const main = model.weights.find((w) => w.format === 'onnx') ?? model.weights.find((w) => w.format === 'pt') ?? model.weights.find((w) => w.format === 'gguf') ?? model.weights[0];
   return { ...model, weights_path: main ? `weights/${main.file}` : undefined };
 }
 
@@ -154,7 +157,7 @@ export function exportModelZip(blobs: BlobStore, model: Model, weightsKey: (file
     try {
       for (const w of model.weights) {
         const stream = await blobs.read(weightsKey(w.file));
-        zip.addReadStream(stream, `${root}/weights/${w.file}`, { mtime: FIXED_MTIME, compress: w.format !== 'onnx' });
+        zip.addReadStream(stream, `${root}/weights/${w.file}`, { mtime: FIXED_MTIME, compress: w.format !== 'onnx' && w.format !== 'gguf' });
       }
       zip.end();
     } catch (error) {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { LlmInfoSchema } from '../generation/llm-info.schema.js';
 
 export const WeightsFileSchema = z
   .object({
     file: z.string().describe('File name inside the model\'s weights folder, e.g. best.onnx.'),
-    format: z.enum(['onnx', 'pt', 'data']).describe('onnx, pt (opaque, never loaded) or data (an external-data file an ONNX beside it names).'),
+    format: z.enum(['onnx', 'pt', 'data', 'gguf']).describe('onnx, pt (opaque, never loaded), gguf (a language model or LoRA adapter llama.cpp loads) or data (an external-data file an ONNX beside it names, or a language model\'s opaque side file).'),
     size: z.number().int(),
     sha256: z.string(),
   })
@@ -35,7 +36,7 @@ export const ModelSchema = z
     name: z.string().optional(),
     description: z.string().optional(),
     tags: z.array(z.string()).optional(),
-    task: z.string().describe('Ultralytics task, e.g. detect.'),
+    task: z.string().describe('Ultralytics task, e.g. detect; text-generation for a language model.'),
     source: z.enum(['trained', 'uploaded']),
     job_id: z.string().optional().describe('Training job that produced it.'),
     dataset_id: z.string().optional(),
@@ -51,6 +52,10 @@ export const ModelSchema = z
     updated_at: z.string().optional(),
     source_file: z.string().optional().describe('Name of the uploaded ZIP.'),
     model_info: ModelInfoSchema.optional().describe('What the ONNX weights say about themselves (absent for .pt-only models).'),
+    llm_info: LlmInfoSchema.optional().describe('What the GGUF weights of a language model (or LoRA adapter) say about themselves.'),
+    base_model_id: z.string().optional().describe('A LoRA adapter: the registered language model it applies on.'),
+    training_config: z.record(z.string(), z.unknown()).optional().describe('A fine-tuned language model: the training configuration of its run.'),
+    metrics: z.record(z.string(), z.number()).optional().describe('A fine-tuned language model: final metrics of its run (train_loss, val_loss, perplexity…).'),
   })
   .meta({ id: 'Model' });
 export type Model = z.infer<typeof ModelSchema>;

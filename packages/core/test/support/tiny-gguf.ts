@@ -27,8 +27,8 @@ function value(v: GgufMeta): Buffer {
   return Buffer.concat([u32(9), u32(type), u64(items.length), ...items]);
 }
 
-/** A GGUF v3 file (F32 tensors, alignment 32) as bytes: the layout llama.cpp reads. */
-export function encodeGguf(metadata: Record<string, GgufMeta>, tensors: readonly GgufTensorSpec[]): Buffer {
+/** A GGUF v3 file (F32 tensors, alignment 32) as bytes: the layout llama.cpp reads (`headerOnly`: up to the tensor data). */
+export function encodeGguf(metadata: Record<string, GgufMeta>, tensors: readonly GgufTensorSpec[], options: { headerOnly?: boolean } = {}): Buffer {
   const head: Buffer[] = [Buffer.from('GGUF'), u32(3), u64(tensors.length), u64(Object.keys(metadata).length)];
   for (const [key, v] of Object.entries(metadata)) head.push(str(key), value(v));
   let offset = 0;
@@ -37,10 +37,10 @@ export function encodeGguf(metadata: Record<string, GgufMeta>, tensors: readonly
     offset += pad(t.data.byteLength);
   }
   const header = Buffer.concat(head);
-  const out = Buffer.alloc(pad(header.length) + offset);
+  const out = Buffer.alloc(pad(header.length) + (options.headerOnly ? 0 : offset));
   header.copy(out);
   let at = pad(header.length);
-  for (const t of tensors) {
+  for (const t of options.headerOnly ? [] : tensors) {
     Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(out, at);
     at += pad(t.data.byteLength);
   }
