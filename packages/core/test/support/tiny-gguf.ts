@@ -2,12 +2,15 @@ import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 
 /** A metadata value: strings and booleans by JS type; numbers and arrays tagged with their GGUF type. */
-export type GgufMeta = string | boolean | { u32: number } | { f32: number } | { strings: string[] } | { f32s: number[] } | { i32s: number[] };
+export type GgufMeta = string | boolean | { u32: number } | { f32: number } | { strings: string[] } | { f32s: number[] } | { i32s: number[] } | { raw: Buffer };
 export interface GgufTensorSpec {
   name: string;
   /** ggml order: `[row length, rows]`. */
   dims: number[];
   data: Float32Array;
+  /** Written in the tensor info instead of F32 (0) / the packed offset: for crafting broken files. */
+  type?: number;
+  offset?: number;
 }
 
 const ALIGN = 32;
@@ -21,6 +24,7 @@ const str = (s: string) => Buffer.concat([u64(Buffer.byteLength(s)), Buffer.from
 function value(v: GgufMeta): Buffer {
   if (typeof v === 'string') return Buffer.concat([u32(8), str(v)]);
   if (typeof v === 'boolean') return Buffer.concat([u32(7), Buffer.from([v ? 1 : 0])]);
+  if ('raw' in v) return v.raw;
   if ('u32' in v) return Buffer.concat([u32(4), u32(v.u32)]);
   if ('f32' in v) return Buffer.concat([u32(6), f32(v.f32)]);
   const [type, items] = 'strings' in v ? [8, v.strings.map(str)] : 'f32s' in v ? [6, v.f32s.map(f32)] : [5, v.i32s.map(i32)];
@@ -28,12 +32,12 @@ function value(v: GgufMeta): Buffer {
 }
 
 /** A GGUF v3 file (F32 tensors, alignment 32) as bytes: the layout llama.cpp reads (`headerOnly`: up to the tensor data). */
-export function encodeGguf(metadata: Record<string, GgufMeta>, tensors: readonly GgufTensorSpec[], options: { headerOnly?: boolean } = {}): Buffer {
-  const head: Buffer[] = [Buffer.from('GGUF'), u32(3), u64(tensors.length), u64(Object.keys(metadata).length)];
+export function encodeGguf(metadata: Record<string, GgufMeta>, tensors: readonly GgufTensorSpec[], options: { headerOnly?: boolean; version?: number } = {}): Buffer {
+  const head: Buffer[] = [Buffer.from('GGUF'), u32(options.version ?? 3), u64(tensors.length), u64(Object.keys(metadata).length)];
   for (const [key, v] of Object.entries(metadata)) head.push(str(key), value(v));
   let offset = 0;
   for (const t of tensors) {
-    head.push(str(t.name), u32(t.dims.length), ...t.dims.map(u64), u32(0), u64(offset));
+    head.push(str(t.name), u32(t.dims.length), ...t.dims.map(u64), u32(t.type ?? 0), u64(t.offset ?? offset));
     offset += pad(t.data.byteLength);
   }
   const header = Buffer.concat(head);

@@ -86,7 +86,10 @@ async function readValue(c: GgufCursor, type: number, key: string, limits: GgufL
 async function readHeader(c: GgufCursor, limits: GgufLimits): Promise<{ version: 2 | 3; tensorCount: number; keyCount: number }> {
   await c.need(4, 'the magic number');
   const magic = c.u32();
-  if (magic !== MAGIC) throw c.fail(`not a GGUF file: it starts with ${JSON.stringify(Buffer.from(new Uint32Array([magic]).buffer).toString('latin1'))}, not "GGUF"`, 'not_gguf');
+  if (magic !== MAGIC) {
+    const bytes = [0, 8, 16, 24].map((shift) => ((magic >>> shift) & 0xff).toString(16).toUpperCase().padStart(2, '0')).join(' ');
+    throw c.fail(`not a GGUF file: it starts with bytes ${bytes}, not "GGUF" (47 47 55 46)`, 'not_gguf');
+  }
   await c.need(4, 'the version');
   const version = c.u32();
   if (version === 0x02000000 || version === 0x03000000) throw c.fail('GGUF file is big-endian; llama.cpp here reads little-endian files', 'gguf_version');
