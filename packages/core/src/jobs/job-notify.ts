@@ -2,6 +2,7 @@ import { CoreError, isCoreError, NotFoundError, ValidationError } from '../error
 import { canonicalizeMetrics } from '../metrics/metric-names.js';
 import type { Clock } from '../platform/clock.port.js';
 import { normalizeEpochMetrics } from './epoch-metrics.js';
+import { createStepReports } from './step-reports.js';
 import { DEFAULT_MAX_EXTERNAL_JOBS, EXTERNAL_TASK_ID, newExternalJob } from './external-job.js';
 import { canTransition, transitionJob } from './job-state.js';
 import type { JobStore } from './job-store.port.js';
@@ -17,6 +18,8 @@ export interface JobNotifyDeps {
   clock: Clock;
   /** Most external jobs kept at once (default `DEFAULT_MAX_EXTERNAL_JOBS`); a registration past it is a CONFLICT. */
   maxExternalJobs?: number;
+  /** Runs after a report moved a job to `completed` (before the report is answered); must not throw. */
+  onCompleted?: (job: Job) => Promise<void>;
 }
 
 /** What a status report came to: `changed` false = acknowledged, nothing moved (`note` says why). */
@@ -139,6 +142,7 @@ export function createJobNotify(deps: JobNotifyDeps) {
         const now = await mustGet(jobId);
         return { changed: false, status: now.status, note: `ignored: the job moved to "${now.status}" meanwhile`, ...flag };
       }
+      if (moved.status === 'completed') await deps.onCompleted?.(moved);
       return { changed: true, status: moved.status, note: `${registered ? 'registered as an external job; ' : ''}job is now ${moved.status}`, ...flag };
     },
 
@@ -153,6 +157,8 @@ export function createJobNotify(deps: JobNotifyDeps) {
       }
       return findOrRegister(taskId);
     },
+
+    ...createStepReports({ jobs, metrics, clock }),
 
     /** Records the registered model of a job (set once: the first model wins). Returns the job. */
     async attachModel(jobId: string, modelId: string): Promise<Job> {

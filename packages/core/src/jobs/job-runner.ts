@@ -22,6 +22,10 @@ export interface JobRunnerDeps {
    * with this message instead of passing for a clean `completed` with no epochs and no model.
    */
   describeUnreportedExit?: (job: Job) => string;
+  /** SIGINT grace of a stop for this job (llm-finetune trainers save on SIGINT); undefined = SIGTERM first. */
+  interruptGraceFor?: (job: Job) => number | undefined;
+  /** Runs after this runner moved a job to `completed` (before its slot is freed); must not throw. */
+  onCompleted?: (job: Job) => Promise<void>;
 }
 
 /** A process this runner answers for: reserved before its job turns `running`, released once it is gone. */
@@ -30,6 +34,8 @@ interface Slot {
   pid?: number;
   /** Found running after a restart: no exit event will come, liveness is polled. */
   adopted: boolean;
+  /** SIGINT grace of a stop, for trainers that save on SIGINT. */
+  interruptMs?: number;
   settled: Promise<void>;
   settle(): void;
 }
@@ -59,11 +65,16 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let queue: Promise<void> = Promise.resolve();
   const now = () => deps.clock.now().toISOString();
 
-  function reserve(jobId: string, attempt: number, adopted: boolean, pid?: number): Slot {
+  const stopOptions = (job: Job, pid?: number) => {
+    const interruptGraceMs = deps.interruptGraceFor?.(job);
+    return { graceMs: deps.stopGraceMs, ...(interruptGraceMs === undefined ? {} : { interruptGraceMs }), ...(pid === undefined ? {} : { pid }) };
+  };
+  function reserve(job: Job, adopted: boolean, pid?: number): Slot {
     let settle = () => {};
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const slot: Slot = { attempt, adopted, settled, settle, ...(pid === undefined ? {} : { pid }) };
-    slots.set(jobId, slot);
+    const interruptMs = deps.interruptGraceFor?.(job);
+    const slot: Slot = { attempt: job.attempt, adopted, settled, settle, ...(pid === undefined ? {} : { pid }), ...(interruptMs === undefined ? {} : { interruptMs }) };
+    slots.set(job.job_id, slot);
     return slot;
   }
   function release(jobId: string): void {
@@ -89,7 +100,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
   }
 
   async function launch(job: Job): Promise<void> {
-    const slot = reserve(job.job_id, job.attempt, false);
+    const slot = reserve(job, false);
     let spec: TrainingSpec;
     try {
       spec = await deps.specFor(job);
@@ -110,7 +121,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const pid = slot.pid;
     const recorded = await transitionJob(jobs, job.job_id, ['running'], 'running', (current) => (current.attempt === running.attempt ? { pid } : {}));
     // Stopped (or deleted) while it was being spawned: the stop found no process yet, so finish it here.
-    if (recorded === undefined) void executor.stop(job.job_id, { graceMs: deps.stopGraceMs }).catch(() => undefined);
+    if (recorded === undefined) void executor.stop(job.job_id, stopOptions(job)).catch(() => undefined);
   }
 
   async function handleExit(jobId: string, exit: TrainingExit): Promise<void> {
@@ -124,6 +135,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         : unreported === undefined
           ? await transitionJob(jobs, jobId, ['running'], 'completed', { ...facts, completed_at: at })
           : await transitionJob(jobs, jobId, ['running'], 'failed', (job) => ({ ...facts, failed_at: at, error: unreported(job) }));
+      if (moved?.status === 'completed') await deps.onCompleted?.(moved);
       if (moved === undefined) {
         const mine = (job: Job) => slot !== undefined && job.attempt === slot.attempt && job.exit_code === undefined && job.signal === undefined;
         // Already terminal: stopped by a person, or completed/failed by the trainer agent's notify report
@@ -145,7 +157,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const slot = slots.get(jobId);
     if (slot === undefined) return;
     const adopted = slot.adopted && slot.pid !== undefined ? { pid: slot.pid } : {};
-    await executor.stop(jobId, { graceMs: deps.stopGraceMs, ...adopted });
+    const interrupt = slot.interruptMs === undefined ? {} : { interruptGraceMs: slot.interruptMs };
+    await executor.stop(jobId, { graceMs: deps.stopGraceMs, ...interrupt, ...adopted });
     if (slot.adopted) release(jobId);
     await slot.settled;
   }
@@ -160,7 +173,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       // command before spawning). Its process is not ours to watch; it ends with its own status report.
       if (job.external === true || (job.pid === undefined && job.command.length === 0)) continue;
       if (job.pid !== undefined && executor.isAlive(job.pid, job.job_id)) {
-        if (slot === undefined) reserve(job.job_id, job.attempt, true, job.pid);
+        if (slot === undefined) reserve(job, true, job.pid);
         continue;
       }
       const at = now();
@@ -175,7 +188,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     for (const job of await jobs.list({ status: ['stopped'] })) {
       const unfinished = job.pid !== undefined && job.exit_code === undefined && job.signal === undefined && !slots.has(job.job_id);
       if (unfinished && job.pid !== undefined && executor.isAlive(job.pid, job.job_id)) {
-        await executor.stop(job.job_id, { graceMs: deps.stopGraceMs, pid: job.pid });
+        await executor.stop(job.job_id, stopOptions(job, job.pid));
       }
     }
     await checkAlive();

@@ -1,7 +1,11 @@
-import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../errors.js';
+import { CoreError, InvalidStateError, NotFoundError, UnsupportedError, ValidationError } from '../errors.js';
 import type { DatasetStore } from '../datasets/dataset-store.port.js';
 import type { Clock } from '../platform/clock.port.js';
+import type { BaseModelCatalog } from './base-model-catalog.js';
 import { assertRunHere } from './external-job.js';
+import { createCompletionHook, writeFinetuneConfig, type OnJobCompleted } from './finetune-completion.js';
+import { finetuneResumePoint, planFinetuneJob } from './finetune-requests.js';
+import type { CreateFinetuneJobRequest } from './finetune.schema.js';
 import { createJobNotify } from './job-notify.js';
 import { createJobRunner } from './job-runner.js';
 import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
@@ -10,7 +14,7 @@ import { assertTransition, isTerminal, RESUMABLE, transitionJob } from './job-st
 import type { JobStore } from './job-store.port.js';
 import type { CreateJobRequest, Job, JobStatus, TrainerCommand } from './job.schema.js';
 import type { MetricStore } from './metric-store.port.js';
-import { buildAttemptArgv, checkArgvTemplate, DEFAULT_AGENT_COMMAND, DEFAULT_TRAINER_COMMAND, describeMissingProgram } from './trainer-command.js';
+import { buildAttemptArgv, checkArgvTemplate, DEFAULT_AGENT_COMMAND, DEFAULT_FINETUNE_COMMAND, DEFAULT_TRAINER_COMMAND, describeMissingProgram } from './trainer-command.js';
 import type { TrainingExecutor } from './training-executor.port.js';
 
 /** Dependencies and settings of the job service; only the first six are required. */
@@ -43,8 +47,20 @@ export interface JobServiceDeps {
   resolveModelWeights?: ResolveModelWeights;
   /** Most external jobs (registered by a seed 004 caller's own task id) kept at once; default 1000. */
   maxExternalJobs?: number;
+  /** Trainer templates of `llm-finetune` jobs (default: LLaMA-Factory, `llamafactory-cli train {config}`). */
+  finetuneCommand?: TrainerCommand;
+  /** Base models a fine-tune may start from (an operator-edited catalog file); without it `createFinetune` is UNSUPPORTED. */
+  baseModels?: BaseModelCatalog;
+  /** SIGINT → SIGTERM grace of stopping an `llm-finetune` job (default 30000 ms: the trainer saves a checkpoint). */
+  interruptGraceMs?: number;
+  /** Runs once a job completed (a fine-tune's `outputs` already collected), e.g. to register the model; errors land in `completion_error`. */
+  onCompleted?: OnJobCompleted;
 }
 
+const refuseFinetune = (job: Job): Job => {
+  if (job.kind !== 'llm-finetune') return job;
+  throw new UnsupportedError(`job ${job.job_id} is a fine-tune: extend trains a detector further; start a new fine-tune instead`, { reason: 'extend_finetune', details: { job_id: job.job_id } });
+};
 const TERMINAL: readonly JobStatus[] = ['completed', 'failed', 'stopped', 'crashed'];
 const notFound = (jobId: string) => new NotFoundError('Job not found', { reason: 'job_not_found', details: { job_id: jobId } });
 
@@ -73,6 +89,10 @@ export function createJobService(deps: JobServiceDeps) {
     checkArgvTemplate(command.resume, 'trainer command (resume)');
   };
   checkTrainer(trainer);
+  const finetuneTrainer = deps.finetuneCommand ?? DEFAULT_FINETUNE_COMMAND;
+  checkTrainer(finetuneTrainer);
+  const interruptGraceMs = deps.interruptGraceMs ?? 30_000;
+  const onCompleted = createCompletionHook({ jobs, blobs, onCompleted: deps.onCompleted });
   if (agent !== null) checkArgvTemplate(agent, 'agent command');
   const concurrency = deps.concurrency ?? 1;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ValidationError(`concurrency must be a positive integer (got ${concurrency})`, { reason: 'invalid_concurrency' });
@@ -84,12 +104,13 @@ export function createJobService(deps: JobServiceDeps) {
     // `resumed_from: "start"`: the attempt before left no checkpoint, so this one trains again from the original weights.
     const resume = job.attempt > 1 && job.resumed_from !== undefined && job.resumed_from !== RESUMED_FROM_START;
     const keys = jobKeys(job.job_id);
+    const llm = job.kind === 'llm-finetune' ? job.llm : undefined;
     const values = {
-      data: blobs.localPath(dataYamlKey(job.dataset_id, job.version)), model: resume ? (job.resumed_from ?? '') : job.original_model_path,
+      data: llm ? llm.dataset_dir : blobs.localPath(dataYamlKey(job.dataset_id, job.version)), model: resume ? (job.resumed_from ?? '') : job.original_model_path,
       epochs: String(job.epochs), imgsz: String(job.imgsz), batch: String(job.batch), project: blobs.localPath(keys.dir), name: 'train',
-      job_id: job.job_id, run_dir: job.run_dir, server: serverUrl,
+      job_id: job.job_id, run_dir: job.run_dir, server: serverUrl, config: llm ? await writeFinetuneConfig(blobs, job) : '',
     };
-    const argv = buildAttemptArgv({ trainer: job.trainer_command ?? trainer, agent, resume, values });
+    const argv = buildAttemptArgv({ trainer: job.trainer_command ?? (llm ? finetuneTrainer : trainer), agent, resume, values });
     const env = {
       ...deps.env, PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(job.attempt), YOLOOPS_AGENT_ATTEMPT: String(job.attempt),
       ...(deps.envFor ? await deps.envFor(job) : {}),
@@ -101,7 +122,8 @@ export function createJobService(deps: JobServiceDeps) {
     'so no epoch, status or model of this run was recorded; the job log shows what the agent met. ' +
     'If trainers reach this server under another address, set YOLOOPS_PUBLIC_URL (library: serverUrl)';
   const runner = createJobRunner({
-    jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError,
+    jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError, onCompleted,
+    interruptGraceFor: (job) => (job.kind === 'llm-finetune' ? interruptGraceMs : undefined),
     ...(agent === null ? {} : { describeUnreportedExit: unreported }),
   });
 
@@ -131,10 +153,10 @@ export function createJobService(deps: JobServiceDeps) {
   async function resume(jobId: string): Promise<Job> {
     const job = assertRunHere(await mustGet(jobId), 'resume');
     assertTransition(job.status, 'queued', { jobId, hint: job.status === 'completed' ? 'a completed job cannot resume; extend it instead' : 'only stopped, failed or crashed jobs resume' });
-    // Like the origin: continue from last.pt; a run that never wrote one starts again from its original weights.
+    // Like the origin: continue from last.pt (a fine-tune: its newest checkpoint-N); a run that never wrote one starts again.
     const lastPt = jobKeys(jobId).lastPt;
-    const from = (await blobs.stat(lastPt)) ? blobs.localPath(lastPt) : RESUMED_FROM_START;
-    await requireDataYaml(planDeps, job.dataset_id, job.version);
+    const from = job.kind === 'llm-finetune' ? await finetuneResumePoint(blobs, job) : (await blobs.stat(lastPt)) ? blobs.localPath(lastPt) : RESUMED_FROM_START;
+    if (job.kind !== 'llm-finetune') await requireDataYaml(planDeps, job.dataset_id, job.version);
     const at = now();
     const queued = await transitionJob(jobs, jobId, RESUMABLE, 'queued', (current) => ({
       attempt: current.attempt + 1, resume_count: (current.resume_count ?? 0) + 1, resumed_at: at, queued_at: at, resumed_from: from,
@@ -169,6 +191,16 @@ export function createJobService(deps: JobServiceDeps) {
   }
 
   return {
+    /**
+     * Validates and queues an `llm-finetune` job (base model from the catalog, processed dataset folder
+     * from the data root); it runs the fine-tune command (LLaMA-Factory by default) with the YAML it writes.
+     */
+    async createFinetune(request: CreateFinetuneJobRequest, options: { trainerCommand?: TrainerCommand } = {}): Promise<Job> {
+      if (options.trainerCommand) checkTrainer(options.trainerCommand);
+      return enqueue(await planFinetuneJob({ blobs, clock, baseModels: deps.baseModels }, request, options.trainerCommand));
+    },
+    /** The base models a fine-tune may start from (empty without a catalog). */
+    baseModels: () => deps.baseModels?.models ?? [],
     /** Validates and queues a new job; it starts when a slot is free. `trainerCommand` overrides the templates for this job (SDK only). */
     async create(request: CreateJobRequest, options: { trainerCommand?: TrainerCommand } = {}): Promise<Job> {
       if (options.trainerCommand) checkTrainer(options.trainerCommand);
@@ -177,18 +209,18 @@ export function createJobService(deps: JobServiceDeps) {
     list: () => jobs.list(),
     get: mustGet,
     /** What new jobs run with: the trainer templates, the agent wrapper (null: none) and how many train at once. */
-    config: () => ({ trainerCommand: trainer, agentCommand: agent, concurrency }),
+    config: () => ({ trainerCommand: trainer, finetuneCommand: finetuneTrainer, agentCommand: agent, concurrency }),
     stop,
     resume,
     delete: remove,
     /** Queues a child job training `extraEpochs` more from this job's last (or best) weights. */
-    extend: async (jobId: string, extraEpochs: number) => enqueue(await planChildJob(planDeps, assertRunHere(await mustGet(jobId), 'extend'), extraEpochs)),
+    extend: async (jobId: string, extraEpochs: number) => enqueue(await planChildJob(planDeps, refuseFinetune(assertRunHere(await mustGet(jobId), 'extend')), extraEpochs)),
     /** Call once at start-up: crashed jobs are marked, survivors adopted, interrupted stops finished, the queue filled. */
     recoverOnStart: () => runner.recover(),
     checkAlive: () => runner.checkAlive(),
     /** Runs `checkAlive` every `intervalMs` (unref'd timer); returns the function that stops it. */
     /** What a trainer (agent or seed 004 caller) reports: epochs, status changes, its registered model. See job-notify.ts. */
-    ...createJobNotify({ jobs, metrics: deps.metrics, clock, ...(deps.maxExternalJobs === undefined ? {} : { maxExternalJobs: deps.maxExternalJobs }) }),
+    ...createJobNotify({ jobs, metrics: deps.metrics, clock, onCompleted, ...(deps.maxExternalJobs === undefined ? {} : { maxExternalJobs: deps.maxExternalJobs }) }),
     startWatchdog(intervalMs = 5000): () => void {
       const timer = setInterval(() => void runner.checkAlive().catch(() => undefined), intervalMs);
       timer.unref();

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { RESOURCE_ID_PATTERN } from '../platform/ids.js';
+import { FinetuneOutputsSchema } from './finetune-outputs.schema.js';
+import { JobKindSchema, JobProgressSchema, LlmFinetuneSchema } from './finetune.schema.js';
 
 /** Lifecycle states of a training job; moves are governed by `TRANSITIONS` in job-state.ts. */
 export const JobStatusSchema = z
@@ -73,6 +75,11 @@ export const JobSchema = z
           '(no pid, `command` [], `log_file` and `run_dir` ""); `dataset_id`, `version` and `model_name` are "external", `imgsz` and `batch` 0, `epochs` ' +
           'the highest epoch reported so far. Its status follows its reports; stop, resume and extend answer 409.',
       ),
+    kind: JobKindSchema.optional().describe('What the job trains; absent = detect (every job stored before fine-tuning existed).'),
+    llm: LlmFinetuneSchema.optional().describe('llm-finetune: the resolved fine-tune configuration the trainer YAML is written from.'),
+    progress: JobProgressSchema.optional().describe('llm-finetune: the trainer\'s last reported step progress.'),
+    outputs: FinetuneOutputsSchema.optional().describe('llm-finetune: what the completed run produced (adapter, GGUF files, final metrics).'),
+    completion_error: z.string().optional().describe('Why collecting or registering a completed run\'s outputs failed (the job stays completed).'),
   })
   .meta({ id: 'TrainingJob' });
 /** A stored training job. */

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { ValidationError } from '../errors.js';
-import { buildAttemptArgv, checkArgvTemplate, DEFAULT_AGENT_COMMAND, DEFAULT_TRAINER_COMMAND, describeMissingProgram, renderArgv } from './trainer-command.js';
+import { buildAttemptArgv, checkArgvTemplate, DEFAULT_AGENT_COMMAND, DEFAULT_FINETUNE_COMMAND, DEFAULT_TRAINER_COMMAND, describeMissingProgram, renderArgv } from './trainer-command.js';
 
 const values = {
   data: '/d/data.yaml', model: 'yolov8n.pt', epochs: '3', imgsz: '640', batch: '-1', project: '/j/job 1', name: 'train',
-  job_id: 'job_1', run_dir: '/j/job 1/train', server: 'http://127.0.0.1:8000',
+  job_id: 'job_1', run_dir: '/j/job 1/train', server: 'http://127.0.0.1:8000', config: '',
 };
 
 describe('trainer command templates', () => {
@@ -21,6 +21,14 @@ describe('trainer command templates', () => {
       'yoloops-agent', 'run', '--server', 'http://127.0.0.1:8000', '--task', 'job_1', '--run-dir', '/j/job 1/train', '--',
       'yolo', 'detect', 'train', 'resume', 'model=/w/last.pt',
     ]);
+  });
+
+  test('the fine-tune default is LLaMA-Factory on the YAML the job wrote ({config}), the same for a resume', () => {
+    const config = '/j/job 1/train/yoloops-train.yaml';
+    for (const resume of [false, true]) {
+      expect(buildAttemptArgv({ trainer: DEFAULT_FINETUNE_COMMAND, agent: null, resume, values: { ...values, config } })).toEqual(['llamafactory-cli', 'train', config]);
+    }
+    expect(() => checkArgvTemplate(['axolotl', 'train', '{config}'], 'finetune command')).not.toThrow();
   });
 
   test.each([
@@ -42,6 +50,8 @@ describe('trainer command templates', () => {
     { program: 'yolo', want: /pip install ultralytics/ },
     { program: '/usr/local/bin/yoloops-agent', want: /YOLOOPS_AGENT_COMMAND.*"none" \(library: null\)/ },
     { program: 'trainer-x', want: /install it or fix the configured/ },
+    { program: 'llamafactory-cli', want: /pip install llamafactory.*YOLOOPS_FINETUNE_COMMAND/ },
+    { program: '/opt/venv/bin/axolotl', want: /pip install axolotl/ },
   ])('describeMissingProgram($program) says what to do', ({ program, want }) => {
     expect(describeMissingProgram(program, 'ENOENT')).toMatch(want);
     expect(describeMissingProgram(program, 'ENOENT')).toContain(`"${program}" (ENOENT)`);

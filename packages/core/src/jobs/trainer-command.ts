@@ -8,11 +8,20 @@ export const DEFAULT_TRAINER_COMMAND: TrainerCommand = {
   resume: ['yolo', 'detect', 'train', 'resume', 'model={model}'],
 };
 
+/**
+ * LLaMA-Factory for `llm-finetune` jobs: `{config}` is the YAML the job writes into its run folder; a
+ * resume runs the same command, the YAML then carrying `resume_from_checkpoint`.
+ */
+export const DEFAULT_FINETUNE_COMMAND: TrainerCommand = {
+  train: ['llamafactory-cli', 'train', '{config}'],
+  resume: ['llamafactory-cli', 'train', '{config}'],
+};
+
 /** The trainer agent wrapping every trainer run; the trainer argv follows the `--`. */
 export const DEFAULT_AGENT_COMMAND: readonly string[] = ['yoloops-agent', 'run', '--server', '{server}', '--task', '{job_id}', '--run-dir', '{run_dir}', '--'];
 
 /** Names a template may use as `{name}`. */
-export const PLACEHOLDERS = ['data', 'model', 'epochs', 'imgsz', 'batch', 'project', 'name', 'job_id', 'run_dir', 'server'] as const;
+export const PLACEHOLDERS = ['data', 'model', 'epochs', 'imgsz', 'batch', 'project', 'name', 'job_id', 'run_dir', 'server', 'config'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 const TOKEN = /\{([a-z_]+)\}/g;
@@ -54,6 +63,10 @@ const HINTS: Readonly<Record<string, string>> = {
   'yoloops-agent':
     'install the trainer agent (npm install @yoloops/trainer-agent, which yoloops serve finds by itself), set YOLOOPS_AGENT_COMMAND ' +
     '(library: agentCommand) to its full path, or set it to "none" (library: null) to run the trainer without it',
+  'llamafactory-cli': 'install LLaMA-Factory (pip install llamafactory, or pip install -e ".[torch,metrics]" in a clone of ' +
+    'https://github.com/hiyouga/LLaMA-Factory; add bitsandbytes for qlora) so that "llamafactory-cli" is on the server\'s PATH, or set ' +
+    'YOLOOPS_FINETUNE_COMMAND (library: finetuneCommand) to the trainer to run, e.g. the full path of a virtualenv\'s llamafactory-cli',
+  axolotl: 'install axolotl (pip install axolotl) so that "axolotl" is on the server\'s PATH, or configure the fine-tune command with its full path',
   python: 'install Python 3 or configure the trainer command with the full path of the interpreter',
   python3: 'install Python 3 or configure the trainer command with the full path of the interpreter',
 };

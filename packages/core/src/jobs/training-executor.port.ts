@@ -20,6 +20,14 @@ export interface TrainingExit {
   outputTail: string;
 }
 
+/** How a stop escalates: optional SIGINT grace, then SIGTERM grace, then SIGKILL. */
+export interface StopOptions {
+  graceMs: number;
+  /** Send SIGINT first and wait this long before SIGTERM (absent: start with SIGTERM). */
+  interruptGraceMs?: number;
+  pid?: number;
+}
+
 /** Receives the exit of every process the executor started. */
 export type TrainingExitListener = (jobId: string, exit: TrainingExit) => void;
 
@@ -32,10 +40,12 @@ export interface TrainingExecutor {
   /** Starts a process and resolves once it exists; CONFLICT when the job already has a live process here. */
   start(spec: TrainingSpec): Promise<{ pid: number }>;
   /**
-   * SIGTERM to the job's process group, SIGKILL after `graceMs`; resolves when the group is gone.
-   * `pid` addresses a group this executor did not start (one adopted after a server restart).
+   * SIGTERM to the job's process group, SIGKILL after `graceMs`; resolves when the group is gone. With
+   * `interruptGraceMs`, SIGINT goes first (trainers such as LLaMA-Factory save a checkpoint on it) and
+   * SIGTERM only when the group is still there after that grace. `pid` addresses a group this executor
+   * did not start (one adopted after a server restart).
    */
-  stop(jobId: string, options: { graceMs: number; pid?: number }): Promise<void>;
+  stop(jobId: string, options: StopOptions): Promise<void>;
   /** Whether the process lives; with `jobId`, adapters that can also check it is that job's process (not a recycled pid). */
   isAlive(pid: number, jobId?: string): boolean;
   /** Subscribes to exits; returns the unsubscribe function. */

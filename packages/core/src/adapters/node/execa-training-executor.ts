@@ -4,7 +4,7 @@ import path from 'node:path';
 import { execa, type Result } from 'execa';
 import { CoreError } from '../../errors.js';
 import { describeMissingProgram } from '../../jobs/trainer-command.js';
-import type { TrainingExecutor, TrainingExitListener, TrainingSpec } from '../../jobs/training-executor.port.js';
+import type { StopOptions, TrainingExecutor, TrainingExitListener, TrainingSpec } from '../../jobs/training-executor.port.js';
 import { groupAlive, readLogTail, signalGroup, waitUntil } from './process-group.js';
 
 interface Child {
@@ -39,8 +39,9 @@ function notStarted(spec: TrainingSpec, result: Result): CoreError {
 /**
  * `TrainingExecutor` for the local machine: each job runs detached in its own process group with
  * stdout and stderr appended straight to its log file (no output passes through, or is held by, the
- * server, and the trainer keeps running and logging if the server dies). Stop is SIGTERM to the group,
- * then SIGKILL after the grace period; when the leader exits, members left in its group are killed.
+ * server, and the trainer keeps running and logging if the server dies). Stop is SIGTERM to the group
+ * (SIGINT before it when asked), then SIGKILL after the grace period; when the leader exits, members left
+ * in its group are killed.
  * @example const executor = createExecaTrainingExecutor();
  */
 export function createExecaTrainingExecutor(): TrainingExecutor {
@@ -88,13 +89,15 @@ export function createExecaTrainingExecutor(): TrainingExecutor {
     return { pid: subprocess.pid };
   }
 
-  async function stop(jobId: string, options: { graceMs: number; pid?: number }): Promise<void> {
+  async function stop(jobId: string, options: StopOptions): Promise<void> {
     const child = children.get(jobId);
     const pid = child?.pid ?? options.pid;
     if (pid === undefined || (child === undefined && !groupAlive(pid, jobId))) return;
-    if (signalGroup(pid, 'SIGTERM') && !(await waitUntil(() => !groupAlive(pid), options.graceMs))) {
+    const gone = (ms: number) => waitUntil(() => !groupAlive(pid), ms);
+    const interrupted = options.interruptGraceMs !== undefined && signalGroup(pid, 'SIGINT') && (await gone(options.interruptGraceMs));
+    if (!interrupted && signalGroup(pid, 'SIGTERM') && !(await gone(options.graceMs))) {
       signalGroup(pid, 'SIGKILL');
-      await waitUntil(() => !groupAlive(pid), 5000);
+      await gone(5000);
     }
     await child?.done;
   }
