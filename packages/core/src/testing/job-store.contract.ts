@@ -48,6 +48,23 @@ const FULL: Job = job('job_full', {
   external: false,
 });
 
+const FINETUNE: Job = job('job_llm', {
+  kind: 'llm-finetune', dataset_id: 'ids_1', version: '', model_name: 'Qwen2.5-0.5B-Instruct-qlora', original_model_path: 'Qwen/Qwen2.5-0.5B-Instruct',
+  epochs: 3, imgsz: 0, batch: 8, status: 'completed',
+  llm: {
+    base_model: 'Qwen2.5-0.5B-Instruct', model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', template: 'qwen', finetuning_type: 'qlora', quantization_bit: 4,
+    lora_rank: 8, lora_alpha: 16, lora_dropout: 0.05, lora_target: 'all', learning_rate: 3e-5, per_device_train_batch_size: 8, gradient_accumulation_steps: 1,
+    num_train_epochs: 3, cutoff_len: 1024, logging_steps: 10, save_steps: 500, dataset_dir: '/data/instructions/ids_1/processed/v1',
+    dataset: ['ids_1_train'], eval_dataset: ['ids_1_validation'],
+  },
+  progress: { percentage: 100, current_steps: 120, total_steps: 120, remaining_time: '0:00:00', attempt: 1, updated_at: '2024-01-15T12:09:00.000Z' },
+  outputs: {
+    adapter: { dir: '/data/jobs/job_llm/train', files: [{ path: '/data/jobs/job_llm/train/adapter_model.safetensors', size: 1024 }] },
+    full_model: null, gguf_files: [], metrics: { train_loss: 1.2, eval_loss: 1.4, perplexity: Math.exp(1.4) }, metrics_source: 'all_results.json',
+  },
+  completion_error: 'registering failed: "x"',
+});
+
 /**
  * Behaviour every `JobStore` adapter must show; each test gets a fresh store from `factory`.
  * @example describeJobStoreContract('memory', () => createMemoryJobStore());
@@ -65,6 +82,17 @@ export function describeJobStoreContract(name: string, factory: () => Promise<Jo
       expect(await store.get('job_full')).toStrictEqual(FULL);
       expect(await store.get('job_min')).toStrictEqual(job('job_min'));
       expect(await store.get('job_missing')).toBeUndefined();
+    });
+
+    test('round-trips an llm-finetune record (kind, llm, progress, outputs); a record without kind stays without it', async () => {
+      await store.create(FINETUNE);
+      await store.create(job('job_detect'));
+      expect(await store.get('job_llm')).toStrictEqual(FINETUNE);
+      expect(await store.get('job_detect')).not.toHaveProperty('kind');
+      const patched = await store.transition('job_llm', ['completed'], 'completed', { progress: { ...FINETUNE.progress!, percentage: 50 }, outputs: undefined });
+      expect(patched?.progress?.percentage).toBe(50);
+      expect(patched).not.toHaveProperty('outputs');
+      expect(await store.get('job_llm')).toStrictEqual(patched);
     });
 
     test('create rejects an existing id with CONFLICT and keeps the first record; copies are handed out', async () => {

@@ -105,6 +105,25 @@ describe('execa TrainingExecutor', () => {
     expect(readFileSync(s.logFile, 'utf8')).toContain('SIGTERM ignored');
   });
 
+  test('with interruptGraceMs, SIGINT arrives first; a trainer that saves on it exits within the grace and never sees SIGTERM', async () => {
+    const s = spec('job_interrupt', 'process.on("SIGINT", () => { console.log("got " + "SIGINT"); setTimeout(() => process.exit(130), 100); }); process.on("SIGTERM", () => console.log("got " + "SIGTERM")); setInterval(() => {}, 1000); console.log("re" + "ady")');
+    await run(s);
+    expect(await waitUntil(() => safeRead(s.logFile).includes('\nready'), 10_000)).toBe(true);
+    await executor.stop('job_interrupt', { graceMs: 2000, interruptGraceMs: 3000 });
+    expect(await exitOf('job_interrupt')).toMatchObject({ code: 130, signal: null });
+    expect(safeRead(s.logFile).match(/^got SIG[A-Z]+$/gm)).toEqual(['got SIGINT']);
+  });
+
+  test('a trainer that ignores SIGINT gets SIGTERM after the interrupt grace, then SIGKILL: the signals arrive in that order', async () => {
+    const s = spec('job_deaf', 'for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => console.log("got " + sig)); setInterval(() => {}, 1000); console.log("re" + "ady")');
+    const pid = await run(s);
+    expect(await waitUntil(() => safeRead(s.logFile).includes('\nready'), 10_000)).toBe(true);
+    await executor.stop('job_deaf', { graceMs: 300, interruptGraceMs: 300 });
+    expect(groupAlive(pid)).toBe(false);
+    expect(await exitOf('job_deaf')).toMatchObject({ signal: 'SIGKILL' });
+    expect(safeRead(s.logFile).match(/^got SIG[A-Z]+$/gm)).toEqual(['got SIGINT', 'got SIGTERM']);
+  });
+
   test('when the leader exits on its own, members left in its group are killed', async () => {
     const s = spec('job_orphan', `${GRANDCHILD} setTimeout(() => process.exit(0), 200);`);
     const pid = await run(s);
