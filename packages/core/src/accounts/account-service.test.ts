@@ -137,11 +137,14 @@ describe('tokens', () => {
     expect(await accounts.verify(token)).toEqual({ kind: 'user', user });
   });
 
-  test('the ttl is configurable, and a token past its exp is "expired"', async () => {
+  test('the ttl is configurable, and a token past its exp is "expired" (also once its signature check is cached)', async () => {
     const { accounts, token, advance } = await withUser({ tokenTtlS: 60 });
     advance(59);
     expect((await accounts.verify(token)).kind).toBe('user');
-    advance(2);
+    expect((await accounts.verify(token)).kind).toBe('user');
+    advance(1);
+    expect(await refusal(accounts.verify(token))).toBe('expired');
+    advance(1);
     expect(await refusal(accounts.verify(token))).toBe('expired');
   });
 
@@ -174,6 +177,7 @@ describe('tokens', () => {
 
   test('disabling a user ends its tokens ("inactive"), and re-enabling does not bring them back', async () => {
     const { accounts, user, token } = await withUser();
+    expect((await accounts.verify(token)).kind).toBe('user');
     await accounts.setActive(user.id, false);
     expect(await refusal(accounts.verify(token))).toBe('inactive');
     await expect(accounts.issueToken(user)).rejects.toBeInstanceOf(AuthError);

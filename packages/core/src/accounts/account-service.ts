@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import { CoreError, NotFoundError, ValidationError } from '../errors.js';
 import type { Clock } from '../platform/clock.port.js';
 import { AuthError } from './auth-error.js';
-import { AGENT_AUDIENCE, AGENT_TOKEN_TTL_S, DEFAULT_TOKEN_TTL_S, signToken, USER_AUDIENCE, verifyTokenClaims } from './jwt-tokens.js';
+import { AGENT_AUDIENCE, AGENT_TOKEN_TTL_S, DEFAULT_TOKEN_TTL_S, signToken, USER_AUDIENCE, verifyTokenClaims, type TokenClaims } from './jwt-tokens.js';
 import { deriveNotifySecret, matchesNotifySecret } from './notify-secret.js';
 import { decoyPasswordHash, DEFAULT_PASSWORD_COST, hashPassword, needsRehash, verifyPassword, type PasswordCost } from './password-hash.js';
 import type { RevocationStore } from './revocation-store.port.js';
@@ -62,6 +63,9 @@ export const toUser = ({ id, username, email, role, is_active, created_at, updat
   id, username, email, role, is_active, created_at, updated_at,
 });
 
+/** Tokens whose signature was checked, kept until their `exp` (about 3 MB when full). */
+const VERIFIED_TOKEN_CACHE = 10_000;
+
 const jtiDigest = (jti: string) => createHash('sha256').update(jti, 'utf8').digest('hex');
 
 function check<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
@@ -92,6 +96,19 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   const cost = deps.passwordCost ?? DEFAULT_PASSWORD_COST;
   const decoy = decoyPasswordHash(cost);
   const nowS = () => Math.floor(clock.now().getTime() / 1000);
+  // An HMAC check is a pure function of the token's bytes: a token seen valid stays valid until its `exp`
+  // (revocation, disabling and password changes are checked on every request below, never cached).
+  const seen = new LRUCache<string, TokenClaims>({ max: VERIFIED_TOKEN_CACHE });
+  const verifiedClaims = async (token: string): Promise<TokenClaims> => {
+    const hit = seen.get(token);
+    if (hit === undefined) {
+      const claims = await verifyTokenClaims(token, secret, clock.now());
+      seen.set(token, claims);
+      return claims;
+    }
+    if (hit.exp <= nowS()) throw new AuthError('expired', 'Token has expired');
+    return hit;
+  };
 
   const mustGet = async (userId: number) => {
     const user = await users.get(userId);
@@ -134,7 +151,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     },
 
     async verify(token) {
-      const claims = await verifyTokenClaims(String(token), secret, clock.now());
+      const claims = await verifiedClaims(String(token));
       if (await revocations.has(jtiDigest(claims.jti))) throw new AuthError('revoked', 'Token has been revoked');
       if (claims.kind === 'agent') return { kind: 'agent', jobId: claims.jobId };
       const user = await users.get(claims.userId);
