@@ -155,6 +155,24 @@ describe('createOpenAiCompatibleTextGenerator', () => {
     await expect.poll(() => fake.requests[0]!.closedEarly).toBe(true);
   });
 
+  test('aborting a stream rejects with the reason; a connection lost mid-stream is upstream_unavailable', async () => {
+    let cut = false;
+    const { llm, fake } = await upstream({ kind: 'vllm', handle: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ choices: [{ text: 'a', finish_reason: null }] })}\n\n`);
+      if (cut) setTimeout(() => res.socket?.destroy(), 20);
+      return true;
+    } }, { server: 'vllm' });
+    const controller = new AbortController();
+    const read = async (signal?: AbortSignal) => {
+      for await (const piece of llm.stream(model, params(signal === undefined ? {} : { signal }))) if (signal) controller.abort(new Error('stop now'));
+    };
+    await expect(read(controller.signal)).rejects.toThrow('stop now');
+    await expect.poll(() => fake.requests[0]!.closedEarly).toBe(true);
+    cut = true;
+    await expectRejection(read(), { type: CoreError, reason: 'upstream_unavailable', message: fake.url });
+  });
+
   test('a stream that ends without finishing is an EXTERNAL_FAILURE', async () => {
     const { llm } = await upstream({ kind: 'vllm', handle: (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

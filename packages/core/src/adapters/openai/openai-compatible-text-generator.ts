@@ -119,7 +119,7 @@ export function createOpenAiCompatibleTextGenerator(options: OpenAiCompatibleTex
     }
     const body = { ...completionBody(model, params, budget.maxTokens, found.sendTopK), stream: true };
     const answer = await http.open({ method: 'POST', path: completionsPath, body, model, ...(params.signal === undefined ? {} : { signal: params.signal }) });
-    yield* streamPieces(answer, limits.maxResponseBytes);
+    yield* streamPieces(answer, limits.maxResponseBytes, params.signal);
   }
 
   return {

@@ -1,5 +1,5 @@
 import { CoreError } from '../../errors.js';
-import { badAnswer, DEFAULT_RETRY_AFTER_S } from './upstream-errors.js';
+import { badAnswer, DEFAULT_RETRY_AFTER_S, transportError } from './upstream-errors.js';
 import type { OpenAnswer } from './upstream-http.js';
 import { finishReason, parseAnswer } from './upstream-completions.js';
 import { CompletionChunkSchema, upstreamErrorMessage } from './upstream-wire.schema.js';
@@ -18,7 +18,7 @@ export interface StreamPiece {
  * (Hand-parsed: eventsource-parser ships its TypeScript source under the `source` export condition
  * this repository resolves, and that source does not compile with the repository's tsconfig.)
  */
-export async function* streamPieces(answer: OpenAnswer, cap: number): AsyncGenerator<StreamPiece> {
+export async function* streamPieces(answer: OpenAnswer, cap: number, signal?: AbortSignal): AsyncGenerator<StreamPiece> {
   const parser = createSseEventParser();
   const decoder = new TextDecoder();
   let finished = false;
@@ -40,6 +40,8 @@ export async function* streamPieces(answer: OpenAnswer, cap: number): AsyncGener
       }
     }
     if (!finished) throw badAnswer(answer.context, 'the stream ended before the completion finished (no finish_reason, no [DONE])');
+  } catch (error) {
+    throw transportError(answer.context, error, signal);
   } finally {
     if (!answer.body.destroyed) answer.body.destroy();
     answer.release();
