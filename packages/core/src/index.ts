@@ -43,11 +43,22 @@ export {
 } from './jobs/job.schema.js';
 export { TRANSITIONS, assertTransition, canTransition, isTerminal, RESUMABLE } from './jobs/job-state.js';
 export type { JobStore, JobPatchInput } from './jobs/job-store.port.js';
-export type { MetricStore, EpochMeta, EpochRecord, EpochMetricValues } from './jobs/metric-store.port.js';
-export { normalizeEpochMetrics, EPOCH_LIMITS } from './jobs/epoch-metrics.js';
-export type { TrainingExecutor, TrainingSpec, TrainingExit, TrainingExitListener } from './jobs/training-executor.port.js';
+export type { MetricStore, EpochMeta, EpochRecord, EpochMetricValues, StepRecord } from './jobs/metric-store.port.js';
+export { normalizeEpochMetrics, normalizeStepMetrics, EPOCH_LIMITS, STEP_LIMITS } from './jobs/epoch-metrics.js';
+export type { TrainingExecutor, TrainingSpec, TrainingExit, TrainingExitListener, StopOptions } from './jobs/training-executor.port.js';
 export {
-  DEFAULT_TRAINER_COMMAND, DEFAULT_AGENT_COMMAND, PLACEHOLDERS, renderArgv, buildAttemptArgv, checkArgvTemplate, describeMissingProgram, type Placeholder,
+  JobKindSchema, FinetuningTypeSchema, LlmFinetuneSchema, JobProgressSchema, CreateFinetuneJobRequestSchema,
+  type JobKind, type FinetuningType, type LlmFinetune, type JobProgress, type CreateFinetuneJobRequest,
+} from './jobs/finetune.schema.js';
+export { FinetuneOutputsSchema, FinetuneMetricsSchema, WeightsFolderSchema, type FinetuneOutputs, type FinetuneMetrics } from './jobs/finetune-outputs.schema.js';
+export { collectFinetuneOutputs } from './jobs/finetune-outputs.js';
+export { parseBaseModelCatalog, BaseLanguageModelSchema, type BaseModelCatalog, type BaseLanguageModel } from './jobs/base-model-catalog.js';
+export { toLlamaFactoryConfig, renderLlamaFactoryYaml, FINETUNE_CONFIG_NAME, type LlamaFactoryConfigOptions } from './jobs/llamafactory-config.js';
+export { planFinetuneJob, resolveFinetuneDataset, newestCheckpoint, type FinetunePlanDeps } from './jobs/finetune-requests.js';
+export { createCompletionHook, writeFinetuneConfig, type OnJobCompleted } from './jobs/finetune-completion.js';
+export { MAX_STEPS_PER_REPORT, type StepReport, type StepReportRow } from './jobs/step-reports.js';
+export {
+  DEFAULT_TRAINER_COMMAND, DEFAULT_FINETUNE_COMMAND, DEFAULT_AGENT_COMMAND, PLACEHOLDERS, renderArgv, buildAttemptArgv, checkArgvTemplate, describeMissingProgram, type Placeholder,
 } from './jobs/trainer-command.js';
 export { jobKeys, RUN_NAME, type LocalBlobStore } from './jobs/job-paths.js';
 export { RESUMED_FROM_START, type ResolveModelWeights, type BaseModelWeights } from './jobs/job-requests.js';

@@ -205,6 +205,18 @@ export const password: Parser<string> = (raw) => {
   return raw;
 };
 
+/** A path to a readable file (its content is checked where it is used). */
+export const readableFile: Parser<string> = (given) => {
+  const file = given.trim();
+  try {
+    accessSync(file, constants.R_OK);
+    if (statSync(file).isFile()) return file;
+  } catch {
+    // falls through to the message
+  }
+  throw new InvalidSetting(`must be the path of a readable file, got "${file}"`);
+};
+
 /** A path to an executable file. */
 export const executable: Parser<string> = (given) => {
   const file = given.trim();

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATASET_LIMITS, DEFAULT_TOKEN_TTL_S, DEFAULT_TRAINER_COMMAND, type TrainerCommand } from '@yoloops/core';
+import { DEFAULT_DATASET_LIMITS, DEFAULT_FINETUNE_COMMAND, DEFAULT_TOKEN_TTL_S, DEFAULT_TRAINER_COMMAND, type TrainerCommand } from '@yoloops/core';
 import { z } from 'zod';
 import {
-  argv, argvOrNone, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, secondsToMs, setting,
+  argv, argvOrNone, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, readableFile, secondsToMs, setting,
   type SettingMeta,
 } from './config-fields.js';
 import { DEFAULT_RATE_LIMITS } from './http/rate-limit.js';
@@ -32,6 +32,12 @@ export const ServeEnvSchema = z.object({
     default: ultralytics,
   }),
   YOLOOPS_TRAINER_RESUME_COMMAND: setting(argv, { description: 'resume template ({model} = last.pt); needs YOLOOPS_TRAINER_COMMAND', default: 'Ultralytics\' resume for a program alone, else the trainer command' }),
+  YOLOOPS_FINETUNE_COMMAND: setting(argv, {
+    description: 'the fine-tune trainer of llm-finetune jobs: a program alone (e.g. /opt/venv/bin/llamafactory-cli) keeps `train {config}`; a whole command line or JSON argv is the template for both start and resume, {config} = the YAML the job writes',
+    default: DEFAULT_FINETUNE_COMMAND.train.join(' '),
+  }),
+  YOLOOPS_LLM_BASE_MODELS: setting(readableFile, { description: 'base-model catalog of fine-tune jobs (YAML or JSON: models: [{id, model_name_or_path, template, default?}])', default: 'catalog/llm-base-models.yaml of @yoloops/core' }),
+  YOLOOPS_FINETUNE_STOP_GRACE: setting(secondsToMs(0), { description: 'seconds a stopped fine-tune gets after SIGINT (it saves a checkpoint) before SIGTERM', default: '30' }),
   YOLOOPS_AGENT_COMMAND: setting(argvOrNone, { description: 'wrapper before the trainer argv (none: run the trainer without an agent)', default: 'this install\'s yoloops-agent' }),
   YOLOOPS_TRAINING_CONCURRENCY: setting(integer(1), { description: 'trainers running at once', default: '1' }),
   YOLOOPS_FFMPEG: setting(executable, { description: 'the ffmpeg program for video inference', default: 'ffmpeg on PATH, else the npm-shipped one' }),
@@ -90,6 +96,13 @@ function trainerCommand(env: ServeEnv): TrainerCommand | undefined {
   return { train: [program, ...DEFAULT_TRAINER_COMMAND.train.slice(1)], resume: resume ?? [program, ...DEFAULT_TRAINER_COMMAND.resume.slice(1)] };
 }
 
+function finetuneCommand(env: ServeEnv): TrainerCommand | undefined {
+  const train = env.YOLOOPS_FINETUNE_COMMAND;
+  if (train === undefined) return undefined;
+  const argv = train.length > 1 ? train : [train[0] as string, ...DEFAULT_FINETUNE_COMMAND.train.slice(1)];
+  return { train: argv, resume: argv };
+}
+
 function security(env: ServeEnv): SecurityOptions {
   const limits = Object.entries(RATE_LIMITS).map(([key, name]) => [key, env[name]] as [string, RateLimit | undefined]);
   return {
@@ -112,7 +125,10 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
     maxImagePixels: env.YOLOOPS_MAX_IMAGE_PIXELS,
     imageCheck: env.YOLOOPS_IMAGE_CHECK,
     inference: compact({ intraOpNumThreads: env.YOLOOPS_INFERENCE_THREADS, parallelRuns: env.YOLOOPS_INFERENCE_PARALLEL_RUNS, executionProviders: env.YOLOOPS_INFERENCE_PROVIDERS }),
-    jobs: compact({ trainerCommand: trainerCommand(env), agentCommand: env.YOLOOPS_AGENT_COMMAND, concurrency: env.YOLOOPS_TRAINING_CONCURRENCY }),
+    jobs: compact({
+      trainerCommand: trainerCommand(env), agentCommand: env.YOLOOPS_AGENT_COMMAND, concurrency: env.YOLOOPS_TRAINING_CONCURRENCY,
+      finetuneCommand: finetuneCommand(env), baseModelsFile: env.YOLOOPS_LLM_BASE_MODELS, interruptGraceMs: env.YOLOOPS_FINETUNE_STOP_GRACE,
+    }),
     ...security(env),
   };
   return compact(options) as StartServerOptions;

@@ -27,13 +27,18 @@ import { createSettingsService, type SettingsService } from '../../settings/sett
 import { createNvidiaSmiGpuMonitor } from './nvidia-smi-gpu-monitor.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
 import { createSystemProbe, type SystemProbe } from './system-probe.js';
+import { loadBaseModelCatalog } from './load-base-model-catalog.js';
 import { openAccounts } from './open-accounts.js';
 import type { AccountService } from '../../accounts/account-service.js';
 import type { PasswordCost } from '../../accounts/password-hash.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
-export type NodeJobOptions = Partial<Pick<JobServiceDeps, 'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights' | 'maxExternalJobs'>> & {
+export type NodeJobOptions = Partial<Pick<JobServiceDeps,
+  'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights' | 'maxExternalJobs' |
+  'finetuneCommand' | 'interruptGraceMs' | 'onCompleted' | 'baseModels'>> & {
   watchdogMs?: number;
+  /** Base-model catalog file of fine-tune jobs (`YOLOOPS_LLM_BASE_MODELS`; default: the one shipped in @yoloops/core); ignored when `baseModels` is given. */
+  baseModelsFile?: string;
 };
 
 export interface NodePlatformOptions {
@@ -109,10 +114,10 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     return { formats: model.weights.map((w) => w.format), ...(pt ? { ptKey: models.weightsKey(model, pt.file) } : {}) };
   };
   const jobMetrics = createSqliteMetricStore(db);
-  const { watchdogMs, ...jobOptions } = options.jobs ?? {};
+  const { watchdogMs, baseModelsFile, ...jobOptions } = options.jobs ?? {};
   const jobs = createJobService({
     jobs: createSqliteJobStore(db), metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
-    resolveModelWeights, ...jobOptions,
+    resolveModelWeights, baseModels: jobOptions.baseModels ?? loadBaseModelCatalog(baseModelsFile), ...jobOptions,
     // Each attempt's trainer (and its agent) gets a token scoped to its own job, in the environment, never the argv.
     envFor: async (job) => ({ YOLOOPS_AGENT_TOKEN: (await accounts.issueAgentToken(job.job_id)).token }),
   });
