@@ -37,9 +37,8 @@ export { DETECT_IMAGE_FORMATS, type ImageProblem } from './sharp-image-errors.js
 
 export { createInferenceService, type InferenceService, type InferenceServiceDeps, type ImageUpload, type VideoUpload, type VideoStreamEvent } from './inference-service.js';
 
-export {
-  createOpenAiCompatibleTextGenerator, DEFAULT_UPSTREAM_LIMITS, type OpenAiCompatibleTextGenerator, type OpenAiCompatibleTextGeneratorOptions,
-} from '../openai/openai-compatible-text-generator.js';
+export { createOpenAiCompatibleTextGenerator, type OpenAiCompatibleTextGenerator } from '../openai/openai-compatible-text-generator.js';
+export { DEFAULT_UPSTREAM_LIMITS, type OpenAiCompatibleTextGeneratorOptions } from '../openai/openai-upstream-options.js';
 export { openAiUpstreamOptionsFromEnv, OpenAiUpstreamEnvSchema } from '../openai/openai-upstream-options.schema.js';
 export { parseUpstreamEndpoint, type UpstreamEndpoint } from '../openai/upstream-endpoint.js';
 export { serverKindFromModels, UPSTREAM_SERVER_KINDS, UPSTREAM_SERVER_TRAITS, type UpstreamServerKind, type UpstreamServerTraits } from '../openai/upstream-server-kind.js';

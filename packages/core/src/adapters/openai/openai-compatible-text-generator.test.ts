@@ -4,7 +4,8 @@ import { CoreError, NotFoundError, UnsupportedError, ValidationError } from '../
 import type { GenerationParams, TextModelRef } from '../../generation/text-generator.port.js';
 import { expectRejection } from '../../../test/support/expect-core-error.js';
 import { fakeCompletion, fakeTokenCount, startFakeOpenAiServer, type FakeOpenAiServer, type FakeOpenAiServerOptions } from '../../../test/support/fake-openai-server.js';
-import { createOpenAiCompatibleTextGenerator, type OpenAiCompatibleTextGenerator, type OpenAiCompatibleTextGeneratorOptions } from './openai-compatible-text-generator.js';
+import { createOpenAiCompatibleTextGenerator, type OpenAiCompatibleTextGenerator } from './openai-compatible-text-generator.js';
+import type { OpenAiCompatibleTextGeneratorOptions } from './openai-upstream-options.js';
 import { sequenceSeed } from './upstream-completions.js';
 
 const model: TextModelRef = { kind: 'upstream', id: 'tiny-llm' };

@@ -1,38 +1,13 @@
 import { UnsupportedError, ValidationError } from '../../errors.js';
 import type { GeneratedSequence, GenerationOutput, GenerationParams, TextGenerator, TextModelRef, TokenLimit, UpstreamModel } from '../../generation/text-generator.port.js';
-import { complete, completionBody, sequenceSeed } from './upstream-completions.js';
+import { complete, completionBody, parseAnswer, sequenceSeed } from './upstream-completions.js';
 import { parseUpstreamEndpoint } from './upstream-endpoint.js';
 import { createUpstreamHttp } from './upstream-http.js';
+import { DEFAULT_UPSTREAM_LIMITS, type OpenAiCompatibleTextGeneratorOptions } from './openai-upstream-options.js';
 import { UPSTREAM_SERVER_TRAITS, serverKindFromModels, type UpstreamServerKind, type UpstreamServerTraits } from './upstream-server-kind.js';
 import { streamPieces } from './upstream-sse.js';
 import { createTokenCounter } from './upstream-tokens.js';
 import { ModelListSchema } from './upstream-wire.schema.js';
-import { parseAnswer } from './upstream-completions.js';
-
-/** Options of {@link createOpenAiCompatibleTextGenerator}; {@link openAiUpstreamOptionsFromEnv} reads them from the environment. */
-export interface OpenAiCompatibleTextGeneratorOptions {
-  /** `http://127.0.0.1:11434/v1` or `http://host:8000` (both forms name the same API). */
-  baseUrl: string;
-  apiKey?: string;
-  /** Wait for an answer's headers and between body chunks (default 120 000 ms). */
-  timeoutMs?: number;
-  connectTimeoutMs?: number;
-  maxConcurrentRequests?: number;
-  maxQueuedRequests?: number;
-  maxResponseBytes?: number;
-  /** `auto` (default): read from `GET /v1/models` `owned_by` on first use. */
-  server?: UpstreamServerKind | 'auto';
-  /** `auto` (default): send `top_k` only to servers known to take it (vLLM, llama.cpp server). */
-  topK?: 'auto' | 'send' | 'omit';
-}
-
-export const DEFAULT_UPSTREAM_LIMITS = {
-  timeoutMs: 120_000,
-  connectTimeoutMs: 5_000,
-  maxConcurrentRequests: 4,
-  maxQueuedRequests: 64,
-  maxResponseBytes: 8 * 1024 * 1024,
-} as const;
 
 /** A TextGenerator over an upstream, plus which server kind it found. */
 export interface OpenAiCompatibleTextGenerator extends TextGenerator {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CoreError, ValidationError } from '../../errors.js';
-import { DEFAULT_UPSTREAM_LIMITS, type OpenAiCompatibleTextGeneratorOptions } from './openai-compatible-text-generator.js';
+import { DEFAULT_UPSTREAM_LIMITS, type OpenAiCompatibleTextGeneratorOptions } from './openai-upstream-options.js';
 import { parseUpstreamEndpoint } from './upstream-endpoint.js';
 import { UPSTREAM_SERVER_KINDS } from './upstream-server-kind.js';
 

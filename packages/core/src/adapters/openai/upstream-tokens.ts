@@ -1,10 +1,9 @@
 import { CoreError } from '../../errors.js';
-import { complete } from './upstream-completions.js';
+import { complete, parseAnswer } from './upstream-completions.js';
 import type { UpstreamEndpoint } from './upstream-endpoint.js';
 import type { UpstreamHttp } from './upstream-http.js';
 import type { TokenizeStyle } from './upstream-server-kind.js';
 import { TokenizeSchema } from './upstream-wire.schema.js';
-import { parseAnswer } from './upstream-completions.js';
 
 /** Counts tokens the way the upstream's completions count the prompt (special tokens such as BOS included). */
 export interface TokenCounter {
