@@ -11,7 +11,7 @@ export interface StoredUpload {
 }
 
 /** Metering pass-through: counts and hashes bytes, failing once the cap is passed. */
-function meter(maxBytes: number, label: string) {
+export function meter(maxBytes: number, label: string) {
   const hash = createHash('sha256');
   let size = 0;
   const stream = new Transform({

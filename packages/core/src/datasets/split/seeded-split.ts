@@ -73,7 +73,7 @@ export function assignSplits(keys: readonly string[], ratio: SplitRatio, seed: n
 }
 
 /** Largest-remainder apportionment of `total` keys; remainder ties go to train, then val, then test. */
-function splitCounts(total: number, ratio: SplitRatio): Record<SplitName, number> {
+export function splitCounts(total: number, ratio: SplitRatio): Record<SplitName, number> {
   const shares = { train: ratio.train, val: ratio.val, test: ratio.test ?? 0 };
   const sum = shares.train + shares.val + shares.test;
   const quotas = SPLITS.map((name) => ({ name, quota: (total * shares[name]) / sum }));
@@ -95,7 +95,7 @@ function splitCounts(total: number, ratio: SplitRatio): Record<SplitName, number
 }
 
 /** FNV-1a over the seed's decimal text, finished with the murmur3 avalanche so nearby seeds diverge. */
-function hashSeed(seed: number): number {
+export function hashSeed(seed: number): number {
   const text = String(seed);
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) {
@@ -107,7 +107,7 @@ function hashSeed(seed: number): number {
 }
 
 /** mulberry32: a small, fast 32-bit PRNG returning floats in [0, 1). */
-function mulberry32(state: number): () => number {
+export function mulberry32(state: number): () => number {
   let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
