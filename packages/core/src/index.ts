@@ -149,3 +149,29 @@ export {
   createAccountService, toUser,
   type AccountService, type AccountServiceDeps, type CreateUserInput, type AuthenticateResult, type VerifiedCredential,
 } from './accounts/account-service.js';
+
+export {
+  InstructionFileFormatSchema, InstructionRecordFormatSchema, InstructionIssueCodeSchema, InstructionIssueSchema, InstructionReportSummarySchema,
+  InstructionReportSchema, SplitCountsSchema, ProcessedOutputSchema, InstructionDatasetSchema, ProcessResultSchema, ProcessingTaskStatusSchema,
+  ProcessingTaskSchema,
+  type InstructionFileFormat, type InstructionRecordFormat, type InstructionIssueCode, type InstructionIssue, type InstructionReportSummary,
+  type InstructionReport, type SplitCounts, type ProcessedOutput, type InstructionDataset, type ProcessResult, type ProcessingTaskStatus,
+  type ProcessingTask,
+} from './instructions/instruction.schema.js';
+export type { InstructionDatasetStore } from './instructions/instruction-dataset-store.port.js';
+export type { ProcessingTaskStore } from './instructions/processing-task-store.port.js';
+export {
+  createInstructionDatasetService, DEFAULT_INSTRUCTION_LIMITS,
+  type InstructionDatasetService, type InstructionDatasetServiceDeps, type UploadInstructionsInput,
+} from './instructions/instruction-dataset-service.js';
+export { PROCESS_DONE_MESSAGE, type ProcessInstructionsInput } from './instructions/process-runner.js';
+export { resolveFileFormat, type InstructionLimits } from './instructions/upload-instructions.js';
+export { checkRecord, detectRecordFormat } from './instructions/check-record.js';
+export type { NormalizedRecord, AlpacaRecord, ConversationRecord, ConversationTurn, RecordProblem, RecordCheck } from './instructions/record-problem.js';
+export { readRecords, type RawRecord, type ReadRecordsOptions } from './instructions/read-records.js';
+export {
+  DEFAULT_PROMPT_TEMPLATE, TEMPLATE_FIELDS, parsePromptTemplate, renderPromptTemplate, templateFields,
+  type PromptTemplate, type TemplateField,
+} from './instructions/prompt-template.js';
+export { planInstructionSplits, resolveSplitRatios, SPLIT_NAMES, type SplitRatios, type InstructionSplitName } from './instructions/split-plan.js';
+export { buildDatasetInfo, type DatasetInfoEntry } from './instructions/dataset-info.js';

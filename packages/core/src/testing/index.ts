@@ -21,3 +21,7 @@ export { describeRevocationStoreContract } from './revocation-store.contract.js'
 export { createMemorySettingsStore } from '../adapters/memory/memory-settings-store.js';
 export { describeSettingsStoreContract } from './settings-store.contract.js';
 export { createMemoryGpuMonitor } from '../adapters/memory/memory-gpu-monitor.js';
+export { createMemoryInstructionDatasetStore } from '../adapters/memory/memory-instruction-dataset-store.js';
+export { createMemoryProcessingTaskStore } from '../adapters/memory/memory-processing-task-store.js';
+export { describeInstructionDatasetStoreContract } from './instruction-dataset-store.contract.js';
+export { describeProcessingTaskStoreContract } from './processing-task-store.contract.js';

@@ -42,3 +42,5 @@ export { DEFAULT_UPSTREAM_LIMITS, type OpenAiCompatibleTextGeneratorOptions } fr
 export { openAiUpstreamOptionsFromEnv, OpenAiUpstreamEnvSchema } from '../openai/openai-upstream-options.schema.js';
 export { parseUpstreamEndpoint, type UpstreamEndpoint } from '../openai/upstream-endpoint.js';
 export { serverKindFromModels, UPSTREAM_SERVER_KINDS, UPSTREAM_SERVER_TRAITS, type UpstreamServerKind, type UpstreamServerTraits } from '../openai/upstream-server-kind.js';
+export { createSqliteInstructionDatasetStore } from './sqlite-instruction-dataset-store.js';
+export { createSqliteProcessingTaskStore } from './sqlite-processing-task-store.js';
