@@ -6,6 +6,7 @@ import { trainingRoutes } from './training.routes.js';
 import { logsRoutes } from './logs.routes.js';
 import { notifyRoutes } from './notify.routes.js';
 import { agentRoutes } from './agent.routes.js';
+import { agentStepsRoutes } from './agent-steps.routes.js';
 import { modelsRoutes } from './models.routes.js';
 import { seed000Routes } from './seed000.routes.js';
 import { inferRoutes } from './infer.routes.js';
@@ -26,7 +27,7 @@ import { apiIndexRoutes } from './api-index.routes.js';
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
-  ...seed000Routes, ...notifyRoutes, ...agentRoutes,
+  ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes,
   ...projectsRoutes, ...tasksRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
