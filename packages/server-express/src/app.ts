@@ -10,6 +10,7 @@ import { createCorsMiddleware, createCrossSiteGuard, createHostGuard, createOrig
 import { createFailedAuthLimit, createRateLimitMiddleware } from './http/rate-limit.js';
 import { registerRoutes } from './http/register-routes.js';
 import { createQueryAllowlist } from './http/query-allowlist.js';
+import { createRequestIdMiddleware } from './http/request-id.js';
 import { createResourceAccess, createStaticAccess } from './http/resource-access.js';
 import { createStaticHandler } from './http/static-files.js';
 import { buildOpenApi } from './openapi/build-openapi.js';
@@ -50,6 +51,7 @@ export function createApp(options: CreateAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(createRequestIdMiddleware()); // first: every answer, refusals included, carries X-Request-ID
   const spec = buildOpenApi(allRoutes, API_INFO);
   const auth = createAppAuth(options.services, options.auth);
   app.locals.auth = auth.settings;

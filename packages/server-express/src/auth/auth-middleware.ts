@@ -80,10 +80,13 @@ async function authorize(auth: RouteAuth, principal: Principal, req: Request, op
   return undefined;
 }
 
+/** Families whose origin's token decorator also took the Authorization header's whole value as the token. */
+const RAW_TOKEN_DIALECTS: ReadonlySet<Dialect> = new Set(['s000', 's003', 's002+s003']);
+
 /** A handler that authenticates and authorizes one kind of route, then sets `res.locals.principal`. */
 export function createAuthHandler(options: AuthPolicyOptions, auth: Exclude<RouteAuth, 'public' | 'notify-secret'>, dialect: Dialect, anonymousOk = false): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    authenticate(req, options, dialect === 's000').then(async (outcome) => {
+    authenticate(req, options, RAW_TOKEN_DIALECTS.has(dialect)).then(async (outcome) => {
       if (!outcome.ok && outcome.reason === 'missing' && anonymousOk) {
         res.locals.anonymous = true;
         return next();

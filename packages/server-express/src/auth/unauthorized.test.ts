@@ -19,7 +19,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const get = async (dialect: Dialect, reason: UnauthorizedReason) => {
   const res = await fetch(`${base}/${dialect}/${reason}`);
-  return { status: res.status, body: (await res.json()) as Record<string, unknown>, challenge: res.headers.get('www-authenticate') };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, challenge: res.headers.get('www-authenticate'), requestId: res.headers.get('x-request-id') };
 };
 
 describe('sendUnauthorized', () => {
@@ -30,6 +30,9 @@ describe('sendUnauthorized', () => {
     ['s002', 'revoked', 401, { detail: 'Could not validate credentials', code: 'token_revoked' }],
     ['s003', 'missing', 401, { error: 'Token is missing', code: 'UNAUTHORIZED' }],
     ['s003', 'invalid', 401, { error: 'Token is invalid', code: 'UNAUTHORIZED' }],
+    ['s003', 'expired', 401, { error: 'Token is invalid', code: 'UNAUTHORIZED' }],
+    ['s002+s003', 'missing', 401, { detail: 'Not authenticated', error: 'Token is missing', code: 'UNAUTHORIZED' }],
+    ['s002+s003', 'revoked', 401, { detail: 'Could not validate credentials', error: 'Token is invalid', code: 'UNAUTHORIZED' }],
     ['s000', 'missing', 401, { code: 401, message: 'Token is missing', data: null }],
     ['s000', 'invalid', 401, { code: 401, message: 'Invalid token', data: null }],
     ['s000', 'expired', 401, { code: 401, message: 'Token has expired', data: null }],
@@ -39,5 +42,6 @@ describe('sendUnauthorized', () => {
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject(body);
     expect(res.challenge).toBe(reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"');
+    if (dialect.includes('s003')) expect(res.body.request_id).toBe(res.requestId);
   });
 });

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import { renderError, type Dialect } from '../http/dialects.js';
+import { requestIdOf } from '../http/request-id.js';
 
 /** Why a request is not authenticated: no credential, an unreadable one, or a token that fails verification. */
 export type UnauthorizedReason = 'missing' | 'malformed' | 'invalid' | 'expired' | 'inactive' | 'revoked';
@@ -30,7 +30,8 @@ function seed000Message(reason: UnauthorizedReason): string {
  * Answers 401 in the route family's dialect, saying why without echoing the credential:
  * s001 `{detail, code}`; s002 FastAPI's `Not authenticated` / `Could not validate credentials` with
  * `WWW-Authenticate: Bearer`; s003 its decorator's flat `{error, code:"UNAUTHORIZED"}`; s000
- * `{code:401, message, data:null}`; s004 its `{success:false, code:401}` envelope (HTTP 200).
+ * `{code:401, message, data:null}`; s004 its `{success:false, code:401}` envelope (HTTP 200);
+ * s002+s003 FastAPI's `detail` and the decorator's `error` with `code:"UNAUTHORIZED"`.
  */
 export function sendUnauthorized(res: Response, dialect: Dialect, reason: UnauthorizedReason, detail?: string): void {
   const why = detail ?? WHY[reason];
@@ -39,8 +40,10 @@ export function sendUnauthorized(res: Response, dialect: Dialect, reason: Unauth
   res.setHeader('Cache-Control', 'no-store');
   if (dialect === 's002') {
     res.status(401).json({ detail: reason === 'missing' ? 'Not authenticated' : 'Could not validate credentials', code, reason: why });
-  } else if (dialect === 's003') {
-    res.status(401).json({ error: reason === 'missing' ? 'Token is missing' : 'Token is invalid', code: 'UNAUTHORIZED', reason: why, timestamp: new Date().toISOString(), request_id: randomUUID() });
+  } else if (dialect === 's003' || dialect === 's002+s003') {
+    const s002 = dialect === 's003' ? {} : { detail: reason === 'missing' ? 'Not authenticated' : 'Could not validate credentials' };
+    const error = reason === 'missing' ? 'Token is missing' : 'Token is invalid';
+    res.status(401).json({ ...s002, error, code: 'UNAUTHORIZED', reason: why, timestamp: new Date().toISOString(), request_id: requestIdOf(res) });
   } else if (dialect === 's000') {
     res.status(401).json({ code: 401, message: seed000Message(reason), data: null, reason: code, detail: why });
   } else {

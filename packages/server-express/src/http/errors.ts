@@ -2,6 +2,7 @@ import type { CoreErrorCode } from '@yoloops/core';
 import { CoreError } from '@yoloops/core';
 import type { ErrorRequestHandler, Request } from 'express';
 import { renderError, type Dialect, type ErrorBody } from './dialects.js';
+import { requestIdOf } from './request-id.js';
 
 /** The one place a core error code becomes an HTTP status. */
 export const STATUS_BY_CODE: Record<CoreErrorCode, number> = {
@@ -53,7 +54,8 @@ function describeError(error: unknown, onUnknown: () => void): ErrorBody {
 
 /**
  * Renders every error in the dialect of its route family (`res.locals.dialect`, else `dialectOf(req)` for
- * errors raised before routing, e.g. a malformed JSON body); unknown errors are logged, never leaked.
+ * errors raised before routing, e.g. a malformed JSON body); unknown errors are logged with the request
+ * id (`X-Request-ID`, seed 003's `request_id`), never leaked.
  */
 export function createErrorHandler(log: (message: string, error: unknown) => void, dialectOf: (req: Request) => Dialect): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -61,14 +63,15 @@ export function createErrorHandler(log: (message: string, error: unknown) => voi
       res.destroy(); // the client went away mid-download: nothing failed on our side, nothing to log
       return;
     }
-    const described = describeError(error, () => log(`${req.method} ${req.originalUrl} failed`, error));
+    const requestId = requestIdOf(res);
+    const described = describeError(error, () => log(`${req.method} ${req.originalUrl} failed (request_id ${requestId})`, error));
     if (res.headersSent) {
       res.destroy();
       return;
     }
     const retryAfter = error instanceof CoreError ? error.details.retry_after_s : undefined;
     if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
-    const { status, body } = renderError((res.locals.dialect as Dialect | undefined) ?? dialectOf(req), described);
+    const { status, body } = renderError((res.locals.dialect as Dialect | undefined) ?? dialectOf(req), described, requestId);
     res.status(status).json(body);
   };
 }

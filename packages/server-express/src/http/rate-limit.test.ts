@@ -79,7 +79,7 @@ describe('the 429 in each route family\'s dialect', () => {
     { dialect: 's001', status: 429, body: { detail: expect.stringMatching(/^rate limit of 1 per minute reached; retry in \d+ s$/), code: 'rate_limited' } },
     { dialect: 's000', status: 429, body: { code: 429, message: expect.stringMatching(/^rate limit of 1 per minute/), data: null, reason: 'rate_limited' } },
     { dialect: 's002', status: 429, body: { detail: expect.stringMatching(/^rate limit of 1 per minute/), code: 'rate_limited' } },
-    { dialect: 's003', status: 429, body: { error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^rate limit of 1 per minute/), reason: 'rate_limited' }, timestamp: expect.any(String), request_id: expect.any(String) } },
+    { dialect: 's003', status: 429, body: { error: { code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/^rate limit of 1 per minute/), reason: 'rate_limited' }, timestamp: expect.any(String), request_id: expect.any(String) } },
     { dialect: 's004', status: 200, body: { success: false, code: 429, msg: expect.stringMatching(/^rate limit of 1 per minute/), data: null, reason: 'rate_limited' } },
   ])('$dialect: HTTP $status with Retry-After and the three headers', async ({ dialect, status, body }) => {
     expect((await fetch(`${base}/${dialect}`)).status).toBe(200);

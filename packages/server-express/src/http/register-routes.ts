@@ -62,7 +62,7 @@ export function registerRoutes(app: Express, routes: readonly Route[], services:
       res.locals.dialect = route.dialect ?? 's001';
       const params = parseOr(route.params, req.params, 'path');
       const query = parseOr(route.query, req.query, 'query');
-      const body = route.multipart ? undefined : parseOr(route.body, req.body ?? {}, 'body');
+      const body = route.multipart ? undefined : route.validateBody ? route.validateBody(req.body, req) : parseOr(route.body, req.body ?? {}, 'body');
       const value = await route.handler({ params, query, body, req, res, services });
       await send(res, value, route.dialect ?? 's001', route.status ?? 200);
     });

@@ -71,6 +71,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * Checks the parsed JSON body instead of `body` (which then only documents it), for a family whose
+   * origin's validators have their own messages and order (seed 003: `seed003Json(validateTrainRequest)`).
+   */
+  validateBody?: (raw: unknown, req: Request) => B;
   /** How `body` is sent: `json` (default) or `form` (`application/x-www-form-urlencoded`, e.g. the OAuth2 password form). */
   bodyType?: 'json' | 'form';
   multipart?: MultipartSpec;

@@ -23,7 +23,7 @@ export const visibleEntries = (p: Principal, entries: readonly ResourceEntry[]):
  */
 export function loadOwnedProjects(services: Pick<AppServices, 'projects'>): RouteMiddleware {
   return (route) =>
-    route.dialect !== 's002'
+    route.dialect !== 's002' && route.dialect !== 's002+s003'
       ? []
       : [
           (_req, res, next) => {

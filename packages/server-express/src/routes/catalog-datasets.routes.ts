@@ -8,7 +8,7 @@ import type { AppServices } from '../services.js';
 import { entryOf, isNotFound, optionalProject, page, pageQuery, ProjectIdField, visibleEntries } from './catalog-access.js';
 import { CatalogDatasetCreateSchema, CatalogDatasetSchema } from './catalog.schemas.js';
 import { datasetView, indexedDatasets, isRecordId, newRecordId } from './catalog-views.js';
-import { errorResponses, idParam } from './params.js';
+import { errorResponses, idParam, SHARED_WITH_SEED003 } from './params.js';
 
 const Params = z.object({ dataset_id: idParam('dataset_id').describe('The dataset\'s number (`1`) or its id (`ds_…`).') });
 const DatasetList = z.object({ total: z.number().int(), datasets: z.array(CatalogDatasetSchema) }).meta({ id: 'CatalogDatasetList' });
@@ -32,7 +32,7 @@ async function viewOf(services: AppServices, entry: ResourceEntry) {
 /** Seed 002's datasets over the platform's real ones: a record (`POST`) becomes a dataset with its upload. */
 export const catalogDatasetsRoutes: Route[] = [
   defineRoute({
-    ...base, method: 'get', path: '/api/v1/datasets', operationId: 'listCatalogDatasets', summary: 'List datasets by number',
+    ...base, ...SHARED_WITH_SEED003, method: 'get', path: '/api/v1/datasets', operationId: 'listCatalogDatasets', summary: 'List datasets by number',
     description: 'Every dataset (also those uploaded through `POST /datasets/upload`) and every record awaiting its upload; a member sees its own.',
     query: z.object({ project_id: ProjectIdField.optional(), ...pageQuery(50) }),
     responses: { 200: { description: 'A page of datasets', schema: DatasetList }, ...errorResponses(422) },

@@ -8,7 +8,7 @@ import type { AppServices } from '../services.js';
 import { entryOf, isNotFound, mayUse, optionalProject, page, pageQuery, ProjectIdField } from './catalog-access.js';
 import { CatalogModelCreateSchema, CatalogModelSchema } from './catalog.schemas.js';
 import { indexedModels, isRecordId, modelInit, modelView, newRecordId } from './catalog-views.js';
-import { errorResponses, idParam } from './params.js';
+import { errorResponses, idParam, SHARED_WITH_SEED003 } from './params.js';
 
 const Params = z.object({ model_id: idParam('model_id').describe('The model\'s number (`1`) or its id.') });
 const ModelList = z.object({ total: z.number().int(), models: z.array(CatalogModelSchema) }).meta({ id: 'CatalogModelList' });
@@ -36,7 +36,7 @@ async function viewOf(services: AppServices, entry: ResourceEntry) {
 /** Seed 002's models over the registered ones: a record (`POST`) becomes a model with its upload. */
 export const catalogModelsRoutes: Route[] = [
   defineRoute({
-    ...base, method: 'get', path: '/api/v1/models', operationId: 'listCatalogModels', summary: 'List models by number',
+    ...base, ...SHARED_WITH_SEED003, method: 'get', path: '/api/v1/models', operationId: 'listCatalogModels', summary: 'List models by number',
     description: 'Every registered model (trained or uploaded) and every record awaiting its upload; a member sees its own. `metrics` come from the training job\'s last stored epoch.',
     query: z.object({ project_id: ProjectIdField.optional(), ...pageQuery(100) }),
     responses: { 200: { description: 'Models', schema: ModelList }, ...errorResponses(422) },
@@ -59,7 +59,7 @@ export const catalogModelsRoutes: Route[] = [
     },
   }),
   defineRoute({
-    ...base, method: 'get', path: '/api/v1/models/{model_id}', operationId: 'getCatalogModel', summary: 'One model',
+    ...base, ...SHARED_WITH_SEED003, method: 'get', path: '/api/v1/models/{model_id}', operationId: 'getCatalogModel', summary: 'One model',
     params: Params,
     responses: { 200: { description: 'The model', schema: CatalogModelSchema }, ...errorResponses(400, 404) },
     handler: async ({ params, res, services }) => viewOf(services, await mustEntry(services, res, params.model_id)),

@@ -54,3 +54,6 @@ const ERROR_TEXT: Record<number, string> = {
   415: 'Unsupported content',
   422: 'Request validation failed',
 };
+
+/** Route fields for a path seeds 002 and 003 both serve: errors carry both seeds' bodies (the `s002+s003` dialect). */
+export const SHARED_WITH_SEED003 = { dialect: 's002+s003' as const };

@@ -68,7 +68,7 @@ describe('behind one trusted proxy (X-Forwarded-For names the client)', () => {
     // Seed 003's login shares the budget and answers in its envelope.
     const seed003 = await rawRequest(s.url, 'POST', '/api/v1/login', { ...jsonInit({ username: 'bob', password: 'bob-password-1' }), headers: { 'content-type': 'application/json', 'x-forwarded-for': randomIp() } });
     expect(seed003.status).toBe(429);
-    expect(seed003.json).toMatchObject({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^rate limit of 10 per minute/) }, timestamp: expect.any(String), request_id: expect.any(String) });
+    expect(seed003.json).toMatchObject({ error: { code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/^rate limit of 10 per minute/) }, timestamp: expect.any(String), request_id: expect.any(String) });
     // Another account is not locked by it.
     expect((await rawRequest(s.url, 'POST', '/api/v1/auth/token', form('dave', 'dave-password-1', randomIp()))).status).toBe(200);
   });
