@@ -87,6 +87,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agent/tasks/{task_id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trainer agent: step-level metrics of a job
+         * @description Stores logging steps of a job (LLaMA-Factory trainer_log.jsonl, HF Trainer log_history): one row per (job, step); the same step again is stored once, a later attempt replaces it, an older one never does; NaN/inf are null. Every row is checked before any is stored. `progress` sets the job's progress (percentage, steps) unless it is behind what is stored for that attempt. Auth: the job's agent token, an admin's token or the job owner's; another job's agent token is a 403.
+         */
+        post: operations["reportTaskSteps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agent/tasks/{task_id}/weights": {
         parameters: {
             query?: never;
@@ -1968,6 +1988,42 @@ export interface components {
             precision: number | null;
             recall: number | null;
         };
+        FinetuneMetrics: {
+            train_loss?: number;
+            eval_loss?: number;
+            /** @description exp(eval_loss). */
+            perplexity?: number;
+            epoch?: number;
+            global_step?: number;
+            /** @description Seconds. */
+            train_runtime?: number;
+        };
+        FinetuneOutputs: {
+            /** @description adapter_model.safetensors (or .bin) + adapter_config.json; null when the run saved none. */
+            adapter: components["schemas"]["FinetuneWeightsFolder"] | null;
+            /** @description A full fine-tune: config.json + model*.safetensors; null otherwise. */
+            full_model: components["schemas"]["FinetuneWeightsFolder"] | null;
+            /** @description Every *.gguf the run exported (a merged model or a GGUF LoRA). */
+            gguf_files: {
+                /** @description Absolute path. */
+                path: string;
+                size: number;
+            }[];
+            metrics: components["schemas"]["FinetuneMetrics"];
+            /** @enum {string} */
+            metrics_source: "all_results.json" | "trainer_state.json" | "trainer_log.jsonl" | "none";
+        };
+        FinetuneWeightsFolder: {
+            /** @description Absolute path of the folder. */
+            dir: string;
+            files: {
+                /** @description Absolute path. */
+                path: string;
+                size: number;
+            }[];
+        };
+        /** @enum {string} */
+        FinetuningType: "lora" | "qlora" | "full";
         GpuHistory: {
             /** @description Oldest first, one point per GPU per sample (every 10 s by default); empty when no GPU was found at start. */
             history: components["schemas"]["GpuHistoryPoint"][];
@@ -2067,6 +2123,71 @@ export interface components {
             /** @description The session folder (annotated images under images/, results.csv, metadata.json); also served under /static/inference_results/<session_id>/. */
             session_dir: string;
         };
+        LlmFinetuneConfig: {
+            /** @description Catalog id of the base model. */
+            base_model: string;
+            /** @description Hugging Face id or local folder the trainer loads (from the catalog). */
+            model_name_or_path: string;
+            /** @description Chat template name of the trainer (LLaMA-Factory `template`). */
+            template: string;
+            finetuning_type: components["schemas"]["FinetuningType"];
+            lora_rank: number;
+            lora_alpha: number;
+            lora_dropout: number;
+            lora_target: string;
+            /** @description 4 or 8 for QLoRA; null = no quantization. */
+            quantization_bit: (4 | 8) | null;
+            learning_rate: number;
+            per_device_train_batch_size: number;
+            gradient_accumulation_steps: number;
+            num_train_epochs: number;
+            cutoff_len: number;
+            logging_steps: number;
+            save_steps: number;
+            /** @description Absolute path of the processed dataset folder (its dataset_info.json and split files). */
+            dataset_dir: string;
+            /** @description Training dataset names from dataset_info.json. */
+            dataset: string[];
+            /** @description Evaluation dataset names (eval_loss, perplexity), when the folder has one. */
+            eval_dataset?: string[];
+        };
+        LlmInfo: {
+            /** @constant */
+            format: "gguf";
+            gguf_version: number;
+            /**
+             * @description `adapter` when general.type is "adapter" (a LoRA to apply on a base model).
+             * @enum {string}
+             */
+            kind: "model" | "adapter";
+            /** @description general.architecture, e.g. llama. */
+            architecture: string;
+            /** @description general.name. */
+            name?: string;
+            /** @description adapter.type, e.g. lora. */
+            adapter_type?: string;
+            /** @description adapter.lora.alpha. */
+            lora_alpha?: number;
+            /** @description <arch>.context_length: tokens the model was trained on. */
+            context_length?: number;
+            embedding_length?: number;
+            block_count?: number;
+            /** @description Entries of tokenizer.ggml.tokens (else <arch>.vocab_size). */
+            vocab_size?: number;
+            /** @description tokenizer.ggml.model, e.g. llama (SentencePiece) or gpt2 (BPE). */
+            tokenizer?: string;
+            /** @description general.file_type (llama_ftype). */
+            file_type?: number;
+            /** @description Its name, e.g. Q4_K_M, F16. */
+            file_type_name?: string;
+            /** @description Elements of all tensors. */
+            parameter_count: number;
+            tensor_count: number;
+            /** @description Tensors per GGML type, e.g. {"F32": 12, "Q4_K": 180}. */
+            tensor_types: {
+                [key: string]: number;
+            };
+        };
         LogLines: {
             lines: string[];
             total: number;
@@ -2088,7 +2209,7 @@ export interface components {
             name?: string;
             description?: string;
             tags?: string[];
-            /** @description Ultralytics task, e.g. detect. */
+            /** @description Ultralytics task, e.g. detect; text-generation for a language model. */
             task: string;
             /** @enum {string} */
             source: "trained" | "uploaded";
@@ -2112,13 +2233,25 @@ export interface components {
             source_file?: string;
             /** @description What the ONNX weights say about themselves (absent for .pt-only models). */
             model_info?: components["schemas"]["ModelInfo"];
+            /** @description What the GGUF weights of a language model (or LoRA adapter) say about themselves. */
+            llm_info?: components["schemas"]["LlmInfo"];
+            /** @description A LoRA adapter: the registered language model it applies on. */
+            base_model_id?: string;
+            /** @description A fine-tuned language model: the training configuration of its run. */
+            training_config?: {
+                [key: string]: unknown;
+            };
+            /** @description A fine-tuned language model: final metrics of its run (train_loss, val_loss, perplexity…). */
+            metrics?: {
+                [key: string]: number;
+            };
         };
         ModelDetail: {
             model_id: string;
             name?: string;
             description?: string;
             tags?: string[];
-            /** @description Ultralytics task, e.g. detect. */
+            /** @description Ultralytics task, e.g. detect; text-generation for a language model. */
             task: string;
             /** @enum {string} */
             source: "trained" | "uploaded";
@@ -2142,6 +2275,18 @@ export interface components {
             source_file?: string;
             /** @description What the ONNX weights say about themselves (absent for .pt-only models). */
             model_info?: components["schemas"]["ModelInfo"];
+            /** @description What the GGUF weights of a language model (or LoRA adapter) say about themselves. */
+            llm_info?: components["schemas"]["LlmInfo"];
+            /** @description A LoRA adapter: the registered language model it applies on. */
+            base_model_id?: string;
+            /** @description A fine-tuned language model: the training configuration of its run. */
+            training_config?: {
+                [key: string]: unknown;
+            };
+            /** @description A fine-tuned language model: final metrics of its run (train_loss, val_loss, perplexity…). */
+            metrics?: {
+                [key: string]: number;
+            };
             /** @description Present when the model came from a training job (`job_id`). */
             training_metrics?: {
                 /** @description null while the job has no stored epoch. */
@@ -2886,6 +3031,16 @@ export interface components {
             trainer_command?: components["schemas"]["TrainerCommand"];
             /** @description true: run by its caller, a seed 004 trainer that made its own 32-hex task id and whose first report registered the job. Nothing runs here (no pid, `command` [], `log_file` and `run_dir` ""); `dataset_id`, `version` and `model_name` are "external", `imgsz` and `batch` 0, `epochs` the highest epoch reported so far. Its status follows its reports; stop, resume and extend answer 409. */
             external?: boolean;
+            /** @description What the job trains; absent = detect (every job stored before fine-tuning existed). */
+            kind?: components["schemas"]["TrainingJobKind"];
+            /** @description llm-finetune: the resolved fine-tune configuration the trainer YAML is written from. */
+            llm?: components["schemas"]["LlmFinetuneConfig"];
+            /** @description llm-finetune: the trainer's last reported step progress. */
+            progress?: components["schemas"]["TrainingJobProgress"];
+            /** @description llm-finetune: what the completed run produced (adapter, GGUF files, final metrics). */
+            outputs?: components["schemas"]["FinetuneOutputs"];
+            /** @description Why collecting or registering a completed run's outputs failed (the job stays completed). */
+            completion_error?: string;
         };
         TrainingJobConfig: {
             job_id: string;
@@ -2906,12 +3061,25 @@ export interface components {
             ok: true;
             message: string;
         };
+        /**
+         * @description detect (absent = detect) or llm-finetune.
+         * @enum {string}
+         */
+        TrainingJobKind: "detect" | "llm-finetune";
         TrainingJobList: {
             jobs: components["schemas"]["TrainingJobView"][];
         };
         TrainingJobMetrics: {
             job_id: string;
             epochs: components["schemas"]["TrainingEpoch"][];
+        };
+        TrainingJobProgress: {
+            percentage: number;
+            current_steps: number;
+            total_steps: number;
+            remaining_time?: string;
+            attempt: number;
+            updated_at: string;
         };
         /**
          * @description queued → running → completed | failed | stopped | crashed; stopped, failed and crashed can be resumed (→ queued).
@@ -2969,6 +3137,16 @@ export interface components {
             trainer_command?: components["schemas"]["TrainerCommand"];
             /** @description true: run by its caller, a seed 004 trainer that made its own 32-hex task id and whose first report registered the job. Nothing runs here (no pid, `command` [], `log_file` and `run_dir` ""); `dataset_id`, `version` and `model_name` are "external", `imgsz` and `batch` 0, `epochs` the highest epoch reported so far. Its status follows its reports; stop, resume and extend answer 409. */
             external?: boolean;
+            /** @description What the job trains; absent = detect (every job stored before fine-tuning existed). */
+            kind?: components["schemas"]["TrainingJobKind"];
+            /** @description llm-finetune: the resolved fine-tune configuration the trainer YAML is written from. */
+            llm?: components["schemas"]["LlmFinetuneConfig"];
+            /** @description llm-finetune: the trainer's last reported step progress. */
+            progress?: components["schemas"]["TrainingJobProgress"];
+            /** @description llm-finetune: what the completed run produced (adapter, GGUF files, final metrics). */
+            outputs?: components["schemas"]["FinetuneOutputs"];
+            /** @description Why collecting or registering a completed run's outputs failed (the job stays completed). */
+            completion_error?: string;
             /** @description `<public url>/notify/<job_id>/<secret>/`: a seed 004 caller that sends no Authorization header appends `api/model/train/notify/result` (or `/status`) to it. The secret is the job's own; keep the URL private. */
             notify_url: string;
         };
@@ -2990,6 +3168,27 @@ export interface components {
             };
             /** @description The trainer agent wrapped around the trainer; null: none. */
             agent_command: string[] | null;
+        };
+        TrainingStepsReport: {
+            rows: {
+                /** @description Global step (`current_steps` of trainer_log.jsonl, `step` of log_history). */
+                step: number;
+                /** @description loss, eval_loss, lr, epoch (fractional), grad_norm…; null = NaN/inf. */
+                values: {
+                    [key: string]: number | null;
+                };
+            }[];
+            /** @description The trainer's progress after these rows (LLaMA-Factory percentage); it only moves forward within an attempt. */
+            progress?: {
+                percentage: number;
+                current_steps: number;
+                total_steps: number;
+                remaining_time?: string;
+            };
+            /** @description Attempt (1 + resumes) that produced the rows; default the job's current attempt. */
+            attempt?: number;
+            /** @description Idempotency key of the report (rows are idempotent by step anyway). */
+            eventId?: string;
         };
         User: {
             id: number;
@@ -3099,10 +3298,10 @@ export interface components {
             /** @description File name inside the model's weights folder, e.g. best.onnx. */
             file: string;
             /**
-             * @description onnx, pt (opaque, never loaded) or data (an external-data file an ONNX beside it names).
+             * @description onnx, pt (opaque, never loaded), gguf (a language model or LoRA adapter llama.cpp loads) or data (an external-data file an ONNX beside it names, or a language model's opaque side file).
              * @enum {string}
              */
-            format: "onnx" | "pt" | "data";
+            format: "onnx" | "pt" | "data" | "gguf";
             size: number;
             sha256: string;
         };
@@ -3381,6 +3580,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportTaskSteps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingStepsReport"];
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`: `success:false` with code 400 (a bad row, naming it) or 404 (unknown job). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: string;
+                    } | components["schemas"]["Seed004Error"];
                 };
             };
         };
