@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A set of 64-bit content fingerprints in two typed arrays (16 bytes a slot, open addressing), so memory stays flat. */
 export interface FingerprintSet {
@@ -9,7 +9,7 @@ export interface FingerprintSet {
 
 /** First 8 bytes of SHA-1 as two unsigned 32-bit halves; (0, 0) marks an empty slot, so it is moved to (0, 1). */
 function fingerprint(text: string): [number, number] {
-  const digest = createHash('sha1').update(text).digest();
+  const digest = hash('sha1', text, 'buffer');
   const hi = digest.readUInt32LE(0);
   const lo = digest.readUInt32LE(4);
   return hi === 0 && lo === 0 ? [0, 1] : [hi, lo];

@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { TokenParser, Tokenizer, TokenType } from '@streamparser/json';
 import { CsvError, parse as parseCsv } from 'csv-parse';
 import { TooLargeError, ValidationError } from '../errors.js';
@@ -43,13 +44,17 @@ async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer
 
 /** JSON Lines: one record per non-empty line; a line that is not JSON is a `bad_json` problem, and reading goes on. */
 async function* readJsonLines(source: AsyncIterable<Buffer>, o: ReadRecordsOptions): AsyncGenerator<RawRecord[]> {
-  let index = 0;
-  let line = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let oversized = false;
+  const decoder = new StringDecoder('utf8');
+  let [index, line, pending, oversized] = [0, 0, '', false];
+  /** Characters never exceed bytes in UTF-8, so only a long text needs its bytes counted. */
+  const tooLong = (text: string) => text.length > o.maxRecordBytes || (text.length * 3 > o.maxRecordBytes && Buffer.byteLength(text) > o.maxRecordBytes);
   const take = (text: string, batch: RawRecord[]) => {
     line += 1;
+    if (oversized || tooLong(text)) {
+      batch.push({ index: index++, line, problem: { code: 'bad_json', message: `line ${line} is longer than the ${o.maxRecordBytes} byte limit for one record` } });
+      oversized = false;
+      return;
+    }
     const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (trimmed.trim() === '') return;
     try {
@@ -59,30 +64,24 @@ async function* readJsonLines(source: AsyncIterable<Buffer>, o: ReadRecordsOptio
     }
     index += 1;
   };
-  const skipOversized = (batch: RawRecord[]) => {
-    line += 1;
-    batch.push({ index, line, problem: { code: 'bad_json', message: `line ${line} is longer than the ${o.maxRecordBytes} byte limit for one record` } });
-    index += 1;
-  };
   for await (const chunk of withoutBom(source)) {
+    const text = decoder.write(chunk);
     const batch: RawRecord[] = [];
     let start = 0;
-    for (let nl = chunk.indexOf(0x0a); nl !== -1; nl = chunk.indexOf(0x0a, start)) {
-      if (oversized) skipOversized(batch);
-      else if (pendingBytes + nl - start > o.maxRecordBytes) skipOversized(batch);
-      else take(pending.length === 0 ? chunk.toString('utf8', start, nl) : Buffer.concat([...pending, chunk.subarray(start, nl)]).toString('utf8'), batch);
-      [pending, pendingBytes, oversized, start] = [[], 0, false, nl + 1];
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      take(start === 0 && pending !== '' ? pending + text.slice(0, nl) : text.slice(start, nl), batch);
+      if (start === 0) pending = '';
+      start = nl + 1;
     }
-    if (start < chunk.length && !oversized) {
-      pendingBytes += chunk.length - start;
-      if (pendingBytes > o.maxRecordBytes) [pending, oversized] = [[], true];
-      else pending.push(chunk.subarray(start));
-    }
+    if (start === 0) pending += text;
+    else pending = text.slice(start);
+    // A line still growing past the cap is dropped as it comes, so memory stays bounded.
+    if (tooLong(pending)) [pending, oversized] = ['', true];
     if (batch.length > 0) yield batch;
   }
+  const rest = pending + decoder.end();
   const batch: RawRecord[] = [];
-  if (oversized) skipOversized(batch);
-  else if (pending.length > 0) take(Buffer.concat(pending).toString('utf8'), batch);
+  if (rest !== '' || oversized) take(rest, batch);
   if (batch.length > 0) yield batch;
 }
 
