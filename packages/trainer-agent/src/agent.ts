@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { resultEvent, statusEvent, type EpochMetrics, type NotifyEvent, type TrainStatus } from './events.js';
+import { MAX_STEP_ROWS, resultEvent, statusEvent, stepsEvent, type EpochMetrics, type NotifyEvent, type TrainStatus } from './events.js';
 import { createAgentHttp, type AgentHttp } from './http.js';
 import { openOutbox, type Outbox } from './outbox.js';
 import { startSender } from './sender.js';
+import type { StepProgress, StepRow } from './step-rows.js';
 
 /** Options of {@link createTrainerAgent}; only `serverUrl` and `taskId` are required. */
 export interface TrainerAgentOptions {
@@ -34,6 +35,8 @@ export interface TrainerAgentOptions {
 export interface TrainerAgent {
   /** Journals one epoch's metrics (durable when the promise resolves) and queues it for sending. */
   reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
+  /** Journals logging steps (in events of ≤ 1000 rows, the progress on the last) and queues them for sending. */
+  reportSteps(rows: readonly StepRow[], progress?: StepProgress): Promise<void>;
   /** Journals a status change (durable when the promise resolves) and queues it for sending. */
   reportStatus(status: TrainStatus, message?: string): Promise<void>;
   /** Waits until every journaled event is settled; false when `timeoutMs` (default 30 s) passes first. */
@@ -84,6 +87,13 @@ export function createTrainerAgent(options: TrainerAgentOptions): TrainerAgent {
     outboxFiles: outbox.files,
     reportEpoch: (epoch, metrics) => enqueue(() => resultEvent(taskId, attempt, epoch, metrics)),
     reportStatus: (status, message) => enqueue(() => statusEvent(taskId, attempt, status, message)),
+    async reportSteps(rows, progress) {
+      const batches = Math.max(1, Math.ceil(rows.length / MAX_STEP_ROWS));
+      for (let i = 0; i < batches; i++) {
+        const last = i === batches - 1;
+        await enqueue(() => stepsEvent(taskId, attempt, rows.slice(i * MAX_STEP_ROWS, (i + 1) * MAX_STEP_ROWS), last ? progress : undefined));
+      }
+    },
     flush: (timeoutMs = 30_000) => sender.waitIdle(timeoutMs),
     async close() {
       if (closed) return;

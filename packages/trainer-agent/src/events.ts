@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '@yoloops/core';
+import type { StepProgress, StepRow } from './step-rows.js';
 
 /** Training states the agent reports; mapped onto seed 004's `statusType` 1–5. */
 export type TrainStatus = 'queued' | 'running' | 'completed' | 'failed' | 'stopped';
@@ -98,4 +100,22 @@ export function statusEvent(taskId: string, attempt: number, status: TrainStatus
   const eventId = `${taskId}:${attempt}:status:${statusType}`;
   const failure = statusType >= 4 ? { failureMessage: (message ?? '').slice(0, LIMITS.maxMessage) } : {};
   return { eventId, path: STATUS_PATH, body: { trainTaskId: taskId, statusType, ...failure, attempt, eventId } };
+}
+
+/** The agent route that takes a batch of logging steps of a job (fine-tune runs). */
+export const stepsPath = (taskId: string) => `/api/agent/tasks/${encodeURIComponent(taskId)}/steps`;
+
+/** Most rows one steps event carries (the server's limit). */
+export const MAX_STEP_ROWS = 1000;
+
+/**
+ * The steps event of one batch (≤ 1000 rows) and the progress after it. Its `eventId` hashes the content,
+ * so the same batch read again (a re-read log) is journaled once, while a step whose values grew (an eval
+ * line after its train line) travels again and replaces its row on the server.
+ */
+export function stepsEvent(taskId: string, attempt: number, rows: readonly StepRow[], progress?: StepProgress): NotifyEvent {
+  if (rows.length > MAX_STEP_ROWS) throw new ValidationError(`a steps event carries at most ${MAX_STEP_ROWS} rows (got ${rows.length})`, { reason: 'too_many_steps' });
+  const content = { rows, ...(progress ? { progress } : {}) };
+  const eventId = `${taskId}:${attempt}:steps:${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 24)}`;
+  return { eventId, path: stepsPath(taskId), body: { ...content, attempt, eventId } };
 }

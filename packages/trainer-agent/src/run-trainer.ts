@@ -8,6 +8,8 @@ import type { TrainStatus } from './events.js';
 import { createLineTail } from './line-tail.js';
 import { createProgress } from './progress.js';
 import { startResultsTail } from './results-tail.js';
+import type { StepBatch } from './step-tail.js';
+import { startStepTail } from './step-tail.js';
 import { handOverWeights } from './weights.js';
 
 /** Where the CLI writes; injectable so tests and embedders can capture it. */
@@ -81,6 +83,30 @@ function tailResults(args: RunArgs, io: RunIo, agent: TrainerAgent, startedAt: n
   return { tail, progress };
 }
 
+/** One line per step batch, e.g. `step 20/120 (16.67%)  loss 1.9  eval_loss 2.1`. */
+export function formatSteps(batch: StepBatch): string {
+  const last = batch.rows.at(-1);
+  const p = batch.progress;
+  const parts = [p ? `step ${p.current_steps}/${p.total_steps} (${p.percentage}%)` : `step ${last?.step ?? '?'}`];
+  for (const name of ['loss', 'eval_loss', 'lr']) {
+    const value = last?.values[name];
+    if (typeof value === 'number') parts.push(`${name} ${Number(value.toPrecision(4))}`);
+  }
+  return parts.join('  ');
+}
+
+/** Starts the step tail of a fine-tune run (`--run-dir` only): each batch is journaled, then shown. */
+function tailSteps(runDir: string | undefined, agent: TrainerAgent, io: RunIo, log: (line: string) => void) {
+  if (runDir === undefined) return undefined;
+  return startStepTail({
+    runDir, log,
+    onSteps(batch) {
+      void report(agent.reportSteps(batch.rows, batch.progress), log);
+      io.stderr.write(`yoloops-agent: ${formatSteps(batch)}\n`);
+    },
+  });
+}
+
 /**
  * `yoloops-agent run`: the outbox lives in `<cwd>/.yoloops-agent` (not in the run folder: creating that
  * before the trainer starts would make Ultralytics without `exist_ok` pick `train2`); spawns the trainer (stdout/stderr passed through), reports running, tails
@@ -105,15 +131,19 @@ export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
   const signals = forwardSignals((signal) => child.kill(signal));
   await report(agent.reportStatus('running'), log);
   const { tail, progress } = tailResults(args, io, agent, startedAt, log);
+  const steps = tailSteps(args.runDir, agent, io, log);
   const result = await child;
   await tail.stop();
+  await steps?.stop();
   progress.done();
   const outcome = decideOutcome(result, signals.received(), stderrTail.text(), program);
   // The trainer never ran: say what to install or configure in the log people read, not only in the job's error.
   if (result.exitCode === undefined && !result.signal && outcome.message) log(`yoloops-agent: ${outcome.message}`);
   const found = tail.file();
   const runDir = args.runDir ?? (found === undefined ? undefined : path.dirname(found));
-  if (outcome.status === 'completed' && runDir !== undefined) {
+  // A fine-tune (step logs found) leaves its adapter in the run folder: the server collects it when the job completes.
+  if (outcome.status === 'completed' && steps?.found()) log(`yoloops-agent: fine-tune outputs stay in ${args.runDir ?? ''}`);
+  else if (outcome.status === 'completed' && runDir !== undefined) {
     await handOverWeights({ runDir, taskId: args.task, http: agent.http, noExport: args.noExport, log, ...(args.exportCmd !== undefined ? { exportCmd: args.exportCmd } : {}) });
   }
   await report(agent.reportStatus(outcome.status, outcome.message), log);

@@ -24,7 +24,7 @@ describe('collectFinetuneOutputs', () => {
     await put('checkpoint-10/adapter_model.safetensors', 'old');
     await put('checkpoint-10/adapter_config.json', {});
     await put('export/merged-q4_k_m.gguf', 'GGUF....');
-    await put('all_results.json', { epoch: 3, train_loss: 1.5, eval_loss: 2, train_runtime: 12.5 });
+    await put('all_results.json', '{"epoch": 3, "train_loss": 1.5, "eval_loss": 2, "train_runtime": 12.5, "eval_accuracy": NaN}');
     await put('trainer_state.json', { global_step: 30, log_history: [{ loss: 9, step: 30 }] });
     expect(await collectFinetuneOutputs(blobs, RUN)).toStrictEqual({
       adapter: { dir: path.join(dir, RUN), files: [{ path: at('adapter_config.json'), size: 2 }, { path: at('adapter_model.safetensors'), size: 4 }] },

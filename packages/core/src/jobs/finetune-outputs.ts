@@ -16,13 +16,17 @@ async function readCapped(blobs: BlobStore, key: string): Promise<string | undef
   return (await blobs.readBytes(key)).toString('utf8');
 }
 
+/** JSON as Python's json module writes it: bare NaN/Infinity (a diverged loss) read as null; undefined when unreadable. */
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
+  for (const candidate of [text, text.replace(/([:[,]\s*)(?:NaN|-?Infinity)(?=\s*[,}\]])/g, '$1null')]) {
+    try {
+      return JSON.parse(candidate) as unknown;
+    } catch {
+      // next candidate
+    }
   }
+  return undefined;
 }
 
 /** Metrics from HF Trainer / LLaMA-Factory `all_results.json` (`train_loss`, `eval_loss`, `epoch`, `train_runtime`). */
