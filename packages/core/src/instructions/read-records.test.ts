@@ -36,6 +36,14 @@ describe('readRecords: JSON Lines', () => {
     ]);
   });
 
+  test('a long line nesting deeper than 64 levels is bad JSON, without building its objects', async () => {
+    const deep = `{"instruction":"q","output":"a","history":${'['.repeat(40_000)}${']'.repeat(40_000)}}`;
+    const shallow = `{"instruction":"${'x'.repeat(70_000)}","output":"[[[[{{{{"}`;
+    const got = await readAll(`${deep}\n${shallow}\n`, 'jsonl');
+    expect(got[0]).toEqual({ index: 0, line: 1, problem: { code: 'bad_json', message: 'line 1 is not valid JSON: it nests deeper than 64 levels' } });
+    expect(got[1]).toMatchObject({ index: 1, line: 2, value: { output: '[[[[{{{{' } });
+  });
+
   test('an empty file has no records', async () => {
     expect(await readAll('', 'jsonl')).toEqual([]);
   });
@@ -59,6 +67,7 @@ describe('readRecords: JSON array', () => {
     { name: 'a syntax error', given: '[{"instruction": nul}]', want: /^invalid JSON: Unexpected/ },
     { name: 'trailing garbage', given: '[] x', want: /^invalid JSON: Unexpected "x"/ },
     { name: 'only whitespace', given: ' \n ', want: /holds no JSON/ },
+    { name: 'an element nesting deeper than 64 levels', given: `[{"a":1},${'['.repeat(100)}${']'.repeat(100)}]`, want: /array element 1 nests deeper than 64 levels/ },
     { name: 'an element over the record cap', given: `[{"a":1},{"instruction":"${'x'.repeat(200)}"}]`, want: /array element 1 is larger than the 64 byte limit/, maxRecordBytes: 64 },
   ];
   test.each(fatal)('rejects $name', async ({ given, want, maxRecordBytes }) => {

@@ -25,6 +25,28 @@ const shorten = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…
 const tooLarge = (what: string, max: number) =>
   new TooLargeError(`${what} is larger than the ${max} byte limit for one record`, { reason: 'record_too_large', details: { maxRecordBytes: max } });
 
+/** Deepest nesting a record may have (real records need 4); deeper JSON could turn a few MB into millions of objects. */
+const MAX_DEPTH = 64;
+/** Lines shorter than this cannot amplify into much memory, so only longer ones have their depth scanned. */
+const DEPTH_SCAN_CHARS = 64 * 1024;
+
+/** Whether JSON text nests brackets deeper than `MAX_DEPTH` (brackets inside strings do not count). */
+function nestsTooDeep(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return false;
+}
+
 /** Drops a UTF-8 byte order mark at the very start of the stream (even when it arrives split over chunks). */
 async function* withoutBom(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let head: Buffer | undefined = Buffer.alloc(0);
@@ -58,6 +80,7 @@ async function* readJsonLines(source: AsyncIterable<Buffer>, o: ReadRecordsOptio
     const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (trimmed.trim() === '') return;
     try {
+      if (trimmed.length > DEPTH_SCAN_CHARS && nestsTooDeep(trimmed)) throw new Error(`it nests deeper than ${MAX_DEPTH} levels`);
       batch.push({ index, line, value: JSON.parse(trimmed) });
     } catch (error) {
       batch.push({ index, line, problem: { code: 'bad_json', message: `line ${line} is not valid JSON: ${shorten((error as Error).message)}` } });
@@ -95,6 +118,7 @@ async function* readJsonArray(source: AsyncIterable<Buffer>, o: ReadRecordsOptio
   let sawToken = false;
   let sinceRecord = 0;
   let nextIndex = 0;
+  let depth = 0;
   tokenizer.onToken = (token) => {
     if (!sawToken) {
       sawToken = true;
@@ -103,10 +127,14 @@ async function* readJsonArray(source: AsyncIterable<Buffer>, o: ReadRecordsOptio
       }
       if (token.token !== TokenType.LEFT_BRACKET) throw new ValidationError(`expected a JSON array of records at the top level, found ${JSON.stringify(token.value)}`, { reason: 'not_an_array' });
     }
+    if (token.token === TokenType.LEFT_BRACE || token.token === TokenType.LEFT_BRACKET) depth += 1;
+    else if (token.token === TokenType.RIGHT_BRACE || token.token === TokenType.RIGHT_BRACKET) depth -= 1;
+    if (depth > MAX_DEPTH + 1) throw new ValidationError(`array element ${nextIndex} nests deeper than ${MAX_DEPTH} levels`, { reason: 'too_deep' });
     parser.write(token);
   };
   parser.onValue = ({ value, key }) => {
     batch.push({ index: key as number, value });
+    nextIndex = (key as number) + 1;
     sinceRecord = 0;
   };
   for await (const chunk of withoutBom(source)) {
@@ -116,7 +144,6 @@ async function* readJsonArray(source: AsyncIterable<Buffer>, o: ReadRecordsOptio
     } catch (error) {
       throw error instanceof ValidationError ? error : badJson((error as Error).message, error);
     }
-    if (batch.length > 0) nextIndex = batch.at(-1)!.index + 1;
     if (sinceRecord > o.maxRecordBytes) throw tooLarge(`array element ${nextIndex}`, o.maxRecordBytes);
     if (batch.length > 0) {
       const out = batch;
