@@ -86,6 +86,8 @@ describe('upload', () => {
     { given: { name: '' }, want: /name must not be empty/ },
     { given: { name: undefined }, want: /name is required/ },
     { given: { name: 'a', format: 'xml' }, want: /format must be json, jsonl or csv, got "xml"/ },
+    { given: { name: 'a', format: ['json'] }, want: /format must be a string/ },
+    { given: { name: 7 }, want: /name must be a string/ },
   ])('refuses $given before storing anything', async ({ given, want }) => {
     const { service, blobs } = setup();
     await expect(service.upload({ body: fixture('alpaca.json'), ...(given as { name: string }) })).rejects.toThrow(want);

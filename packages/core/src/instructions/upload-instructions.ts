@@ -23,8 +23,9 @@ const EXTENSIONS: Record<string, InstructionFileFormat> = { json: 'json', jsonl:
  * (`.json`, `.jsonl`/`.ndjson`, `.csv`), else `json` as the seed 003 default.
  * @example resolveFileFormat(undefined, 'data.jsonl') // 'jsonl'
  */
-export function resolveFileFormat(format: string | undefined, filename: string | undefined): InstructionFileFormat {
-  if (format !== undefined) {
+export function resolveFileFormat(format: unknown, filename: string | undefined): InstructionFileFormat {
+  if (format !== undefined && format !== null) {
+    if (typeof format !== 'string') throw new ValidationError('format must be a string: json, jsonl or csv', { reason: 'invalid_format', details: { field: 'format' } });
     const wanted = format.toLowerCase();
     if (wanted !== 'json' && wanted !== 'jsonl' && wanted !== 'csv') {
       throw new ValidationError(`format must be json, jsonl or csv, got ${JSON.stringify(format.slice(0, 40))}`, { reason: 'invalid_format', details: { field: 'format' } });
