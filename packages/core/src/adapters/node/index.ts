@@ -44,3 +44,5 @@ export { parseUpstreamEndpoint, type UpstreamEndpoint } from '../openai/upstream
 export { serverKindFromModels, UPSTREAM_SERVER_KINDS, UPSTREAM_SERVER_TRAITS, type UpstreamServerKind, type UpstreamServerTraits } from '../openai/upstream-server-kind.js';
 export { createSqliteInstructionDatasetStore } from './sqlite-instruction-dataset-store.js';
 export { createSqliteProcessingTaskStore } from './sqlite-processing-task-store.js';
+export { createLlamaCppTextGenerator, defaultLlamaThreads, type LlamaCppTextGeneratorOptions } from '../llama-cpp/llama-cpp-text-generator.js';
+export { openFileRangeReader } from './fs-range-reader.js';

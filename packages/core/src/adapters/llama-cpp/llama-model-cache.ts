@@ -1,0 +1,176 @@
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import { ValidationError } from '../../errors.js';
+import { readGguf } from '../../generation/gguf/read-gguf.js';
+import { summarizeGguf } from '../../generation/gguf/summarize-gguf.js';
+import type { LlmInfo } from '../../generation/llm-info.schema.js';
+import type { TextModelRef } from '../../generation/text-generator.port.js';
+import { openFileRangeReader } from '../node/fs-range-reader.js';
+
+export interface ModelCacheOptions {
+  llama: () => Promise<Llama>;
+  /** Models kept loaded (least recently used ones beyond this are freed when idle). */
+  maxModels: number;
+  /** Sequences of each context: the generations that run on one model + adapters at once. */
+  sequences: number;
+  threads: number;
+  /** Tokens per sequence (capped by the model's training context). */
+  contextSize: number;
+  /** The llama.cpp error line that says why a load failed. */
+  lastError: () => string | undefined;
+  clearError: () => void;
+}
+
+interface ContextEntry {
+  context: LlamaContext;
+  free: LlamaContextSequence[];
+  waiters: ((sequence: LlamaContextSequence) => void)[];
+}
+interface ModelEntry {
+  model: LlamaModel;
+  users: number;
+  lastUsed: number;
+  contexts: Map<string, Promise<ContextEntry>>;
+}
+
+/** A sequence lent for one generation; `release()` clears nothing (the next user clears the history). */
+export interface Lease {
+  model: LlamaModel;
+  sequence: LlamaContextSequence;
+  release(): void;
+}
+
+/** llama.cpp's log lines reach JS asynchronously: the why may arrive just after the rejection. */
+async function loadError(file: string, info: LlmInfo, why: () => string | undefined, error: unknown): Promise<ValidationError> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const what = `a GGUF ${info.kind} of architecture ${info.architecture}`;
+  return new ValidationError(`${path.basename(file)} (${what}): llama.cpp could not load it: ${why() ?? (error as Error).message}`, { reason: 'model_load_failed', cause: error });
+}
+
+/**
+ * Loaded models (LRU) with one reusable context per model + adapter set. Every file is checked with
+ * the GGUF reader before llama.cpp sees it (a refused file is never loaded), once per size and mtime.
+ */
+export function createModelCache(options: ModelCacheOptions) {
+  const models = new Map<string, Promise<ModelEntry>>();
+  const checked = new Map<string, Promise<LlmInfo>>();
+  let clock = 0;
+
+  async function check(file: string, want: LlmInfo['kind']): Promise<LlmInfo> {
+    const stat = await fsp.stat(file).catch(() => undefined);
+    if (!stat?.isFile()) throw new ValidationError(`${path.basename(file)}: the model file is missing`, { reason: 'model_file_missing' });
+    const key = `${file}|${stat.size}|${stat.mtimeMs}`;
+    if (!checked.has(key)) {
+      checked.set(key, (async () => {
+        const reader = await openFileRangeReader(file);
+        try {
+          return summarizeGguf(await readGguf(reader, path.basename(file)));
+        } finally {
+          await reader.close();
+        }
+      })());
+      checked.get(key)!.catch(() => checked.delete(key));
+    }
+    const info = await checked.get(key)!;
+    if (info.kind !== want) throw new ValidationError(`${path.basename(file)}: a GGUF ${info.kind} where ${want === 'model' ? 'a base model' : 'a LoRA adapter'} is needed`, { reason: 'invalid_gguf' });
+    return info;
+  }
+
+  async function load(file: string): Promise<ModelEntry> {
+    const info = await check(file, 'model');
+    const llama = await options.llama();
+    options.clearError();
+    try {
+      const model = await llama.loadModel({ modelPath: file, gpuLayers: llama.gpu === false ? 0 : 'auto' });
+      return { model, users: 0, lastUsed: 0, contexts: new Map() };
+    } catch (error) {
+      throw await loadError(file, info, options.lastError, error);
+    }
+  }
+
+  async function createContext(entry: ModelEntry, ref: TextModelRef & { kind: 'gguf' }): Promise<ContextEntry> {
+    const infos: LlmInfo[] = [];
+    for (const a of ref.adapters ?? []) infos.push(await check(a.path, 'adapter'));
+    const adapters = (ref.adapters ?? []).map((a) => ({ filePath: a.path, scale: a.scale ?? 1 }));
+    options.clearError();
+    try {
+      const context = await entry.model.createContext({
+        sequences: options.sequences, threads: options.threads, contextSize: Math.min(options.contextSize, entry.model.trainContextSize),
+        ...(adapters.length ? { lora: { adapters } } : {}),
+      });
+      return { context, free: Array.from({ length: options.sequences }, () => context.getSequence()), waiters: [] };
+    } catch (error) {
+      throw await loadError(ref.adapters?.[0]?.path ?? ref.path, infos[0] ?? (await check(ref.path, 'model')), options.lastError, error);
+    }
+  }
+
+  async function trim(): Promise<void> {
+    const idle: [string, ModelEntry][] = [];
+    for (const [key, pending] of models) {
+      const entry = await pending.catch(() => undefined);
+      if (entry && entry.users === 0) idle.push([key, entry]);
+    }
+    idle.sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    for (const [key, entry] of idle.slice(0, Math.max(0, models.size - options.maxModels))) {
+      models.delete(key);
+      for (const c of entry.contexts.values()) await (await c.catch(() => undefined))?.context.dispose();
+      await entry.model.dispose();
+    }
+  }
+
+  async function entryFor(file: string): Promise<ModelEntry> {
+    if (!models.has(file)) {
+      const pending = load(file);
+      models.set(file, pending);
+      pending.catch(() => models.delete(file));
+    }
+    const entry = await models.get(file)!;
+    entry.lastUsed = ++clock;
+    return entry;
+  }
+
+  return {
+    /** Lends a sequence of the model + adapters' context, loading (and checking) what is not loaded yet. */
+    async acquire(ref: TextModelRef & { kind: 'gguf' }): Promise<Lease> {
+      const entry = await entryFor(ref.path);
+      entry.users++;
+      try {
+        const key = JSON.stringify(ref.adapters ?? []);
+        if (!entry.contexts.has(key)) {
+          const pending = createContext(entry, ref);
+          entry.contexts.set(key, pending);
+          pending.catch(() => entry.contexts.delete(key));
+        }
+        const ctx = await entry.contexts.get(key)!;
+        const sequence = ctx.free.pop() ?? (await new Promise<LlamaContextSequence>((resolve) => ctx.waiters.push(resolve)));
+        const release = () => {
+          const waiter = ctx.waiters.shift();
+          if (waiter) waiter(sequence);
+          else ctx.free.push(sequence);
+          entry.users--;
+          void trim();
+        };
+        return { model: entry.model, sequence, release };
+      } catch (error) {
+        entry.users--;
+        throw error;
+      }
+    },
+    /** The loaded (checked) model, for counting tokens. */
+    model: async (file: string): Promise<LlamaModel> => (await entryFor(file)).model,
+    check,
+    async close(): Promise<void> {
+      const all = [...models.values()];
+      models.clear();
+      for (const pending of all) {
+        const entry = await pending.catch(() => undefined);
+        if (!entry) continue;
+        for (const c of entry.contexts.values()) await (await c.catch(() => undefined))?.context.dispose();
+        await entry.model.dispose();
+      }
+    },
+  };
+}
+
+export type ModelCache = ReturnType<typeof createModelCache>;
