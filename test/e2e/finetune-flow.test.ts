@@ -101,7 +101,7 @@ describe('fine-tune jobs under the real trainer agent', () => {
     expect(readFileSync(job.log_file, 'utf8')).toMatch(/KeyboardInterrupt: saving checkpoint-\d+/);
   }, 60_000);
 
-  test('a job that completes has every logged step (eval merged in), progress 100, and its adapter and metrics collected', async () => {
+  test('a job that completes has every logged step (eval merged in), progress 100, its adapter and metrics collected and registered', async () => {
     const key = writeProcessed('instructions/ids_fast/processed/v1', 16);
     const job = await platform.jobs.createFinetune({ dataset_dir: key, per_device_train_batch_size: 4, num_train_epochs: 2, logging_steps: 1, save_steps: 4 });
     const done = await waitFor(`job ${job.job_id} to finish`, () => getJob(job.job_id), (j) => TERMINAL.includes(j.status), 30_000);
@@ -116,7 +116,14 @@ describe('fine-tune jobs under the real trainer agent', () => {
     });
     const { eval_loss: evalLoss } = withOutputs.outputs?.metrics ?? {};
     expect(withOutputs.outputs?.metrics.perplexity).toBeCloseTo(Math.exp(evalLoss ?? Number.NaN), 10);
-    expect(completed.map((j) => j.job_id)).toContain(job.job_id);
+    // The platform registered the adapter (registerLanguageModel) and linked it to the job.
+    const linked = await waitFor('model_id', () => getJob(job.job_id), (j) => j.model_id !== undefined || j.completion_error !== undefined);
+    expect(linked.completion_error).toBeUndefined();
+    await waitFor('the caller\'s onCompleted, after the registration', () => completed.map((j) => j.job_id), (ids) => ids.includes(job.job_id));
+    expect(await platform.models.get(linked.model_id ?? '')).toMatchObject({
+      task: 'text-generation', source: 'trained', job_id: job.job_id, base_model: 'Qwen/Qwen2.5-0.5B-Instruct',
+      metrics: { eval_loss: evalLoss, val_loss: evalLoss, perplexity: withOutputs.outputs?.metrics.perplexity }, training_config: { lora_r: 8, num_epochs: 2, batch_size: 4 },
+    });
     expect(readFileSync(job.log_file, 'utf8')).toContain('yoloops-agent: fine-tune outputs stay in');
   }, 60_000);
 });

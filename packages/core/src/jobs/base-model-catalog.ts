@@ -14,6 +14,7 @@ export const BaseLanguageModelSchema = z
     parameters: z.string().max(32).optional(),
     license: z.string().max(64).optional(),
     default: z.boolean().optional(),
+    gguf_model_id: z.string().regex(ID).optional().describe('Registered GGUF model that a GGUF LoRA trained on this base applies on.'),
   })
   .meta({ id: 'BaseLanguageModel' });
 /** A base model a fine-tune can start from. */

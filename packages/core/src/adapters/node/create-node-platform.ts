@@ -28,6 +28,7 @@ import { createNvidiaSmiGpuMonitor } from './nvidia-smi-gpu-monitor.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
 import { createSystemProbe, type SystemProbe } from './system-probe.js';
 import { loadBaseModelCatalog } from './load-base-model-catalog.js';
+import { createFinetuneRegistration } from '../../jobs/register-finetune.js';
 import { openAccounts } from './open-accounts.js';
 import type { AccountService } from '../../accounts/account-service.js';
 import type { PasswordCost } from '../../accounts/password-hash.js';
@@ -114,10 +115,23 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     return { formats: model.weights.map((w) => w.format), ...(pt ? { ptKey: models.weightsKey(model, pt.file) } : {}) };
   };
   const jobMetrics = createSqliteMetricStore(db);
-  const { watchdogMs, baseModelsFile, ...jobOptions } = options.jobs ?? {};
+  const { watchdogMs, baseModelsFile, onCompleted, ...jobOptions } = options.jobs ?? {};
+  const baseModels = jobOptions.baseModels ?? loadBaseModelCatalog(baseModelsFile);
+  // A completed fine-tune's adapter (and GGUF export) becomes a text-generation model of the registry, then the caller's hook runs.
+  const registerFinetune = createFinetuneRegistration({
+    registerLanguageModel: (input) => models.registerLanguageModel(input), attachModel: (jobId, modelId) => jobs.attachModel(jobId, modelId),
+    ggufBaseOf: (id) => baseModels.models.find((m) => m.id === id)?.gguf_model_id,
+  });
   const jobs = createJobService({
     jobs: createSqliteJobStore(db), metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
-    resolveModelWeights, baseModels: jobOptions.baseModels ?? loadBaseModelCatalog(baseModelsFile), ...jobOptions,
+    resolveModelWeights, baseModels, ...jobOptions,
+    onCompleted: async (job) => {
+      try {
+        await registerFinetune(job);
+      } finally {
+        await onCompleted?.(job);
+      }
+    },
     // Each attempt's trainer (and its agent) gets a token scoped to its own job, in the environment, never the argv.
     envFor: async (job) => ({ YOLOOPS_AGENT_TOKEN: (await accounts.issueAgentToken(job.job_id)).token }),
   });
