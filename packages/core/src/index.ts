@@ -57,6 +57,7 @@ export { toLlamaFactoryConfig, renderLlamaFactoryYaml, FINETUNE_CONFIG_NAME, typ
 export { planFinetuneJob, resolveFinetuneDataset, newestCheckpoint, type FinetunePlanDeps } from './jobs/finetune-requests.js';
 export { createCompletionHook, writeFinetuneConfig, type OnJobCompleted } from './jobs/finetune-completion.js';
 export { MAX_STEPS_PER_REPORT, type StepReport, type StepReportRow } from './jobs/step-reports.js';
+export { createFinetuneRegistration, type FinetuneRegistrationDeps } from './jobs/register-finetune.js';
 export {
   DEFAULT_TRAINER_COMMAND, DEFAULT_FINETUNE_COMMAND, DEFAULT_AGENT_COMMAND, PLACEHOLDERS, renderArgv, buildAttemptArgv, checkArgvTemplate, describeMissingProgram, type Placeholder,
 } from './jobs/trainer-command.js';

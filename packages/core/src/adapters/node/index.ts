@@ -7,6 +7,7 @@ export { createSqliteAnnotationStore } from './sqlite-annotation-store.js';
 export { createSqliteJobStore } from './sqlite-job-store.js';
 export { createSqliteMetricStore } from './sqlite-metric-store.js';
 export { createExecaTrainingExecutor } from './execa-training-executor.js';
+export { loadBaseModelCatalog, defaultBaseModelCatalogPath } from './load-base-model-catalog.js';
 export type { NodeJobOptions } from './create-node-platform.js';
 export { renderChartPng, renderTrainingCharts, loadChartFonts, type ChartFonts, type ChartPngOptions } from './echarts-png.js';
 export { createSqliteModelStore } from './sqlite-model-store.js';
