@@ -55,7 +55,7 @@ export { collectFinetuneOutputs } from './jobs/finetune-outputs.js';
 export { parseBaseModelCatalog, BaseLanguageModelSchema, type BaseModelCatalog, type BaseLanguageModel } from './jobs/base-model-catalog.js';
 export { toLlamaFactoryConfig, renderLlamaFactoryYaml, FINETUNE_CONFIG_NAME, type LlamaFactoryConfigOptions } from './jobs/llamafactory-config.js';
 export { planFinetuneJob, resolveFinetuneDataset, newestCheckpoint, type FinetunePlanDeps } from './jobs/finetune-requests.js';
-export { createCompletionHook, writeFinetuneConfig, type OnJobCompleted } from './jobs/finetune-completion.js';
+export { createCompletionHook, writeFinetuneConfig, type OnJobCompleted, type CompletionHook } from './jobs/finetune-completion.js';
 export { MAX_STEPS_PER_REPORT, type StepReport, type StepReportRow } from './jobs/step-reports.js';
 export { createFinetuneRegistration, type FinetuneRegistrationDeps } from './jobs/register-finetune.js';
 export {

@@ -3,31 +3,42 @@ import { FINETUNE_CONFIG_NAME, renderLlamaFactoryYaml, toLlamaFactoryConfig } fr
 import { jobKeys, type LocalBlobStore } from './job-paths.js';
 import { RESUMED_FROM_START } from './job-requests.js';
 import type { JobStore } from './job-store.port.js';
-import type { Job } from './job.schema.js';
+import type { Job, JobPatch } from './job.schema.js';
 
 /** Called once a job has completed (for a fine-tune, after its `outputs` were collected). */
 export type OnJobCompleted = (job: Job) => void | Promise<void>;
 
+const failure = (error: unknown) =>
+  `the job completed, but handling its outputs failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
+
 /**
- * The hook the runner and the trainer reports call when a job turns `completed`: a fine-tune's run
- * folder is searched (`collectFinetuneOutputs`) and the result stored as the job's `outputs`, then
- * `onCompleted` (e.g. registering the adapter) runs. A failure of either is stored as `completion_error`
- * and never undoes the completion.
+ * What the runner and the trainer reports do when a job turns `completed`: `patch` runs before the move
+ * (a fine-tune's run folder is searched with `collectFinetuneOutputs`, so a completed fine-tune always
+ * carries its `outputs`), `after` runs once the move is stored (`onCompleted`, e.g. registering the
+ * adapter). A failure of either is stored as `completion_error` and never undoes the completion.
  */
 export function createCompletionHook(deps: { jobs: JobStore; blobs: LocalBlobStore; onCompleted?: OnJobCompleted | undefined }) {
-  return async (completed: Job): Promise<void> => {
-    try {
-      let job = completed;
-      if (job.kind === 'llm-finetune') {
-        job = await deps.jobs.update(job.job_id, { outputs: await collectFinetuneOutputs(deps.blobs, jobKeys(job.job_id).run), completion_error: undefined });
+  return {
+    async patch(job: Job): Promise<JobPatch> {
+      if (job.kind !== 'llm-finetune') return {};
+      try {
+        return { outputs: await collectFinetuneOutputs(deps.blobs, jobKeys(job.job_id).run), completion_error: undefined };
+      } catch (error) {
+        return { completion_error: failure(error) };
       }
-      await deps.onCompleted?.(job);
-    } catch (error) {
-      const message = `the job completed, but handling its outputs failed: ${error instanceof Error ? error.message : String(error)}`;
-      await deps.jobs.update(completed.job_id, { completion_error: message.slice(0, 1000) }).catch(() => undefined);
-    }
+    },
+    async after(job: Job): Promise<void> {
+      try {
+        await deps.onCompleted?.(job);
+      } catch (error) {
+        await deps.jobs.update(job.job_id, { completion_error: failure(error) }).catch(() => undefined);
+      }
+    },
   };
 }
+
+/** The two steps of a completion (see `createCompletionHook`). */
+export type CompletionHook = ReturnType<typeof createCompletionHook>;
 
 /**
  * Writes the attempt's trainer YAML into the run folder and returns its path (`{config}`): a resumed

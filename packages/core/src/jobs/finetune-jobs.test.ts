@@ -43,7 +43,10 @@ describe('llm-finetune jobs', () => {
     });
     const running = await waitForPid(jobs, created.job_id);
     expect(running.command).toEqual([process.execPath, SCRIPTED_LF, 'train', path.join(created.run_dir, 'yoloops-train.yaml')]);
+    // The outputs are collected before the move: a completed fine-tune always carries them; onCompleted runs after.
     const done = await waitForStatus(jobs, created.job_id, 'completed');
+    expect(done.outputs?.adapter).not.toBeNull();
+    await waitFor('onCompleted', () => completed.length > 0);
     expect(configOf(done)).toMatchObject({
       model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', stage: 'sft', do_train: true, finetuning_type: 'lora', lora_rank: 8, lora_alpha: 16, lora_dropout: 0.05,
       lora_target: 'all', dataset: 'sample_train', eval_dataset: 'sample_validation', dataset_dir: path.join(world.dir, DIR), template: 'qwen', output_dir: done.run_dir,

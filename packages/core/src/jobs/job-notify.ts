@@ -18,8 +18,8 @@ export interface JobNotifyDeps {
   clock: Clock;
   /** Most external jobs kept at once (default `DEFAULT_MAX_EXTERNAL_JOBS`); a registration past it is a CONFLICT. */
   maxExternalJobs?: number;
-  /** Runs after a report moved a job to `completed` (before the report is answered); must not throw. */
-  onCompleted?: (job: Job) => Promise<void>;
+  /** What a report's move to `completed` carries (a fine-tune's outputs), and what runs after it, before the report is answered; must not throw. */
+  completion?: { patch(job: Job): Promise<JobPatch>; after(job: Job): Promise<void> };
 }
 
 /** What a status report came to: `changed` false = acknowledged, nothing moved (`note` says why). */
@@ -137,12 +137,13 @@ export function createJobNotify(deps: JobNotifyDeps) {
       }
       if (!canTransition(job.status, target)) return keep(`ignored: cannot move job from "${job.status}" to "${target}"`);
       const message = report.message?.trim() ? report.message.slice(0, 500) : undefined;
-      const moved = await transitionJob(jobs, jobId, [job.status], target, reportedPatch(target, at, message));
+      const extra = target === 'completed' ? ((await deps.completion?.patch(job)) ?? {}) : {};
+      const moved = await transitionJob(jobs, jobId, [job.status], target, { ...extra, ...reportedPatch(target, at, message) });
       if (moved === undefined) {
         const now = await mustGet(jobId);
         return { changed: false, status: now.status, note: `ignored: the job moved to "${now.status}" meanwhile`, ...flag };
       }
-      if (moved.status === 'completed') await deps.onCompleted?.(moved);
+      if (moved.status === 'completed') await deps.completion?.after(moved);
       return { changed: true, status: moved.status, note: `${registered ? 'registered as an external job; ' : ''}job is now ${moved.status}`, ...flag };
     },
 

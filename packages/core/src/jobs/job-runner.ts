@@ -1,7 +1,7 @@
 import type { Clock } from '../platform/clock.port.js';
 import { transitionJob } from './job-state.js';
 import type { JobStore } from './job-store.port.js';
-import type { Job } from './job.schema.js';
+import type { Job, JobPatch } from './job.schema.js';
 import type { TrainingExecutor, TrainingExit, TrainingSpec } from './training-executor.port.js';
 
 /** What the runner needs: the store, the executor, time, limits and how to build an attempt's spawn spec. */
@@ -24,8 +24,8 @@ export interface JobRunnerDeps {
   describeUnreportedExit?: (job: Job) => string;
   /** SIGINT grace of a stop for this job (llm-finetune trainers save on SIGINT); undefined = SIGTERM first. */
   interruptGraceFor?: (job: Job) => number | undefined;
-  /** Runs after this runner moved a job to `completed` (before its slot is freed); must not throw. */
-  onCompleted?: (job: Job) => Promise<void>;
+  /** What a job's move to `completed` carries besides the exit facts (a fine-tune's outputs), and what runs after it (before the slot is freed); must not throw. */
+  completion?: { patch(job: Job): Promise<JobPatch>; after(job: Job): Promise<void> };
 }
 
 /** A process this runner answers for: reserved before its job turns `running`, released once it is gone. */
@@ -130,12 +130,14 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const at = now();
       const facts = { ...(exit.code === null ? {} : { exit_code: exit.code }), ...(exit.signal === null ? {} : { signal: exit.signal }), finished_at: at };
       const unreported = deps.describeUnreportedExit;
+      const current = exit.code === 0 && unreported === undefined ? await jobs.get(jobId) : undefined;
+      const extra = current?.status === 'running' ? ((await deps.completion?.patch(current)) ?? {}) : {};
       const moved = exit.code !== 0
         ? await transitionJob(jobs, jobId, ['running'], 'failed', { ...facts, failed_at: at, error: describeExit(exit) })
         : unreported === undefined
-          ? await transitionJob(jobs, jobId, ['running'], 'completed', { ...facts, completed_at: at })
+          ? await transitionJob(jobs, jobId, ['running'], 'completed', { ...extra, ...facts, completed_at: at })
           : await transitionJob(jobs, jobId, ['running'], 'failed', (job) => ({ ...facts, failed_at: at, error: unreported(job) }));
-      if (moved?.status === 'completed') await deps.onCompleted?.(moved);
+      if (moved?.status === 'completed') await deps.completion?.after(moved);
       if (moved === undefined) {
         const mine = (job: Job) => slot !== undefined && job.attempt === slot.attempt && job.exit_code === undefined && job.signal === undefined;
         // Already terminal: stopped by a person, or completed/failed by the trainer agent's notify report

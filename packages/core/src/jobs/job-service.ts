@@ -92,7 +92,7 @@ export function createJobService(deps: JobServiceDeps) {
   const finetuneTrainer = deps.finetuneCommand ?? DEFAULT_FINETUNE_COMMAND;
   checkTrainer(finetuneTrainer);
   const interruptGraceMs = deps.interruptGraceMs ?? 30_000;
-  const onCompleted = createCompletionHook({ jobs, blobs, onCompleted: deps.onCompleted });
+  const completion = createCompletionHook({ jobs, blobs, onCompleted: deps.onCompleted });
   if (agent !== null) checkArgvTemplate(agent, 'agent command');
   const concurrency = deps.concurrency ?? 1;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ValidationError(`concurrency must be a positive integer (got ${concurrency})`, { reason: 'invalid_concurrency' });
@@ -122,7 +122,7 @@ export function createJobService(deps: JobServiceDeps) {
     'so no epoch, status or model of this run was recorded; the job log shows what the agent met. ' +
     'If trainers reach this server under another address, set YOLOOPS_PUBLIC_URL (library: serverUrl)';
   const runner = createJobRunner({
-    jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError, onCompleted,
+    jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError, completion,
     interruptGraceFor: (job) => (job.kind === 'llm-finetune' ? interruptGraceMs : undefined),
     ...(agent === null ? {} : { describeUnreportedExit: unreported }),
   });
@@ -220,7 +220,7 @@ export function createJobService(deps: JobServiceDeps) {
     checkAlive: () => runner.checkAlive(),
     /** Runs `checkAlive` every `intervalMs` (unref'd timer); returns the function that stops it. */
     /** What a trainer (agent or seed 004 caller) reports: epochs, status changes, its registered model. See job-notify.ts. */
-    ...createJobNotify({ jobs, metrics: deps.metrics, clock, onCompleted, ...(deps.maxExternalJobs === undefined ? {} : { maxExternalJobs: deps.maxExternalJobs }) }),
+    ...createJobNotify({ jobs, metrics: deps.metrics, clock, completion, ...(deps.maxExternalJobs === undefined ? {} : { maxExternalJobs: deps.maxExternalJobs }) }),
     startWatchdog(intervalMs = 5000): () => void {
       const timer = setInterval(() => void runner.checkAlive().catch(() => undefined), intervalMs);
       timer.unref();

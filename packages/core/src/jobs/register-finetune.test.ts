@@ -52,8 +52,9 @@ beforeEach(async () => {
   world = await setup();
 });
 
-const hookWith = (ggufBase?: string) =>
-  createCompletionHook({
+/** What the job service does on completion: the completion patch stored with the move, then the hook after it. */
+const hookWith = (ggufBase?: string) => {
+  const hook = createCompletionHook({
     jobs: world.jobs, blobs: world.blobs,
     onCompleted: createFinetuneRegistration({
       registerLanguageModel: (input) => world.models.registerLanguageModel(input),
@@ -61,6 +62,8 @@ const hookWith = (ggufBase?: string) =>
       ggufBaseOf: (id) => (id === 'tiny' ? ggufBase : undefined),
     }),
   });
+  return async (job: Job) => hook.after(await world.jobs.update(job.job_id, await hook.patch(job)));
+};
 const completed = async (id: string) => (await world.jobs.get(id))!;
 
 describe('registering a completed fine-tune (registerLanguageModel)', () => {
