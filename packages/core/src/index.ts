@@ -56,7 +56,7 @@ export { parseBaseModelCatalog, BaseLanguageModelSchema, type BaseModelCatalog, 
 export { toLlamaFactoryConfig, renderLlamaFactoryYaml, FINETUNE_CONFIG_NAME, type LlamaFactoryConfigOptions } from './jobs/llamafactory-config.js';
 export { planFinetuneJob, resolveFinetuneDataset, newestCheckpoint, type FinetunePlanDeps } from './jobs/finetune-requests.js';
 export { createCompletionHook, writeFinetuneConfig, type OnJobCompleted, type CompletionHook } from './jobs/finetune-completion.js';
-export { MAX_STEPS_PER_REPORT, type StepReport, type StepReportRow } from './jobs/step-reports.js';
+export { MAX_STEPS_PER_REPORT, latestStepMetrics, type StepReport, type StepReportRow } from './jobs/step-reports.js';
 export { createFinetuneRegistration, type FinetuneRegistrationDeps } from './jobs/register-finetune.js';
 export {
   DEFAULT_TRAINER_COMMAND, DEFAULT_FINETUNE_COMMAND, DEFAULT_AGENT_COMMAND, PLACEHOLDERS, renderArgv, buildAttemptArgv, checkArgvTemplate, describeMissingProgram, type Placeholder,

@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadBaseModelCatalog } from '../adapters/node/load-base-model-catalog.js';
 import { createJobWorld, readText, waitFor, waitForPid, waitForStatus } from './job-test-kit.js';
+import { latestStepMetrics } from './step-reports.js';
 import type { Job, TrainerCommand } from './job.schema.js';
 
 const SCRIPTED_LF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/scripted-llamafactory.mjs');
@@ -125,9 +126,12 @@ describe('llm-finetune jobs', () => {
     expect(await jobs.recordSteps(job.job_id, { rows, attempt: 1, progress: { ...progress, current_steps: 10, percentage: 8.33 } })).toEqual({ stored: 2, attempt: 1 });
     expect((await jobs.get(job.job_id)).progress).toMatchObject({ percentage: 16.67, current_steps: 20, total_steps: 120, attempt: 1, remaining_time: '0:01:40' });
     expect((await world.metrics.listSteps(job.job_id)).map((r) => [r.step, r.values.loss])).toEqual([[10, 2.1], [20, 1.9]]);
+    await jobs.recordSteps(job.job_id, { rows: [{ step: 25, values: { eval_loss: 2.0, epoch: 1.25 } }] });
+    expect(latestStepMetrics(await world.metrics.listSteps(job.job_id))).toStrictEqual({ train_loss: 1.9, learning_rate: 2.8e-5, epoch: 1.25 });
+    expect(latestStepMetrics([])).toStrictEqual({});
     await expect(jobs.recordSteps(job.job_id, { rows: [{ step: 30, values: { loss: 1 } }, { step: -1, values: {} }] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(jobs.recordSteps(job.job_id, { rows: [], progress: { ...progress, percentage: 101 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    expect((await world.metrics.listSteps(job.job_id)).map((r) => r.step)).toEqual([10, 20]);
+    expect((await world.metrics.listSteps(job.job_id)).map((r) => r.step)).toEqual([10, 20, 25]);
     await expect(jobs.recordSteps('job_missing', { rows })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await jobs.delete(job.job_id);
     expect(await world.metrics.listSteps(job.job_id)).toEqual([]);

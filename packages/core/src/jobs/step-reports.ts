@@ -72,3 +72,16 @@ export function createStepReports(deps: { jobs: JobStore; metrics: MetricStore; 
     },
   };
 }
+
+/** Seed 003's `metrics` of a training status: the latest logged train loss, learning rate and (fractional) epoch. */
+export function latestStepMetrics(steps: readonly { step: number; values: EpochMetricValues }[]): { train_loss?: number; learning_rate?: number; epoch?: number } {
+  const last = (name: string) => {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const value = steps[i]?.values[name];
+      if (typeof value === 'number') return value;
+    }
+    return undefined;
+  };
+  const found = { train_loss: last('loss'), learning_rate: last('lr'), epoch: last('epoch') };
+  return Object.fromEntries(Object.entries(found).filter(([, v]) => v !== undefined));
+}
