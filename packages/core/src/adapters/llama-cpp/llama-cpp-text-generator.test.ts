@@ -130,6 +130,24 @@ describe('createLlamaCppTextGenerator on the tiny llama GGUF', () => {
     expect((await generator.generate(base, params())).usage.completion_tokens).toBe(24);
   });
 
+  test('models are kept LRU: past maxModels the idle least recently used one is freed, and reloads when asked again', async () => {
+    const lru = createLlamaCppTextGenerator({ threads: 1, maxModels: 1 });
+    try {
+      const other = path.join(dir, 'other.gguf');
+      const second = tinyLlama(2);
+      await fsp.writeFile(other, encodeGguf(second.metadata, second.tensors));
+      const first = await lru.generate(base, params());
+      expect(lru.loadedModels).toBe(1);
+      const fromOther = await lru.generate({ kind: 'gguf', id: 'other', path: other }, params());
+      expect(lru.loadedModels).toBe(1);
+      expect(fromOther.sequences[0]!.text).not.toBe(first.sequences[0]!.text);
+      expect((await lru.generate(base, params())).sequences[0]!.text).toBe(first.sequences[0]!.text);
+      expect(lru.loadedModels).toBe(1);
+    } finally {
+      await lru.close();
+    }
+  });
+
   test('bad parameters are ValidationErrors naming them; an upstream model is not run here', async () => {
     await expect(generator.generate(base, params({ n: 0 }))).rejects.toMatchObject({ reason: 'invalid_generation_params', message: expect.stringContaining('n must be') });
     await expect(generator.generate(base, params({ topP: 0 }))).rejects.toMatchObject({ message: expect.stringContaining('top_p') });

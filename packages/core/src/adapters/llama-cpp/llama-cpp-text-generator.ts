@@ -26,10 +26,11 @@ export interface LlamaCppTextGeneratorOptions {
 }
 
 /**
- * Threads one generation uses by default: 1. Measured on the 2-CPU development machine (bench/
- * generation.bench.ts, figures in the README): token-by-token decoding of small models is bound by
- * memory and thread synchronisation, and a second thread made it slower, not faster; wider models gain
- * little. Running `cpuBudget()` generations side by side uses the other CPUs.
+ * Threads one generation uses by default: 1. Measured with bench/generation.bench.ts on the 2-CPU
+ * development machine (shared with other work), node-llama-cpp direct, greedy, 128 tokens: the tiny model
+ * 4814 tok/s on 1 thread vs 93 on 2; a wide one (512 wide, 8 layers, 110 MB F32) 203 vs 120. Decoding one
+ * token at a time syncs the threads per layer, and a second thread that must wait for a busy CPU stalls
+ * both; running `cpuBudget()` generations side by side (the default `maxConcurrent`) uses the other CPUs.
  */
 export const defaultLlamaThreads = (): number => 1;
 
@@ -64,7 +65,7 @@ function ggufRef(ref: TextModelRef): TextModelRef & { kind: 'gguf' } {
  * and usage from the model's tokenizer; `temperature: 0` is greedy and a seed gives the same text.
  * @example const generator = createLlamaCppTextGenerator(); await generator.generate(ref, { prompt: 'Hi', limit: { kind: 'new', tokens: 16 }, temperature: 0, topP: 1, n: 1 });
  */
-export function createLlamaCppTextGenerator(options: LlamaCppTextGeneratorOptions = {}): TextGenerator & { readonly threads: number } {
+export function createLlamaCppTextGenerator(options: LlamaCppTextGeneratorOptions = {}): TextGenerator & { readonly threads: number; readonly loadedModels: number } {
   const threads = options.threads ?? defaultLlamaThreads();
   const maxConcurrent = options.maxConcurrent ?? Math.max(1, Math.floor(cpuBudget() / threads));
   const admission = createAdmission({ maxConcurrent, maxQueue: options.maxQueue ?? 16 });
@@ -115,6 +116,9 @@ export function createLlamaCppTextGenerator(options: LlamaCppTextGeneratorOption
   return {
     backend: 'llama.cpp',
     threads,
+    get loadedModels() {
+      return cache.loadedCount;
+    },
     generate: (ref, params) => generateWith(ref, params),
     async *stream(ref, params) {
       const chunks: string[] = [];
@@ -132,7 +136,7 @@ export function createLlamaCppTextGenerator(options: LlamaCppTextGeneratorOption
       yield { text: '', finish_reason: done.finish! };
     },
     async countTokens(ref, text) {
-      return promptTokens(await cache.model(ggufRef(ref).path), text).length;
+      return cache.withModel(ggufRef(ref).path, (model) => promptTokens(model, text).length);
     },
     async close() {
       await cache.close();

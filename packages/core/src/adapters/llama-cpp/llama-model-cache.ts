@@ -54,6 +54,7 @@ async function loadError(file: string, info: LlmInfo, why: () => string | undefi
  */
 export function createModelCache(options: ModelCacheOptions) {
   const models = new Map<string, Promise<ModelEntry>>();
+  const loaded = new Map<string, ModelEntry>();
   const checked = new Map<string, Promise<LlmInfo>>();
   let clock = 0;
 
@@ -105,36 +106,44 @@ export function createModelCache(options: ModelCacheOptions) {
     }
   }
 
+  /** Frees the least recently used idle models beyond `maxModels` (selection is synchronous: no user can slip in). */
   async function trim(): Promise<void> {
-    const idle: [string, ModelEntry][] = [];
-    for (const [key, pending] of models) {
-      const entry = await pending.catch(() => undefined);
-      if (entry && entry.users === 0) idle.push([key, entry]);
-    }
-    idle.sort((a, b) => a[1].lastUsed - b[1].lastUsed);
-    for (const [key, entry] of idle.slice(0, Math.max(0, models.size - options.maxModels))) {
+    const idle = [...loaded].filter(([, e]) => e.users === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    const drop = idle.slice(0, Math.max(0, loaded.size - options.maxModels));
+    for (const [key] of drop) {
+      loaded.delete(key);
       models.delete(key);
-      for (const c of entry.contexts.values()) await (await c.catch(() => undefined))?.context.dispose();
-      await entry.model.dispose();
     }
+    for (const [, entry] of drop) await dispose(entry);
   }
 
-  async function entryFor(file: string): Promise<ModelEntry> {
+  async function dispose(entry: ModelEntry): Promise<void> {
+    for (const c of entry.contexts.values()) await (await c.catch(() => undefined))?.context.dispose();
+    await entry.model.dispose();
+  }
+
+  /** The model's entry with one more user (taken in the same step that gets it, so `trim` never frees it under a caller). */
+  async function hold(file: string): Promise<ModelEntry> {
     if (!models.has(file)) {
-      const pending = load(file);
+      const pending = load(file).then((entry) => (loaded.set(file, entry), entry));
       models.set(file, pending);
       pending.catch(() => models.delete(file));
     }
     const entry = await models.get(file)!;
+    entry.users++;
     entry.lastUsed = ++clock;
     return entry;
   }
 
+  const letGo = (entry: ModelEntry) => {
+    entry.users--;
+    void trim();
+  };
+
   return {
     /** Lends a sequence of the model + adapters' context, loading (and checking) what is not loaded yet. */
     async acquire(ref: TextModelRef & { kind: 'gguf' }): Promise<Lease> {
-      const entry = await entryFor(ref.path);
-      entry.users++;
+      const entry = await hold(ref.path);
       try {
         const key = JSON.stringify(ref.adapters ?? []);
         if (!entry.contexts.has(key)) {
@@ -148,26 +157,35 @@ export function createModelCache(options: ModelCacheOptions) {
           const waiter = ctx.waiters.shift();
           if (waiter) waiter(sequence);
           else ctx.free.push(sequence);
-          entry.users--;
-          void trim();
+          letGo(entry);
         };
         return { model: entry.model, sequence, release };
       } catch (error) {
-        entry.users--;
+        letGo(entry);
         throw error;
       }
     },
-    /** The loaded (checked) model, for counting tokens. */
-    model: async (file: string): Promise<LlamaModel> => (await entryFor(file)).model,
+    /** Runs `use` on the loaded (checked) model while holding it (counting tokens). */
+    async withModel<T>(file: string, use: (model: LlamaModel) => T): Promise<T> {
+      const entry = await hold(file);
+      try {
+        return use(entry.model);
+      } finally {
+        letGo(entry);
+      }
+    },
+    /** Models loaded now. */
+    get loadedCount() {
+      return loaded.size;
+    },
     check,
     async close(): Promise<void> {
       const all = [...models.values()];
       models.clear();
+      loaded.clear();
       for (const pending of all) {
         const entry = await pending.catch(() => undefined);
-        if (!entry) continue;
-        for (const c of entry.contexts.values()) await (await c.catch(() => undefined))?.context.dispose();
-        await entry.model.dispose();
+        if (entry) await dispose(entry);
       }
     },
   };
