@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
-import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
+import type { Llama } from 'node-llama-cpp';
 import { UnsupportedError, ValidationError } from '../../errors.js';
 import type { GenerationOutput, GenerationParams, TextGenerator, TextModelRef } from '../../generation/text-generator.port.js';
 import { cpuBudget } from '../node/cpu-budget.js';
 import { createAdmission } from './llama-admission.js';
 import { createModelCache } from './llama-model-cache.js';
+import { checkParams, promptTokens } from './generation-params.js';
 import { runSequence } from './run-sequence.js';
 
 /** Settings of the embedded llama.cpp generator; every one has a default. */
@@ -33,25 +34,6 @@ export interface LlamaCppTextGeneratorOptions {
  * both; running `cpuBudget()` generations side by side (the default `maxConcurrent`) uses the other CPUs.
  */
 export const defaultLlamaThreads = (): number => 1;
-
-const MAX_STOP = 16;
-
-function checkParams(p: GenerationParams): void {
-  const bad = (message: string) => new ValidationError(message, { reason: 'invalid_generation_params' });
-  if (!Number.isInteger(p.n) || p.n < 1 || p.n > 16) throw bad(`n must be an integer from 1 to 16 (got ${p.n})`);
-  if (!Number.isInteger(p.limit.tokens) || p.limit.tokens < 0) throw bad(`the token limit must be a whole number ≥ 0 (got ${p.limit.tokens})`);
-  if (!Number.isFinite(p.temperature) || p.temperature < 0) throw bad(`temperature must be ≥ 0 (got ${p.temperature})`);
-  if (!Number.isFinite(p.topP) || p.topP <= 0 || p.topP > 1) throw bad(`top_p must be in (0, 1] (got ${p.topP})`);
-  if (p.topK !== undefined && (!Number.isInteger(p.topK) || p.topK < 0)) throw bad(`top_k must be a whole number ≥ 0 (got ${p.topK})`);
-  if (p.seed !== undefined && (!Number.isSafeInteger(p.seed) || p.seed < 0)) throw bad(`seed must be a whole number ≥ 0 (got ${p.seed})`);
-  if ((p.stop?.length ?? 0) > MAX_STOP || p.stop?.some((s) => s.length === 0 || s.length > 500)) throw bad(`stop takes at most ${MAX_STOP} strings of 1–500 characters`);
-}
-
-/** The prompt as the model sees it: its tokens, with the BOS token the model prepends. */
-function promptTokens(model: LlamaModel, prompt: string): Token[] {
-  const tokens = model.tokenize(prompt, false);
-  return model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos, ...tokens] : tokens;
-}
 
 function ggufRef(ref: TextModelRef): TextModelRef & { kind: 'gguf' } {
   if (ref.kind !== 'gguf') throw new UnsupportedError(`the embedded llama.cpp generator runs registry GGUF models, not upstream model "${ref.id}"`, { reason: 'not_gguf_model' });

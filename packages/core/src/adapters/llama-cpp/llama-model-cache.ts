@@ -1,12 +1,9 @@
-import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
 import { ValidationError } from '../../errors.js';
-import { readGguf } from '../../generation/gguf/read-gguf.js';
-import { summarizeGguf } from '../../generation/gguf/summarize-gguf.js';
 import type { LlmInfo } from '../../generation/llm-info.schema.js';
 import type { TextModelRef } from '../../generation/text-generator.port.js';
-import { openFileRangeReader } from '../node/fs-range-reader.js';
+import { createGgufFileCheck } from './gguf-file-check.js';
 
 export interface ModelCacheOptions {
   llama: () => Promise<Llama>;
@@ -55,28 +52,9 @@ async function loadError(file: string, info: LlmInfo, why: () => string | undefi
 export function createModelCache(options: ModelCacheOptions) {
   const models = new Map<string, Promise<ModelEntry>>();
   const loaded = new Map<string, ModelEntry>();
-  const checked = new Map<string, Promise<LlmInfo>>();
   let clock = 0;
 
-  async function check(file: string, want: LlmInfo['kind']): Promise<LlmInfo> {
-    const stat = await fsp.stat(file).catch(() => undefined);
-    if (!stat?.isFile()) throw new ValidationError(`${path.basename(file)}: the model file is missing`, { reason: 'model_file_missing' });
-    const key = `${file}|${stat.size}|${stat.mtimeMs}`;
-    if (!checked.has(key)) {
-      checked.set(key, (async () => {
-        const reader = await openFileRangeReader(file);
-        try {
-          return summarizeGguf(await readGguf(reader, path.basename(file)));
-        } finally {
-          await reader.close();
-        }
-      })());
-      checked.get(key)!.catch(() => checked.delete(key));
-    }
-    const info = await checked.get(key)!;
-    if (info.kind !== want) throw new ValidationError(`${path.basename(file)}: a GGUF ${info.kind} where ${want === 'model' ? 'a base model' : 'a LoRA adapter'} is needed`, { reason: 'invalid_gguf' });
-    return info;
-  }
+  const check = createGgufFileCheck();
 
   async function load(file: string): Promise<ModelEntry> {
     const info = await check(file, 'model');
