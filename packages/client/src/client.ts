@@ -283,7 +283,7 @@ export function createClient(options: ClientOptions) {
       update: (id: number, body: BodyFor<'/api/v1/projects/{project_id}', 'put'>) => request('put', '/api/v1/projects/{project_id}', { params: { project_id: String(id) }, body }),
       delete: (id: number) => request('delete', '/api/v1/projects/{project_id}', { params: { project_id: String(id) } }),
     },
-    /** Seed 002's tasks: training jobs and dataset preparations, by number or by the job's/dataset's id. */
+    /** Seed 002's tasks: training jobs, dataset preparations and processing runs, by number or by the job's/dataset's/run's id. */
     tasks: {
       list: (query: QueryFor<'/api/v1/tasks'> = {}) => request('get', '/api/v1/tasks', { query: query as never }),
       get: (ref: number | string) => request('get', '/api/v1/tasks/{task_id}', { params: { task_id: String(ref) } }),
@@ -298,6 +298,17 @@ export function createClient(options: ClientOptions) {
         upload: (ref: number | string, zip: UploadSource, opts: UploadOptions = {}) =>
           postFiles('/api/v1/datasets/{dataset_id}/upload', { dataset_id: String(ref) }, [{ field: 'file', source: zip }], {}, opts.onProgress),
         delete: (ref: number | string) => request('delete', '/api/v1/datasets/{dataset_id}', { params: { dataset_id: String(ref) } }),
+        /** Seed 003's `POST /api/v1/datasets/upload`: an instruction dataset (.json, .jsonl, .csv), checked record by record. */
+        uploadInstructions: (file: UploadSource, fields: { name: string; description?: string; format?: 'json' | 'jsonl' | 'csv' }, opts: UploadOptions = {}) =>
+          postFiles('/api/v1/datasets/upload', undefined, [{ field: 'file', source: file }], Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), opts.onProgress),
+        /**
+         * Seed 003's `POST /api/v1/datasets/process`: the finished run (status `completed`), or — when it outlasts
+         * `wait_s` (server default 25) — status `running` with the `task_id` to poll at `tasks.get`.
+         */
+        process: (body: BodyFor<'/api/v1/datasets/process', 'post'>, query: { wait_s?: number } = {}) =>
+          request('post', '/api/v1/datasets/process', { body, query: query as never }) as Promise<Schemas['InstructionProcessResult'] | Schemas['Seed003ProcessRunning']>,
+        /** An instruction dataset's validation report, by number or `ids_…` id. */
+        report: (ref: number | string) => request('get', '/api/v1/datasets/{dataset_id}/report', { params: { dataset_id: String(ref) } }),
       },
       models: {
         list: (query: QueryFor<'/api/v1/models'> = {}) => request('get', '/api/v1/models', { query: query as never }),

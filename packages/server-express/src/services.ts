@@ -1,6 +1,6 @@
 import type { InferenceService, SystemProbe } from '@yoloops/core/node';
 import type { GpuService, SettingsService } from '@yoloops/core';
-import type { AccountService, AnnotationService, BlobStore, DatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
+import type { AccountService, AnnotationService, BlobStore, DatasetService, InstructionDatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
 
 /** What route handlers may use; built by `createApp` from the core platform. */
 export interface AppServices {
@@ -25,4 +25,6 @@ export interface AppServices {
   settings: SettingsService;
   /** The data root's filesystem and size, upload caps, a database check, programs on PATH. */
   system: SystemProbe;
+  /** Instruction datasets of language-model fine-tuning (seed 003 upload and process) and their processing runs. */
+  instructions: InstructionDatasetService;
 }

@@ -100,9 +100,9 @@ describe('/api/v1/datasets', () => {
     const before = await t.client.catalog.datasets.list();
     const r = await t.client.catalog.datasets.create({ name: 'p' });
     const after = await t.client.catalog.datasets.list({ skip: before.total, limit: 1 });
-    expect(after).toEqual({ total: before.total + 1, datasets: [r] });
+    expect(after).toEqual({ total: before.total + 1, count: 1, timestamp: expect.stringMatching(ISO), datasets: [r] });
     await expectApiError(t.client.catalog.datasets.create({ name: 'x', project_id: 999_999 }), 404, 'Project not found');
-    await expect422('/api/v1/datasets', 'POST', { name: 'x', format: 'jsonl' }, ['body', 'format']);
+    await expect422('/api/v1/datasets', 'POST', { name: 'x', format: 'parquet' }, ['body', 'format']);
     await expect422('/api/v1/datasets?limit=0', 'GET', undefined, ['query', 'limit']);
     await expectApiError(t.client.catalog.datasets.upload(r.id, { data: Buffer.from('not a zip'), filename: 'x.tar' }), 400, /zip/i);
     expect(await t.client.catalog.datasets.get(r.id)).toEqual(r);

@@ -37,9 +37,18 @@ export async function modelInit(services: AppServices, model: Pick<Model, 'job_i
 
 export const indexedModels = async (services: AppServices) => indexed(services, 'model', await services.models.list(), (m) => m.model_id, (m) => modelInit(services, m));
 
-/** Seed 002's dataset shape from the record and the real dataset (absent before the upload). */
+const INSTRUCTION_FORMATS = new Set(['json', 'jsonl', 'csv']);
+/** The format a record was created with (`yolo` for records made before formats were asked). */
+export const recordFormatOf = (entry: ResourceEntry): 'yolo' | 'json' | 'jsonl' | 'csv' =>
+  typeof entry.meta.format === 'string' && INSTRUCTION_FORMATS.has(entry.meta.format) ? (entry.meta.format as 'json' | 'jsonl' | 'csv') : 'yolo';
+
+/** Bytes as MiB, two decimals (seed 003's `size_mb`). */
+export const toMb = (bytes: number): number => Math.round((bytes / 1048576) * 100) / 100;
+
+/** Seed 002's dataset shape from the record and the real dataset (absent before the upload), with seed 003's fields. */
 export function datasetView(entry: ResourceEntry, ds: Dataset | undefined): z.infer<typeof CatalogDatasetSchema> {
   const size = ds?.size ?? 0;
+  const format = ds ? 'yolo' : recordFormatOf(entry);
   return {
     id: entry.number,
     dataset_id: ds?.dataset_id ?? null,
@@ -47,7 +56,7 @@ export function datasetView(entry: ResourceEntry, ds: Dataset | undefined): z.in
     description: text(entry.meta.description) ?? ds?.description ?? null,
     project_id: entry.project_id,
     owner_id: entry.owner_id,
-    format: 'yolo',
+    format,
     size,
     size_formatted: formatSizeWithUnit(size),
     row_count: ds?.image_count ?? 0,
@@ -56,6 +65,12 @@ export function datasetView(entry: ResourceEntry, ds: Dataset | undefined): z.in
     classes: ds?.classes ?? [],
     error: ds?.error ?? null,
     created_at: entry.meta.record === true || !ds ? entry.created_at : ds.created_at,
+    kind: format === 'yolo' ? 'detection' : 'instruction',
+    path: ds?.data_yaml ?? null,
+    size_mb: toMb(size),
+    samples_count: ds?.image_count ?? 0,
+    record_format: null,
+    processed: [],
   };
 }
 

@@ -1,3 +1,4 @@
+import { InstructionRecordFormatSchema, ProcessedOutputSchema } from '@yoloops/core';
 import { z } from 'zod';
 
 const Settings = z.record(z.string(), z.unknown());
@@ -37,14 +38,14 @@ export const TaskSchema = z
   .object({
     id: z.number().int().describe('Task number (tasks count on their own: a job and a dataset never share one).'),
     name: z.string(),
-    type: z.enum(['training', 'dataset_preparation']),
+    type: z.enum(['training', 'dataset_preparation', 'dataset_processing']).describe('dataset_processing: an instruction dataset\'s `POST /api/v1/datasets/process` run.'),
     project_id: z.number().int().nullable(),
     owner_id: z.number().int().nullable(),
     status: z.enum(['pending', 'running', 'completed', 'failed']).describe('queued → pending; failed, crashed and stopped → failed (see `state`).'),
-    state: z.string().describe('The raw status: a job\'s queued|running|completed|failed|stopped|crashed, a dataset\'s uploaded|preparing|prepared.'),
-    progress: z.number().describe('Training: 100 × epochs stored ÷ epochs planned (1 decimal; completed = 100). Preparation: 0 or 100.'),
-    resource_id: z.string().describe('The job (`job_…`) or dataset (`ds_…`) the task is.'),
-    resource_number: z.number().int().describe('The job\'s or dataset\'s own number.'),
+    state: z.string().describe('The raw status: a job\'s queued|running|completed|failed|stopped|crashed, a dataset\'s uploaded|preparing|prepared, a processing run\'s running|completed|failed.'),
+    progress: z.number().describe('Training: 100 × epochs stored ÷ epochs planned (1 decimal; completed = 100). Preparation: 0 or 100. Processing: the run\'s two passes over the file.'),
+    resource_id: z.string().describe('The job (`job_…`) or dataset (`ds_…`) the task is; a processing run\'s own id (`task_…`).'),
+    resource_number: z.number().int().describe('The job\'s or dataset\'s own number (for a processing run: its dataset\'s).'),
     created_at: Iso,
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
@@ -55,12 +56,12 @@ export const TaskSchema = z
 export const CatalogDatasetSchema = z
   .object({
     id: z.number().int(),
-    dataset_id: z.string().nullable().describe('The dataset (`ds_…`); null until the record\'s upload.'),
+    dataset_id: z.string().nullable().describe('The dataset (`ds_…`, or `ids_…` for an instruction dataset); null until the record\'s upload.'),
     name: z.string(),
     description: z.string().nullable(),
     project_id: z.number().int().nullable(),
     owner_id: z.number().int().nullable(),
-    format: z.literal('yolo').describe('Detection ZIPs in the YOLO layouts.'),
+    format: z.enum(['yolo', 'json', 'jsonl', 'csv']).describe('yolo: a detection ZIP in the YOLO layouts; json, jsonl, csv: an instruction dataset file.'),
     size: z.number().int().describe('Bytes of the uploaded ZIP (0 before the upload).'),
     size_formatted: z.string().describe('`size` in 1024 steps, e.g. "50.00 MB".'),
     row_count: z.number().int().describe('Images found by the preparation (0 before).'),
@@ -69,6 +70,12 @@ export const CatalogDatasetSchema = z
     classes: z.array(z.string()),
     error: z.string().nullable(),
     created_at: Iso,
+    kind: z.enum(['detection', 'instruction']).describe('What the dataset is for: detection training, or language-model fine-tuning (seed 003).'),
+    path: z.string().nullable().describe('Seed 003: the stored instruction file; a detection dataset\'s data.yaml once prepared; null before.'),
+    size_mb: z.number().describe('Seed 003: `size` ÷ 2^20, two decimals.'),
+    samples_count: z.number().int().describe('Seed 003: valid records of an instruction dataset, images of a detection one (= `row_count`).'),
+    record_format: InstructionRecordFormatSchema.nullable().describe('alpaca, sharegpt or openai for an instruction dataset; null otherwise.'),
+    processed: z.array(ProcessedOutputSchema).describe('An instruction dataset\'s processed outputs (`POST /api/v1/datasets/process`); [] otherwise.'),
   })
   .meta({ id: 'CatalogDataset' });
 
@@ -77,7 +84,7 @@ export const CatalogDatasetCreateSchema = z
     name: z.string().trim().min(1).max(200),
     description: z.string().max(10_000).nullish(),
     project_id: z.number().int().min(1).nullish(),
-    format: z.literal('yolo').default('yolo').describe('Only "yolo" (detection ZIPs) is accepted.'),
+    format: z.enum(['yolo', 'json', 'jsonl', 'csv']).default('yolo').describe('yolo (default): the upload is a detection ZIP; json, jsonl or csv: an instruction dataset file.'),
   })
   .meta({ id: 'CatalogDatasetCreate' });
 

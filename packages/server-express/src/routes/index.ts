@@ -13,6 +13,7 @@ import { inferRoutes } from './infer.routes.js';
 import { projectsRoutes } from './projects.routes.js';
 import { tasksRoutes } from './tasks.routes.js';
 import { catalogDatasetsRoutes } from './catalog-datasets.routes.js';
+import { seed003DatasetRoutes } from './seed003-datasets.routes.js';
 import { catalogModelsRoutes } from './catalog-models.routes.js';
 import { seed002TrainingRoutes } from './seed002-training.routes.js';
 import { seed002MetricsRoutes } from './seed002-metrics.routes.js';
@@ -28,7 +29,7 @@ import { apiIndexRoutes } from './api-index.routes.js';
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes,
-  ...projectsRoutes, ...tasksRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
+  ...projectsRoutes, ...tasksRoutes, ...seed003DatasetRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
   ...gpuRoutes, ...settingsRoutes, ...apiIndexRoutes(() => allRoutes),

@@ -47,6 +47,8 @@ export const ROUTE_RESOURCES: Readonly<Record<string, RouteResources>> = {
   listTasks: handler(SEED002), getTask: handler(SEED002),
   listCatalogDatasets: handler(SEED002), createCatalogDataset: handler(SEED002), getCatalogDataset: handler(SEED002),
   uploadCatalogDataset: handler(SEED002), deleteCatalogDataset: handler(SEED002),
+  processInstructionDataset: handler('seed 003 route: the origin\'s validator first, then the handler resolves dataset_id (id or number) and answers a hidden one as a missing one'),
+  getInstructionDatasetReport: handler(SEED002),
   listCatalogModels: handler(SEED002), createCatalogModel: handler(SEED002), getCatalogModel: handler(SEED002),
   uploadCatalogModel: handler(SEED002), deleteCatalogModel: handler(SEED002),
   submitSeed002Training: handler(SEED002), getSeed002TrainingJob: handler(SEED002),

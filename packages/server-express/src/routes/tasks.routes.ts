@@ -10,14 +10,14 @@ import { errorResponses, idParam } from './params.js';
 const TaskList = z.object({ total: z.number().int(), tasks: z.array(TaskSchema) }).meta({ id: 'TaskList' });
 const base = { tags: ['seed002-tasks'], dialect: 's002' as const };
 
-/** Seed 002's tasks: the platform's real work (training jobs, dataset preparations); a member sees its own. */
+/** Seed 002's tasks: the platform's real work (training jobs, dataset preparations, instruction dataset processing); a member sees its own. */
 export const tasksRoutes: Route[] = [
   defineRoute({
     ...base, method: 'get', path: '/api/v1/tasks', operationId: 'listTasks', summary: 'List tasks by number',
-    description: 'Training jobs and dataset preparations. `status` is seed 002\'s four states (queued → pending; failed, crashed and stopped → failed); `state` the raw one.',
+    description: 'Training jobs, dataset preparations and instruction dataset processing runs (`POST /api/v1/datasets/process`). `status` is seed 002\'s four states (queued → pending; failed, crashed and stopped → failed); `state` the raw one.',
     query: z.object({
       status: z.enum(['pending', 'running', 'completed', 'failed']).optional(),
-      type: z.enum(['training', 'dataset_preparation']).optional(),
+      type: z.enum(['training', 'dataset_preparation', 'dataset_processing']).optional(),
       project_id: ProjectIdField.optional(),
       ...pageQuery(100),
     }),
@@ -33,7 +33,7 @@ export const tasksRoutes: Route[] = [
   }),
   defineRoute({
     ...base, method: 'get', path: '/api/v1/tasks/{task_id}', operationId: 'getTask', summary: 'One task',
-    params: z.object({ task_id: idParam('task_id').describe('The task\'s number, or the job\'s (`job_…`) or dataset\'s (`ds_…`) id.') }),
+    params: z.object({ task_id: idParam('task_id').describe('The task\'s number, or the job\'s (`job_…`), dataset\'s (`ds_…`) or processing run\'s (`task_…`) id.') }),
     responses: { 200: { description: 'The task', schema: TaskSchema }, ...errorResponses(400, 404) },
     handler: async ({ params, res, services }) => {
       const ref = params.task_id;

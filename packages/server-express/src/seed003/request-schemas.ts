@@ -49,6 +49,7 @@ export const Seed003DatasetProcessRequestSchema = z
     val_ratio: z.number().min(0).lt(1).optional().describe('Default 0.1.'),
     test_ratio: z.number().min(0).lt(1).optional().describe('Default 0.1. When all three ratios are sent they sum to 1 (± 1e-6).'),
     template: z.string().optional().describe('Default `### 指令:\\n{instruction}\\n\\n### 回答:\\n{response}`.'),
+    seed: int.optional().describe('Ours: seed of the split (default 42, as the origin); same file, ratios and seed → the same split files, byte for byte.'),
   })
   .meta({ id: 'Seed003DatasetProcessRequest' });
 

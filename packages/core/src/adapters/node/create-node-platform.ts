@@ -11,6 +11,9 @@ import { createSharpImageProbe } from './sharp-image-probe.js';
 import { createSqliteAnnotationStore } from './sqlite-annotation-store.js';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
 import { createSqliteDatasetStore } from './sqlite-dataset-store.js';
+import { createInstructionDatasetService, type InstructionDatasetService } from '../../instructions/instruction-dataset-service.js';
+import { createSqliteInstructionDatasetStore } from './sqlite-instruction-dataset-store.js';
+import { createSqliteProcessingTaskStore } from './sqlite-processing-task-store.js';
 import { createJobService, type JobServiceDeps } from '../../jobs/job-service.js';
 import { createExecaTrainingExecutor } from './execa-training-executor.js';
 import { createSqliteJobStore } from './sqlite-job-store.js';
@@ -102,6 +105,12 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     annotations: createSqliteAnnotationStore(db), datasets: datasetStore, datasetService: datasets, blobs, clock,
   });
   await datasets.recoverInterrupted();
+  // Instruction datasets (seed 003) share the dataset upload cap; runs a stopped server left `running` are marked failed.
+  const instructions = createInstructionDatasetService({
+    datasets: createSqliteInstructionDatasetStore(db), tasks: createSqliteProcessingTaskStore(db), blobs, clock,
+    ...(options.limits?.maxUploadBytes ? { limits: { maxUploadBytes: options.limits.maxUploadBytes } } : {}),
+  });
+  await instructions.recoverOnStart();
   let inference: InferenceService | undefined;
   const models = createModelService({
     models: createSqliteModelStore(db), blobs, clock, probe: sharedOnnxOutputProbe(), onModelChanged: (id) => void inference?.evict(id),
@@ -149,10 +158,10 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const platform: {
     dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
-    resources: ResourceIndex; projects: ProjectStore; accounts: AccountService;
+    resources: ResourceIndex; projects: ProjectStore; accounts: AccountService; instructions: InstructionDatasetService;
     gpu: GpuService; settings: SettingsService; system: SystemProbe;
   } = {
-    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, close: () => {
+    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, instructions, close: () => {
       gpu.stop();
       stopWatchdog();
       void inference?.close();
