@@ -120,7 +120,7 @@ describe('/api/v1/datasets (seeds 002 and 003 together)', () => {
   test('lists detection and instruction datasets with both shapes; count and timestamp beside total', async () => {
     const zip = await zipDirectory(fixturePath('datasets/coco8'));
     const detection = await admin.datasets.upload({ data: zip, filename: 'coco8.zip' });
-    const mine = await admin.catalog.datasets.uploadInstructions({ data: sharegptLines(5).join('\n'), filename: 'five.jsonl' }, { name: 'five' });
+    const mine = await admin.catalog.datasets.uploadInstructions({ data: Buffer.from(sharegptLines(5).join('\n')), filename: 'five.jsonl' }, { name: 'five' });
     const list = await admin.catalog.datasets.list();
     expect(list).toMatchObject({ total: list.datasets.length, count: list.datasets.length, timestamp: expect.stringMatching(ISO) });
     const row = list.datasets.find((d) => d.dataset_id === mine.id);
@@ -146,7 +146,7 @@ describe('/api/v1/datasets (seeds 002 and 003 together)', () => {
   });
 
   test('DELETE by number removes an instruction dataset and its file; the number is not reused', async () => {
-    const ds = await admin.catalog.datasets.uploadInstructions({ data: JSON.stringify(alpacaRecords(2)), filename: 'gone.json' }, { name: 'gone' });
+    const ds = await admin.catalog.datasets.uploadInstructions({ data: Buffer.from(JSON.stringify(alpacaRecords(2))), filename: 'gone.json' }, { name: 'gone' });
     expect(await admin.catalog.datasets.delete(ds.number)).toBeUndefined();
     expect(existsSync(ds.path)).toBe(false);
     await expectApiError(admin.catalog.datasets.get(ds.id), 404, 'Dataset not found');
@@ -157,7 +157,7 @@ describe('/api/v1/datasets (seeds 002 and 003 together)', () => {
 
 describe('tenancy', () => {
   test('another member\'s instruction dataset is a 404 everywhere; lists show a member its own; the admin sees all', async () => {
-    const ds = await alice.catalog.datasets.uploadInstructions({ data: JSON.stringify(alpacaRecords(4)), filename: 'private.json' }, { name: 'private' });
+    const ds = await alice.catalog.datasets.uploadInstructions({ data: Buffer.from(JSON.stringify(alpacaRecords(4))), filename: 'private.json' }, { name: 'private' });
     for (const ref of [ds.id, ds.number]) {
       await expectApiError(bob.catalog.datasets.get(ref), 404, 'Dataset not found');
       await expectApiError(bob.catalog.datasets.report(ref), 404, 'Dataset not found');

@@ -21,9 +21,9 @@ beforeAll(async () => {
   admin = createClient({ baseUrl: s.url, token: s.adminToken });
   alice = createClient({ baseUrl: s.url, token: (await s.member('alice')).token });
   bobToken = (await s.member('bob')).token;
-  const a = await alice.catalog.datasets.uploadInstructions({ data: JSON.stringify(alpacaRecords(50)), filename: 'stocks.json' }, { name: 'stocks' });
+  const a = await alice.catalog.datasets.uploadInstructions({ data: Buffer.from(JSON.stringify(alpacaRecords(50))), filename: 'stocks.json' }, { name: 'stocks' });
   [alpacaId, alpacaNumber] = [a.id, a.number];
-  chatId = (await alice.catalog.datasets.uploadInstructions({ data: sharegptLines(20).join('\n'), filename: 'chat.jsonl' }, { name: 'chat' })).id;
+  chatId = (await alice.catalog.datasets.uploadInstructions({ data: Buffer.from(sharegptLines(20).join('\n')), filename: 'chat.jsonl' }, { name: 'chat' })).id;
 });
 afterAll(async () => s?.close());
 
@@ -97,6 +97,10 @@ describe('POST /api/v1/datasets/process', () => {
       const res = await post({ dataset_id, output_name: 'o' });
       expect({ status: res.status, json: res.json }).toEqual({ status: 404, json: { error: { code: 'NOT_FOUND', message: 'Dataset not found', reason: 'not_found' }, timestamp: expect.any(String), request_id: res.headers['x-request-id'] } });
     }
+    const record = await admin.catalog.datasets.create({ name: 'a detection record' });
+    const detection = await post({ dataset_id: String(record.id), output_name: 'o' });
+    expect(detection.status).toBe(404);
+    expect(detection.json).toMatchObject({ error: { code: 'NOT_FOUND', message: `Dataset ${record.id} is not an instruction dataset: only datasets uploaded as JSON, JSON Lines or CSV are processed` } });
   });
 
   test.each(['../../escape', '..', '.', 'a/b', 'a\\b', 'x\u0000y', 'x'.repeat(201)])('hostile output_name %j → 400, nothing written outside the dataset', async (output_name) => {
