@@ -33,11 +33,12 @@ const postForm = (parts: readonly FormPart[], token = s.adminToken) => {
   const form = multipartForm(parts);
   return rawRequest(s.url, 'POST', '/api/v1/datasets/upload', { body: form.body, headers: { ...form.headers, authorization: `Bearer ${token}` } });
 };
-/** Keys under the data root's `instructions/` and `tmp/instruction-uploads/` (what an upload leaves behind). */
+/** Files under the data root's `instructions/` and `tmp/instruction-uploads/` (what an upload leaves behind). */
 const stored = () =>
   ['instructions', 'tmp/instruction-uploads'].flatMap((dir) => {
     const full = path.join(s.dataDir, dir);
-    return existsSync(full) ? readdirSync(full, { recursive: true }).map((name) => `${dir}/${String(name)}`) : [];
+    if (!existsSync(full)) return [];
+    return readdirSync(full, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(s.dataDir, path.join(e.parentPath, e.name)));
   });
 
 describe('POST /api/v1/datasets/upload', () => {
