@@ -93,6 +93,9 @@ describe('POST /api/v1/datasets/process', () => {
     const plain = await post(JSON.stringify(ok), { type: 'text/plain' });
     expect(plain.status).toBe(415);
     expect(plain.json).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' }, request_id: expect.any(String) });
+    const malformed = await post('{"dataset_id": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json).toMatchObject({ error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/malformed request body/) }, request_id: malformed.headers['x-request-id'] });
     for (const dataset_id of ['ids_missing', '999999', 'dataset 3']) {
       const res = await post({ dataset_id, output_name: 'o' });
       expect({ status: res.status, json: res.json }).toEqual({ status: 404, json: { error: { code: 'NOT_FOUND', message: 'Dataset not found', reason: 'not_found' }, timestamp: expect.any(String), request_id: res.headers['x-request-id'] } });
