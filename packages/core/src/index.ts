@@ -76,7 +76,9 @@ export {
   type MetricInfo, type MetricKind, type MetricLabels,
 } from './metrics/metric-names.js';
 export { lttb, lttbIndices, type MaybeNumber } from './metrics/lttb.js';
-export { epochLoss, lossSeries, type EpochLoss, type LossPoint, type LossSeries, type LossSummary } from './metrics/loss-series.js';
+export { epochLoss, lossSeries, type EpochLoss, type LossPoint, type LossRun, type LossSeries, type LossSummary } from './metrics/loss-series.js';
+export { finetuneProgress } from './jobs/finetune-progress.js';
+export { finetuneHyperparametersSchema, finetuneRequestOf, finetuneTemplateOf, finetuneTemplates, type FinetuneTemplate } from './jobs/finetune-templates.js';
 export { sortByEpoch, type EpochMetrics } from './metrics/metric-series.js';
 export {
   toEChartsOption, DEFAULT_CHART_TITLE,
@@ -94,6 +96,12 @@ export { createModelService, checkWeightsName, type ModelService, type ModelServ
 export type { RegisterLanguageModelInput, LanguageModelFile } from './models/register-language-model.js';
 export type { ResolveTextModelOptions } from './models/resolve-text-model.js';
 export { LlmInfoSchema, type LlmInfo } from './generation/llm-info.schema.js';
+export type {
+  TextGenerator, TextModelRef, TokenLimit, GenerationParams, GenerationOutput, GeneratedSequence, TokenUsage, UpstreamModel,
+} from './generation/text-generator.port.js';
+export {
+  createGenerationService, type GenerationService, type GenerationServiceDeps, type GenerationResult, type GenerationModelList, type ModelLookup, type ResolvedTextModel,
+} from './generation/generation-service.js';
 export { readGguf, DEFAULT_GGUF_LIMITS, type GgufFile, type GgufLimits, type GgufValue } from './generation/gguf/read-gguf.js';
 export type { GgufTensor } from './generation/gguf/check-tensor-data.js';
 export { summarizeGguf } from './generation/gguf/summarize-gguf.js';

@@ -36,7 +36,13 @@ interface Case {
   want: unknown;
   bad: string;
   message: string;
+  /** Other settings the good value needs (and the bad one, unless `badEnv`). */
+  env?: Record<string, string>;
+  badEnv?: Record<string, string>;
 }
+
+/** The upstream's other settings need its URL. */
+const UPSTREAM = { YOLOOPS_LLM_BASE_URL: 'http://127.0.0.1:8000' };
 
 const rate = (name: string, pick: (s: StartServerOptions) => unknown): Case => ({
   pick, good: '5/second', want: { limit: 5, windowMs: 1000 }, bad: '10 per hour', message: `${name} must be N/second, N/minute or N/hour with N ≥ 1 (e.g. 10/hour), or off; got "10 per hour"`,
@@ -95,6 +101,19 @@ const CASES: Record<SettingName, Case> = {
   YOLOOPS_NVIDIA_SMI: { pick: (s) => s.gpu?.nvidiaSmi, good: program, want: program, bad: path.join(dir, 'nvidia-smi'), message: 'YOLOOPS_NVIDIA_SMI must be the path of an executable file' },
   YOLOOPS_GPU_SAMPLE_INTERVAL: { pick: (s) => s.gpu?.sampleIntervalMs, good: '2.5', want: 2500, bad: '0.05', message: 'YOLOOPS_GPU_SAMPLE_INTERVAL must be a number of seconds from 0.1 (e.g. 10 or 0.5), got "0.05"' },
   YOLOOPS_GPU_HISTORY_MINUTES: { pick: (s) => s.gpu?.historyMinutes, good: '1440', want: 1440, bad: '1441', message: 'YOLOOPS_GPU_HISTORY_MINUTES must be an integer from 1 to 1440, got "1441"' },
+  YOLOOPS_LLAMA_THREADS: { pick: (s) => s.generation?.llama, good: '2', want: { threads: 2 }, bad: '0', message: 'YOLOOPS_LLAMA_THREADS must be a positive integer, got "0"' },
+  YOLOOPS_LLAMA_GPU: { pick: (s) => s.generation?.llama, good: 'off', want: { gpu: false }, bad: 'rocm', message: 'YOLOOPS_LLAMA_GPU must be "off" or "auto" or "cuda" or "vulkan" or "metal", got "rocm"' },
+  YOLOOPS_LLM_BASE_URL: {
+    pick: (s) => s.generation?.upstream, good: 'http://127.0.0.1:11434/v1', want: { baseUrl: 'http://127.0.0.1:11434/v1' }, bad: 'ftp://host', message: 'YOLOOPS_LLM_BASE_URL ',
+  },
+  YOLOOPS_LLM_API_KEY: { pick: (s) => s.generation?.upstream?.apiKey, env: UPSTREAM, good: 'sk-1', want: 'sk-1', badEnv: {}, bad: 'sk-1', message: 'YOLOOPS_LLM_API_KEY is set without YOLOOPS_LLM_BASE_URL' },
+  YOLOOPS_LLM_TIMEOUT_MS: { env: UPSTREAM, pick: (s) => s.generation?.upstream?.timeoutMs, good: '5000', want: 5000, bad: '5s', message: 'YOLOOPS_LLM_TIMEOUT_MS must be an integer ≥ 1, got "5s"' },
+  YOLOOPS_LLM_CONNECT_TIMEOUT_MS: { env: UPSTREAM, pick: (s) => s.generation?.upstream?.connectTimeoutMs, good: '100', want: 100, bad: '0', message: 'YOLOOPS_LLM_CONNECT_TIMEOUT_MS must be an integer ≥ 1, got "0"' },
+  YOLOOPS_LLM_MAX_CONCURRENCY: { env: UPSTREAM, pick: (s) => s.generation?.upstream?.maxConcurrentRequests, good: '8', want: 8, bad: '-2', message: 'YOLOOPS_LLM_MAX_CONCURRENCY must be an integer ≥ 1, got "-2"' },
+  YOLOOPS_LLM_MAX_QUEUE: { env: UPSTREAM, pick: (s) => s.generation?.upstream?.maxQueuedRequests, good: '0', want: 0, bad: 'x', message: 'YOLOOPS_LLM_MAX_QUEUE must be an integer ≥ 0, got "x"' },
+  YOLOOPS_LLM_MAX_RESPONSE_BYTES: { env: UPSTREAM, pick: (s) => s.generation?.upstream?.maxResponseBytes, good: '2048', want: 2048, bad: '100', message: 'YOLOOPS_LLM_MAX_RESPONSE_BYTES must be an integer ≥ 1024, got "100"' },
+  YOLOOPS_LLM_SERVER: { env: UPSTREAM, pick: (s) => s.generation?.upstream?.server, good: 'ollama', want: 'ollama', bad: 'openai', message: 'YOLOOPS_LLM_SERVER must be one of auto, ' },
+  YOLOOPS_LLM_TOP_K: { env: UPSTREAM, pick: (s) => s.generation?.upstream?.topK, good: 'omit', want: 'omit', bad: 'never', message: 'YOLOOPS_LLM_TOP_K must be one of auto, send, omit, got "never"' },
 };
 
 describe('loadConfig', () => {
@@ -105,10 +124,10 @@ describe('loadConfig', () => {
 
   test.each(Object.entries(CASES))('%s: unset, a good value, a bad value', (name, c) => {
     expect(c.pick(serve({}))).toEqual(c.unset);
-    const env: Record<string, string> = name === 'YOLOOPS_TRAINER_RESUME_COMMAND' ? { YOLOOPS_TRAINER_COMMAND: 'python3 train.py' } : {};
+    const env: Record<string, string> = c.env ?? (name === 'YOLOOPS_TRAINER_RESUME_COMMAND' ? { YOLOOPS_TRAINER_COMMAND: 'python3 train.py' } : {});
     if (c.want !== undefined) expect(c.pick(serve({ ...env, [name]: c.good }))).toEqual(c.want);
     else expect(() => serve({ ...env, [name]: c.good })).not.toThrow();
-    expect(problem({ ...env, [name]: c.bad })).toContain(c.message);
+    expect(problem({ ...(c.badEnv ?? env), [name]: c.bad })).toContain(c.message);
   });
 
   test('every setting of the schema has its case here', () => {

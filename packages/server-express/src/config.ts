@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATASET_LIMITS, DEFAULT_FINETUNE_COMMAND, DEFAULT_TOKEN_TTL_S, DEFAULT_TRAINER_COMMAND, type TrainerCommand } from '@yoloops/core';
+import { OpenAiUpstreamEnvSchema, type NodePlatformOptions } from '@yoloops/core/node';
 import { z } from 'zod';
 import {
   argv, argvOrNone, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, readableFile, secondsToMs, setting,
@@ -57,6 +58,9 @@ export const ServeEnvSchema = z.object({
   YOLOOPS_NVIDIA_SMI: setting(executable, { description: 'the nvidia-smi program GPU monitoring runs', default: 'nvidia-smi on PATH' }),
   YOLOOPS_GPU_SAMPLE_INTERVAL: setting(secondsToMs(0.1), { description: 'seconds between GPU history samples (taken only while GPUs exist)', default: '10' }),
   YOLOOPS_GPU_HISTORY_MINUTES: setting(integerIn(1, 1440), { description: 'minutes of GPU history kept for GET /api/v1/gpu/history', default: '60' }),
+  YOLOOPS_LLAMA_THREADS: setting(integer(1), { description: 'threads of one embedded llama.cpp generation (registry GGUF models); generations run side by side on the other cores', default: '1 (on 2 cores one thread decodes far faster than two)' }),
+  YOLOOPS_LLAMA_GPU: setting(oneOf('off', 'auto', 'cuda', 'vulkan', 'metal'), { description: 'GPU build of node-llama-cpp to generate on: auto, cuda, vulkan or metal (install cuda/vulkan with YOLOOPS_LLAMA_GPU=cuda npm ci), or off', default: 'off: the CPU build npm installs' }),
+  ...OpenAiUpstreamEnvSchema.shape,
 });
 
 export type ServeEnv = z.output<typeof ServeEnvSchema>;
@@ -114,6 +118,20 @@ function security(env: ServeEnv): SecurityOptions {
   };
 }
 
+const UPSTREAM_NAMES = Object.keys(OpenAiUpstreamEnvSchema.shape) as (keyof typeof OpenAiUpstreamEnvSchema.shape)[];
+
+/** Embedded llama.cpp settings and the OpenAI-compatible upstream (only with `YOLOOPS_LLM_BASE_URL`). */
+function generation(env: ServeEnv): NodePlatformOptions['generation'] {
+  const gpu = env.YOLOOPS_LLAMA_GPU;
+  const llama = compact({ threads: env.YOLOOPS_LLAMA_THREADS, gpu: gpu === 'off' ? (false as const) : gpu });
+  const upstream = env.YOLOOPS_LLM_BASE_URL === undefined ? undefined : compact({
+    baseUrl: env.YOLOOPS_LLM_BASE_URL, apiKey: env.YOLOOPS_LLM_API_KEY, timeoutMs: env.YOLOOPS_LLM_TIMEOUT_MS, connectTimeoutMs: env.YOLOOPS_LLM_CONNECT_TIMEOUT_MS,
+    maxConcurrentRequests: env.YOLOOPS_LLM_MAX_CONCURRENCY, maxQueuedRequests: env.YOLOOPS_LLM_MAX_QUEUE, maxResponseBytes: env.YOLOOPS_LLM_MAX_RESPONSE_BYTES,
+    server: env.YOLOOPS_LLM_SERVER, topK: env.YOLOOPS_LLM_TOP_K,
+  });
+  return compact({ llama, upstream: upstream as { baseUrl: string } | undefined });
+}
+
 /** The parsed settings as `startServer` takes them; what is not set is left to its default there. */
 function toServeOptions(env: ServeEnv): StartServerOptions {
   const options: StartServerOptions = {
@@ -129,6 +147,7 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
       trainerCommand: trainerCommand(env), agentCommand: env.YOLOOPS_AGENT_COMMAND, concurrency: env.YOLOOPS_TRAINING_CONCURRENCY,
       finetuneCommand: finetuneCommand(env), baseModelsFile: env.YOLOOPS_LLM_BASE_MODELS, interruptGraceMs: env.YOLOOPS_FINETUNE_STOP_GRACE,
     }),
+    generation: generation(env),
     ...security(env),
   };
   return compact(options) as StartServerOptions;
@@ -138,6 +157,11 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
 export const ServeConfigSchema = ServeEnvSchema.superRefine((env, ctx) => {
   if (env.YOLOOPS_TRAINER_RESUME_COMMAND !== undefined && env.YOLOOPS_TRAINER_COMMAND === undefined) {
     ctx.addIssue({ code: 'custom', path: ['YOLOOPS_TRAINER_RESUME_COMMAND'], message: 'needs YOLOOPS_TRAINER_COMMAND as well' });
+  }
+  if (env.YOLOOPS_LLM_BASE_URL === undefined) {
+    for (const name of UPSTREAM_NAMES) {
+      if (env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set without YOLOOPS_LLM_BASE_URL: set the upstream\'s URL too, or unset it' });
+    }
   }
   if (env.YOLOOPS_RATE_LIMITS !== 'off') return;
   for (const name of Object.values(RATE_LIMITS)) {

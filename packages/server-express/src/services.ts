@@ -1,6 +1,6 @@
 import type { InferenceService, SystemProbe } from '@yoloops/core/node';
 import type { GpuService, SettingsService } from '@yoloops/core';
-import type { AccountService, AnnotationService, BlobStore, DatasetService, InstructionDatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
+import type { AccountService, AnnotationService, BlobStore, DatasetService, GenerationService, InstructionDatasetService, JobService, MetricStore, ModelService, ProjectStore, ResourceIndex } from '@yoloops/core';
 
 /** What route handlers may use; built by `createApp` from the core platform. */
 export interface AppServices {
@@ -27,4 +27,6 @@ export interface AppServices {
   system: SystemProbe;
   /** Instruction datasets of language-model fine-tuning (seed 003 upload and process) and their processing runs. */
   instructions: InstructionDatasetService;
+  /** Text generation: registry GGUF models on embedded llama.cpp, other model names on the OpenAI-compatible upstream. */
+  generation: GenerationService;
 }

@@ -193,6 +193,17 @@ export function createModelService(deps: ModelServiceDeps) {
     }
   }
 
+  // Uses are counted one after another, so concurrent generations never lose an increment.
+  let uses: Promise<unknown> = Promise.resolve();
+  function recordUse(modelId: string, at: Date): Promise<Model | undefined> {
+    const next = uses.then(async () => {
+      const model = await models.get(modelId);
+      return model && models.update(modelId, { usage_count: (model.usage_count ?? 0) + 1, last_used: at.toISOString() });
+    });
+    uses = next.catch(() => undefined);
+    return next;
+  }
+
   const languageModel = (input: RegisterLanguageModelInput) => registerLanguageModel({ models, blobs, clock, claimed, dirOf: modelKey }, input);
 
   async function importZip(reader: BlobReader, options: { zipName: string; limits?: Partial<ZipLimits> }): Promise<Model> {
@@ -235,6 +246,8 @@ export function createModelService(deps: ModelServiceDeps) {
     resolveTextModel: (ref?: string | number, options?: ResolveTextModelOptions) => resolveTextModel({ models, blobs, dirOf: modelKey }, ref, options),
     list: () => models.list(),
     get: mustGet,
+    /** Counts one generation with a language model (`usage_count` + 1, `last_used` = `at`); a deleted model is left alone (undefined). */
+    recordUse,
     async update(modelId: string, patch: { name?: string | null; description?: string | null; tags?: string[] | null }) {
       await mustGet(modelId);
       changed(modelId);

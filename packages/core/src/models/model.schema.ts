@@ -56,6 +56,8 @@ export const ModelSchema = z
     base_model_id: z.string().optional().describe('A LoRA adapter: the registered language model it applies on.'),
     training_config: z.record(z.string(), z.unknown()).optional().describe('A fine-tuned language model: the training configuration of its run.'),
     metrics: z.record(z.string(), z.number()).optional().describe('A fine-tuned language model: final metrics of its run (train_loss, val_loss, perplexity…).'),
+    usage_count: z.number().int().optional().describe('A language model: generations run with it (seed 003 `usage_count`); absent before the first.'),
+    last_used: z.string().optional().describe('A language model: when it last generated (ISO 8601; seed 003 `last_used`).'),
   })
   .meta({ id: 'Model' });
 export type Model = z.infer<typeof ModelSchema>;

@@ -35,6 +35,10 @@ import { createFinetuneRegistration } from '../../jobs/register-finetune.js';
 import { openAccounts } from './open-accounts.js';
 import type { AccountService } from '../../accounts/account-service.js';
 import type { PasswordCost } from '../../accounts/password-hash.js';
+import { createGenerationService, type GenerationService } from '../../generation/generation-service.js';
+import { createLlamaCppTextGenerator, type LlamaCppTextGeneratorOptions } from '../llama-cpp/llama-cpp-text-generator.js';
+import { createOpenAiCompatibleTextGenerator } from '../openai/openai-compatible-text-generator.js';
+import type { OpenAiCompatibleTextGeneratorOptions } from '../openai/openai-upstream-options.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
 export type NodeJobOptions = Partial<Pick<JobServiceDeps,
@@ -70,6 +74,11 @@ export interface NodePlatformOptions {
    * there is no user), the scrypt cost (lower only in tests).
    */
   accounts?: { jwtSecret?: string; tokenTtlS?: number; adminPassword?: string; passwordCost?: PasswordCost };
+  /**
+   * Text generation: the embedded llama.cpp generator of registry GGUF models (its options; `false`: off;
+   * node-llama-cpp loads on the first generation) and an OpenAI-compatible upstream (none by default).
+   */
+  generation?: { llama?: LlamaCppTextGeneratorOptions | false; upstream?: OpenAiCompatibleTextGeneratorOptions };
 }
 
 /**
@@ -155,16 +164,21 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const system = createSystemProbe({
     dataDir, db, limits: { maxDatasetUploadBytes: options.limits?.maxUploadBytes ?? DEFAULT_DATASET_LIMITS.maxUploadBytes, maxModelUploadBytes: DEFAULT_DATASET_LIMITS.maxUploadBytes },
   });
+  const { llama, upstream } = options.generation ?? {};
+  const generation = createGenerationService({
+    models, clock, ...(llama === false ? {} : { embedded: createLlamaCppTextGenerator(llama ?? {}) }), ...(upstream ? { upstream: createOpenAiCompatibleTextGenerator(upstream) } : {}),
+  });
   const platform: {
     dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
     resources: ResourceIndex; projects: ProjectStore; accounts: AccountService; instructions: InstructionDatasetService;
-    gpu: GpuService; settings: SettingsService; system: SystemProbe;
+    gpu: GpuService; settings: SettingsService; system: SystemProbe; generation: GenerationService;
   } = {
-    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, instructions, close: () => {
+    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, instructions, generation, close: () => {
       gpu.stop();
       stopWatchdog();
       void inference?.close();
+      void generation.close();
       db.close();
     },
   };
