@@ -74,6 +74,8 @@ export const CreateFinetuneJobRequestSchema = z
     dataset: datasetNames.optional().describe('Training datasets from dataset_info.json; default: the one named train or ending in _train (or the only one).'),
     eval_dataset: datasetNames.optional().describe('Evaluation datasets; default: the one named validation/val/eval or ending so, when present.'),
     dataset_id: z.string().regex(RESOURCE_ID_PATTERN, 'invalid dataset_id').optional().describe('The instruction dataset the folder was processed from (shown as the job\'s dataset_id).'),
+    model_name: z.string().regex(/^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,200}$/, 'model_name is 1–200 characters without "/", "\\" or control characters').optional()
+      .describe('Name of the registered model the run produces; default `<base_model>-<finetuning_type>`.'),
     finetuning_type: FinetuningTypeSchema.default('lora'),
     lora_rank: z.number().int().min(1).max(1024).default(8),
     lora_alpha: z.number().int().min(1).max(4096).default(16),

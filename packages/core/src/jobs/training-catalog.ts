@@ -54,6 +54,10 @@ export interface TemplateParam {
   default: unknown;
   minimum?: number;
   maximum?: number;
+  /** The only values taken (e.g. quantization_bit 4 or 8). */
+  enum?: number[];
+  /** `minimum` itself is excluded (a learning rate above 0). */
+  exclusive_minimum?: boolean;
   description: string;
 }
 

@@ -1,4 +1,4 @@
-import type { EpochMetricValues, EpochRecord } from '../jobs/metric-store.port.js';
+import type { EpochMetricValues, EpochRecord, StepRecord } from '../jobs/metric-store.port.js';
 import { lttbIndices } from './lttb.js';
 
 /** The loss of one stored epoch: the total and the components it was summed from. */
@@ -23,7 +23,12 @@ export interface LossPoint {
   job_id: string;
   /** When the server recorded the epoch. */
   timestamp: string;
+  /** The trainer's own step (a fine-tune's logging step); absent for an epoch. */
+  trainer_step?: number;
 }
+
+/** One run of a loss series: a detector's stored epochs, or a fine-tune's stored logging steps. */
+export type LossRun = { job_id: string; epochs: readonly EpochRecord[] } | { job_id: string; steps: readonly StepRecord[] };
 
 /** The summary of a series; null when no epoch has a finite loss. */
 export interface LossSummary {
@@ -98,17 +103,42 @@ function keep(points: readonly LossPoint[], budget: number): number[] {
   return lttbIndices(points.map((p) => p.step), points.map((p) => p.loss), budget);
 }
 
+const stepValue = (values: EpochMetricValues, name: string): number | null | undefined => (Object.hasOwn(values, name) ? values[name] : undefined);
+
 /**
- * The loss series of an experiment: the stored epochs of its jobs in the order given, steps numbered on
+ * Points of a fine-tune's logging steps (LLaMA-Factory / HF Trainer names): `loss` the training loss,
+ * `eval_loss` the validation loss, the integer part of the fractional `epoch` as the epoch; steps with neither loss are left out.
+ */
+function stepPoints(jobId: string, steps: readonly StepRecord[], before: number): LossPoint[] {
+  const points: LossPoint[] = [];
+  for (const record of steps) {
+    const loss = stepValue(record.values, 'loss');
+    const valLoss = stepValue(record.values, 'eval_loss') ?? stepValue(record.values, 'val_loss');
+    if (loss === undefined && valLoss === undefined) continue;
+    const epoch = record.values.epoch;
+    points.push({
+      step: before + points.length + 1, epoch: typeof epoch === 'number' ? Math.floor(epoch) : 0, loss: loss ?? null, val_loss: valLoss ?? null,
+      components: {}, job_id: jobId, timestamp: record.recorded_at, trainer_step: record.step,
+    });
+  }
+  return points;
+}
+
+/**
+ * The loss series of an experiment: the stored epochs (a fine-tune: logging steps) of its jobs in the order given, steps numbered on
  * across jobs, each point's loss from `epochLoss`; epochs without any loss value are left out. The summary
  * and `total_steps` cover every epoch; `data` is thinned to `budget` points with Largest-Triangle-Three-
  * Buckets (first and last always kept).
  * @example lossSeries([{ job_id: 'job_1', epochs }], 100).metrics.best_loss
  */
-export function lossSeries(runs: readonly { job_id: string; epochs: readonly EpochRecord[] }[], budget: number): LossSeries {
+export function lossSeries(runs: readonly LossRun[], budget: number): LossSeries {
   if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`loss series: the point budget must be a positive integer (got ${budget})`);
   const points: LossPoint[] = [];
   for (const run of runs) {
+    if ('steps' in run) {
+      points.push(...stepPoints(run.job_id, run.steps, points.length));
+      continue;
+    }
     for (const record of run.epochs) {
       const { loss, val_loss: valLoss, components } = epochLoss(record.metrics);
       if (loss === undefined && valLoss === undefined) continue;

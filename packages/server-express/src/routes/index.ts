@@ -14,6 +14,7 @@ import { projectsRoutes } from './projects.routes.js';
 import { tasksRoutes } from './tasks.routes.js';
 import { catalogDatasetsRoutes } from './catalog-datasets.routes.js';
 import { seed003DatasetRoutes } from './seed003-datasets.routes.js';
+import { seed003TrainingRoutes } from './seed003-training.routes.js';
 import { catalogModelsRoutes } from './catalog-models.routes.js';
 import { seed002TrainingRoutes } from './seed002-training.routes.js';
 import { seed002MetricsRoutes } from './seed002-metrics.routes.js';
@@ -29,7 +30,7 @@ import { apiIndexRoutes } from './api-index.routes.js';
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes,
-  ...projectsRoutes, ...tasksRoutes, ...seed003DatasetRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
+  ...projectsRoutes, ...tasksRoutes, ...seed003DatasetRoutes, ...seed003TrainingRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
   ...gpuRoutes, ...settingsRoutes, ...apiIndexRoutes(() => allRoutes),

@@ -11,6 +11,8 @@ const annotationTask = refs(path('annotation_task', 'task_id'));
 const job = refs(path('job', 'job_id'));
 const jobQuery = refs({ kind: 'job', in: 'query', name: 'job_id' });
 const model = refs(path('model', 'model_id'));
+/** Seed 003's training task is a fine-tune job; an unknown or hidden one reads as the origin's 404. */
+const seed003Training = refs({ kind: 'job', in: 'path', name: 'task_id', notFound: () => new HttpError(404, 'Training task not found', 'not_found') });
 /** Seed 000 says a missing model in its own words. */
 const seed000Model = refs({ kind: 'model', in: 'path', name: 'model_id', notFound: () => new HttpError(404, '模型不存在', 'model_not_found') });
 
@@ -53,5 +55,6 @@ export const ROUTE_RESOURCES: Readonly<Record<string, RouteResources>> = {
   uploadCatalogModel: handler(SEED002), deleteCatalogModel: handler(SEED002),
   submitSeed002Training: handler(SEED002), getSeed002TrainingJob: handler(SEED002),
   getSeed002Loss: handler(SEED002), getSeed002ExperimentLoss: handler(SEED002),
+  getSeed003TrainingStatus: seed003Training, cancelSeed003Training: seed003Training,
   updateUser: auth('admin only'),
 };
