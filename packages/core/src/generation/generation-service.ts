@@ -60,6 +60,7 @@ const elapsed = (start: number) => (performance.now() - start) / 1000;
  */
 export function createGenerationService(deps: GenerationServiceDeps) {
   const { models, embedded, upstream, clock } = deps;
+  let closing: Promise<void> | undefined;
   const visible = async (model: Model, lookup: ModelLookup) => (await lookup.visible?.(model)) ?? true;
 
   async function registryModel(ref: string | number, lookup: ModelLookup): Promise<ResolvedTextModel> {
@@ -153,9 +154,10 @@ export function createGenerationService(deps: GenerationServiceDeps) {
     },
     /** The backends this server has. */
     backends: { embedded: embedded !== undefined, upstream: upstream?.backend },
-    /** Frees the generators' models and connections. */
-    async close(): Promise<void> {
-      await Promise.allSettled([embedded?.close(), upstream?.close()]);
+    /** Frees the generators' models and connections (once; later calls wait for the same). */
+    close(): Promise<void> {
+      closing ??= Promise.allSettled([embedded?.close(), upstream?.close()]).then(() => undefined);
+      return closing;
     },
   };
 }

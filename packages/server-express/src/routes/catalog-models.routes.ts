@@ -11,7 +11,14 @@ import { indexedModels, isRecordId, modelInit, modelView, newRecordId } from './
 import { errorResponses, idParam, SHARED_WITH_SEED003 } from './params.js';
 
 const Params = z.object({ model_id: idParam('model_id').describe('The model\'s number (`1`) or its id.') });
-const ModelList = z.object({ total: z.number().int(), models: z.array(CatalogModelSchema) }).meta({ id: 'CatalogModelList' });
+const ModelList = z
+  .object({
+    total: z.number().int().describe('Seed 002: models matching, before paging.'),
+    models: z.array(CatalogModelSchema),
+    count: z.number().int().describe('Seed 003: models in this answer.'),
+    timestamp: z.string().describe('Seed 003: when the list was read.'),
+  })
+  .meta({ id: 'CatalogModelList' });
 const base = { tags: ['seed002-models'], dialect: 's002' as const };
 const notFound = () => new NotFoundError('Model not found', { reason: 'not_found' });
 const getModel = (services: AppServices, id: string) => services.models.get(id).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
@@ -37,14 +44,15 @@ async function viewOf(services: AppServices, entry: ResourceEntry) {
 export const catalogModelsRoutes: Route[] = [
   defineRoute({
     ...base, ...SHARED_WITH_SEED003, method: 'get', path: '/api/v1/models', operationId: 'listCatalogModels', summary: 'List models by number',
-    description: 'Every registered model (trained or uploaded) and every record awaiting its upload; a member sees its own. `metrics` come from the training job\'s last stored epoch.',
+    description: 'Every registered model (trained or uploaded; detectors and language models) and every record awaiting its upload; a member sees its own. A detector\'s `metrics` come from its training job\'s last stored epoch, a language model\'s from its fine-tuning run. Seed 003 reads `models`, `count`, `timestamp` and each model\'s `id`, `name`, `path`, `base_model`, `created_at`, `size_mb`, `description`.',
     query: z.object({ project_id: ProjectIdField.optional(), ...pageQuery(100) }),
     responses: { 200: { description: 'Models', schema: ModelList }, ...errorResponses(422) },
     handler: async ({ query, res, services }) => {
       const p = principalOf(res);
       const rows = (await indexedModels(services)).filter(({ entry }) => mayUse(p, entry) && (query.project_id === undefined || entry.project_id === query.project_id));
       const { total, items } = page(rows, query.skip, query.limit);
-      return { total, models: await Promise.all(items.map(({ entry, resource }) => modelView(services, entry, resource))) };
+      const models = await Promise.all(items.map(({ entry, resource }) => modelView(services, entry, resource)));
+      return { total, models, count: models.length, timestamp: new Date().toISOString() };
     },
   }),
   defineRoute({

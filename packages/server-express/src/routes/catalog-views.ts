@@ -1,6 +1,7 @@
 import type { Dataset, EnsureResourceInput, Model, ResourceEntry, ResourceKind } from '@yoloops/core';
 import { datasetStatusOf, epochLoss, formatSizeShort, formatSizeWithUnit, toTrainingMetrics } from '@yoloops/core';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { z } from 'zod';
 import type { AppServices } from '../services.js';
 import type { CatalogDatasetSchema, CatalogModelSchema } from './catalog.schemas.js';
@@ -74,26 +75,47 @@ export function datasetView(entry: ResourceEntry, ds: Dataset | undefined): z.in
   };
 }
 
+const NO_LM_METRICS = { train_loss: null, val_loss: null, perplexity: null };
+
+/** A language model's run metrics in both seeds' names; null without any. */
+function languageModelMetrics(model: Model): z.infer<typeof CatalogModelSchema>['metrics'] {
+  const m = model.metrics;
+  if (!m) return null;
+  const train = m.train_loss ?? null;
+  return { final_loss: train, mAP50: null, 'mAP50-95': null, precision: null, recall: null, train_loss: train, val_loss: m.val_loss ?? m.eval_loss ?? null, perplexity: m.perplexity ?? null };
+}
+
 /** The last stored epoch of the model's training job as seed 002 `metrics`; null without a job or an epoch. */
 async function modelMetrics(services: AppServices, model: Model): Promise<z.infer<typeof CatalogModelSchema>['metrics']> {
+  if (model.task === 'text-generation') return languageModelMetrics(model);
   if (!model.job_id) return null;
   const epochs = await services.jobMetrics.listEpochs(model.job_id);
   const last = epochs.at(-1);
   if (!last) return null;
   const final = toTrainingMetrics(epochs.map(({ epoch, metrics }) => ({ epoch, metrics }))).training_history.final_metrics;
   const loss = epochLoss(last.metrics).loss;
-  return { final_loss: loss ?? null, mAP50: final?.mAP50 ?? null, 'mAP50-95': final?.mAP50_95 ?? null, precision: final?.precision ?? null, recall: final?.recall ?? null };
+  return { final_loss: loss ?? null, mAP50: final?.mAP50 ?? null, 'mAP50-95': final?.mAP50_95 ?? null, precision: final?.precision ?? null, recall: final?.recall ?? null, ...NO_LM_METRICS };
 }
+
+/** Seed 002's `framework` of a registered model. */
+function frameworkOf(model: Model): string {
+  if (model.weights.some((w) => w.format === 'pt')) return 'ultralytics';
+  if (model.weights.some((w) => w.format === 'gguf')) return 'gguf';
+  return model.task === 'text-generation' ? 'transformers' : 'onnx';
+}
+
+/** A registry model's folder (`…/models/<id>`): seed 003's `path`, accepted back as `model_path`. */
+export const modelFolder = (weightsPath: string): string => path.dirname(path.dirname(weightsPath));
 
 /** Seed 002's model shape from the record and the registered model (absent before the upload). */
 export async function modelView(services: AppServices, entry: ResourceEntry, model: Model | undefined): Promise<z.infer<typeof CatalogModelSchema>> {
   const size = model?.file_size ?? 0;
-  const framework = model ? (model.weights.some((w) => w.format === 'pt') ? 'ultralytics' : 'onnx') : (text(entry.meta.framework) ?? 'ultralytics');
+  const framework = model ? frameworkOf(model) : (text(entry.meta.framework) ?? 'ultralytics');
   return {
     id: entry.number,
     model_id: model?.model_id ?? null,
     name: text(entry.meta.name) ?? model?.name ?? model?.model_id ?? '',
-    base_model: text(entry.meta.base_model) ?? model?.base_model ?? null,
+    base_model: text(entry.meta.base_model) ?? model?.base_model ?? model?.base_model_id ?? null,
     framework,
     version: text(entry.meta.version) ?? 'v1.0',
     size: formatSizeShort(size),
@@ -104,5 +126,12 @@ export async function modelView(services: AppServices, entry: ResourceEntry, mod
     owner_id: entry.owner_id,
     job_id: model?.job_id ?? null,
     created_at: entry.meta.record === true || !model ? entry.created_at : model.created_at,
+    task: model?.task ?? null,
+    path: model ? modelFolder(model.weights_path) : null,
+    size_mb: toMb(size),
+    description: model?.description ?? text(entry.meta.description) ?? null,
+    training_config: model?.training_config ?? null,
+    last_used: model?.last_used ?? null,
+    usage_count: model?.usage_count ?? 0,
   };
 }

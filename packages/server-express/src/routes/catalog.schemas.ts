@@ -95,19 +95,31 @@ export const CatalogModelSchema = z
     model_id: z.string().nullable().describe('The registered model; null until the record\'s upload.'),
     name: z.string(),
     base_model: z.string().nullable(),
-    framework: z.string().describe('"ultralytics" when PyTorch weights are present, else "onnx"; as given until the upload.'),
+    framework: z.string().describe('"ultralytics" when PyTorch weights are present, "gguf" for a llama.cpp language model or adapter, "transformers" for another language model (e.g. a PEFT adapter), else "onnx"; as given until the upload.'),
     version: z.string(),
     size: z.string().describe('Bytes of the weights in 1024 steps, e.g. "6.2MB" ("0B" before the upload).'),
     size_bytes: z.number().int(),
     status: z.enum(['pending', 'ready']),
     metrics: z
-      .object({ final_loss: metric, mAP50: metric, 'mAP50-95': metric, precision: metric, recall: metric })
+      .object({
+        final_loss: metric, mAP50: metric, 'mAP50-95': metric, precision: metric, recall: metric,
+        train_loss: metric.describe('Seed 003: a fine-tuned language model\'s final training loss (null otherwise).'),
+        val_loss: metric.describe('Seed 003: its final evaluation loss.'),
+        perplexity: metric.describe('Seed 003: exp(val_loss).'),
+      })
       .nullable()
-      .describe('The last stored epoch of the training job that made the model; null without one.'),
+      .describe('A detector: the last stored epoch of the training job that made it; a language model: its run\'s final metrics (`final_loss` = `train_loss`); null without either.'),
     project_id: z.number().int().nullable(),
     owner_id: z.number().int().nullable(),
     job_id: z.string().nullable(),
     created_at: Iso,
+    task: z.string().nullable().describe('detect, text-generation…; null before the upload.'),
+    path: z.string().nullable().describe('Seed 003: the model\'s folder in the registry (accepted as `model_path` of `POST /api/v1/generate`); null before the upload.'),
+    size_mb: z.number().describe('Seed 003: `size_bytes` ÷ 2^20, two decimals.'),
+    description: z.string().nullable(),
+    training_config: z.record(z.string(), z.unknown()).nullable().describe('Seed 003: a fine-tuned language model\'s training configuration; null otherwise.'),
+    last_used: z.string().nullable().describe('Seed 003: when it last generated text; null before.'),
+    usage_count: z.number().int().describe('Seed 003: generations run with it.'),
   })
   .meta({ id: 'CatalogModel' });
 

@@ -25,13 +25,15 @@ import { externalJobRoutes } from './external-jobs.routes.js';
 import { gpuRoutes } from './gpu.routes.js';
 import { settingsRoutes } from './settings.routes.js';
 import { apiIndexRoutes } from './api-index.routes.js';
+import { seed003GenerateRoutes } from './seed003-generate.routes.js';
+import { seed002InferenceRoutes } from './seed002-inference.routes.js';
 
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes,
   ...projectsRoutes, ...tasksRoutes, ...seed003DatasetRoutes, ...seed003TrainingRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
-  ...seed002TrainingRoutes, ...seed002MetricsRoutes,
+  ...seed002TrainingRoutes, ...seed002MetricsRoutes, ...seed003GenerateRoutes, ...seed002InferenceRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
   ...gpuRoutes, ...settingsRoutes, ...apiIndexRoutes(() => allRoutes),
 ];

@@ -56,5 +56,6 @@ export const ROUTE_RESOURCES: Readonly<Record<string, RouteResources>> = {
   submitSeed002Training: handler(SEED002), getSeed002TrainingJob: handler(SEED002),
   getSeed002Loss: handler(SEED002), getSeed002ExperimentLoss: handler(SEED002),
   getSeed003TrainingStatus: seed003Training, cancelSeed003Training: seed003Training,
+  generateInference: handler('model_id is a body field: the generation service resolves it (number or id) and answers a model the caller may not see as an unregistered one'),
   updateUser: auth('admin only'),
 };
