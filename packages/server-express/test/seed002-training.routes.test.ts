@@ -53,12 +53,20 @@ describe('GET /api/v1/training/models, /templates, /datasets', () => {
     expect(json.models[0]).toEqual({ id: 'yolov8n.pt', name: 'YOLOv8n', provider: 'ultralytics', size: '3.2M', flops: '8.7B', type: 'base', framework: 'ultralytics', task: 'detect' });
     const number = (await t.platform.resources.get('model', pt.model_id))!.number;
     ptModel = { id: pt.model_id, number };
-    expect(json.models.slice(10)).toEqual([expect.objectContaining({ id: pt.model_id, number, type: 'fine-tune', framework: 'ultralytics', size: '16.00 B' })]);
+    // Then the language base models of the shipped catalog (the fine-tune templates), then the registered models.
+    expect(json.models.slice(10, 17).map((m: { id: string }) => m.id)).toEqual([
+      'Qwen2.5-0.5B-Instruct', 'Qwen2.5-1.5B-Instruct', 'Qwen2.5-7B-Instruct', 'DeepSeek-R1-Distill-Qwen-1.5B', 'DeepSeek-R1-Distill-Qwen-7B', 'Llama-3.2-1B-Instruct', 'Llama-3.2-3B-Instruct',
+    ]);
+    expect(json.models[10]).toEqual({
+      id: 'Qwen2.5-0.5B-Instruct', name: 'Qwen2.5 0.5B Instruct', provider: 'Qwen', size: '0.5B', type: 'base', framework: 'transformers', task: 'text-generation',
+      trainer: 'llama-factory', model_name_or_path: 'Qwen/Qwen2.5-0.5B-Instruct', template: 'qwen', license: 'apache-2.0', default: true,
+    });
+    expect(json.models.slice(17)).toEqual([expect.objectContaining({ id: pt.model_id, number, type: 'fine-tune', framework: 'ultralytics', size: '16.00 B' })]);
   });
 
-  test('templates: detection and fine-tuning only, with the job request\'s real defaults and ranges', async () => {
+  test('templates: detection and fine-tuning, then the language-model fine-tunes, with the job request\'s real defaults and ranges', async () => {
     const { json } = await t.get('/api/v1/training/templates');
-    expect(json.templates.map((x: { id: string }) => x.id)).toEqual(['yolo-detect', 'yolo-finetune']);
+    expect(json.templates.map((x: { id: string }) => x.id)).toEqual(['yolo-detect', 'yolo-finetune', 'lora', 'qlora', 'full-finetune']);
     expect(json.templates[0]).toMatchObject({
       min_gpu_memory: expect.stringMatching(/CPU/), defaults: { epochs: 10, imgsz: 640, batch: -1 },
       params: { epochs: { type: 'integer', default: 10, minimum: 1, maximum: 100_000 }, imgsz: { type: 'integer', default: 640, minimum: 32, maximum: 8192 }, batch: { type: 'number', default: -1 } },
@@ -135,7 +143,7 @@ describe('POST /api/v1/training/submit', () => {
   });
 
   test('404 naming the unknown template, project, dataset, model or job; 409 for a dataset not prepared', async () => {
-    expect(await submit({ template_id: 'lora' })).toMatchObject({ status: 404, json: { detail: 'Template lora not found' } });
+    expect(await submit({ template_id: 'lora-xl' })).toMatchObject({ status: 404, json: { detail: 'Template lora-xl not found' } });
     expect(await submit({ project_id: 999 })).toMatchObject({ status: 404, json: { detail: 'Project 999 not found' } });
     expect(await submit({ dataset_id: 999 })).toMatchObject({ status: 404, json: { detail: 'Dataset 999 not found' } });
     expect(await submit({ dataset_id: 'ds_nope' })).toMatchObject({ status: 404, json: { detail: 'Dataset ds_nope not found' } });

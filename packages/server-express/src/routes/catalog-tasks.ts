@@ -1,5 +1,5 @@
 import type { Dataset, EnsureResourceInput, Job, ProcessingTask, ResourceEntry } from '@yoloops/core';
-import { taskStatusOfDataset, taskStatusOfJob, trainingProgress } from '@yoloops/core';
+import { finetuneProgress, taskStatusOfDataset, taskStatusOfJob, trainingProgress } from '@yoloops/core';
 import type { z } from 'zod';
 import type { AppServices } from '../services.js';
 import type { TaskSchema } from './catalog.schemas.js';
@@ -87,11 +87,12 @@ export async function taskRows(services: AppServices): Promise<TaskRow[]> {
   return rows;
 }
 
-/** The row with its progress: 100 × epochs stored ÷ epochs planned for training, 0 or 100 for a preparation, the run's own for processing. */
+/** The row with its progress: 100 × epochs stored ÷ epochs planned for training (a fine-tune: the trainer's own percentage), 0 or 100 for a preparation, the run's own for processing. */
 export async function taskView(services: AppServices, row: TaskRow): Promise<TaskView> {
   if (row.work.type === 'dataset_processing') return { ...row.view, progress: Math.round(row.work.run.progress * 10) / 10 };
   if (row.work.type === 'dataset_preparation') return { ...row.view, progress: row.work.dataset.status === 'prepared' ? 100 : 0 };
   const { job } = row.work;
+  if (job.kind === 'llm-finetune') return { ...row.view, progress: finetuneProgress(job) };
   const epochsStored = (await services.jobMetrics.listEpochs(job.job_id)).length;
   return { ...row.view, progress: trainingProgress({ status: job.status, epochsStored, epochsPlanned: job.epochs }) };
 }

@@ -4,6 +4,7 @@ import { HttpError } from '../http/errors.js';
 import { principalOf, type Principal } from '../http/principal.js';
 import type { AppServices } from '../services.js';
 import { mayUse } from './catalog-access.js';
+import { finetuneJobFields } from './seed002-finetune-jobs.js';
 
 /** Seed 002 facts kept in a job's ResourceIndex meta by `POST /training/submit`. */
 export interface SubmitMeta {
@@ -86,7 +87,7 @@ export async function toSeed002Job(services: AppServices, job: Job, entry: Resou
   const last = epochs.at(-1);
   const loss = lossSeries([{ job_id: job.job_id, epochs }], 1).metrics;
   const done = Math.min(epochsDone(epochs), job.epochs);
-  return {
+  const view = {
     id: entry.number, number: entry.number, job_id: job.job_id,
     experiment_name: meta.experiment_name ?? job.job_id,
     model: modelLabel(job), model_id: meta.model_id ?? job.base_model_id ?? job.model_name,
@@ -102,6 +103,9 @@ export async function toSeed002Job(services: AppServices, job: Job, entry: Resou
     error: job.error ?? null, result_model_id: job.model_id ?? null,
     config: { ...jobConfig(job), ...(meta.hyperparameters ? { hyperparameters: meta.hyperparameters } : {}) },
   };
+  if (job.kind !== 'llm-finetune') return view;
+  const finetune = await finetuneJobFields(services, job);
+  return { ...view, ...finetune, template: meta.template_id ?? finetune.template, model_id: meta.model_id ?? finetune.model };
 }
 
 /** The last `n` lines of a job's log (empty before it starts). */

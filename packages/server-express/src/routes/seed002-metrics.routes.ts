@@ -5,6 +5,7 @@ import { HttpError } from '../http/errors.js';
 import { defineRoute, type Route } from '../http/route.js';
 import type { AppServices } from '../services.js';
 import { errorResponses, nameParam } from './params.js';
+import { lossRunOf, stepsOf } from './seed002-finetune-jobs.js';
 import { findJob, jobEta, notFound, visibleJobs, type SubmitMeta } from './seed002-jobs.js';
 
 const S002 = { dialect: 's002' as const, tags: ['s002-metrics'] };
@@ -16,6 +17,7 @@ const LossPoint = z.object({
   loss: nullableNumber.describe('Training loss: a reported loss, else the sum of the train components (YOLO: box + cls + dfl).'),
   val_loss: nullableNumber, components: z.record(z.string(), nullableNumber).describe('Every *_loss value of the epoch.'),
   job_id: z.string(), timestamp: z.string().describe('When the epoch was recorded.'),
+  trainer_step: z.number().int().optional().describe('A fine-tune\'s own logging step (its epoch is the integer part of the fractional epoch).'),
 });
 const LossResult = z
   .object({
@@ -45,7 +47,8 @@ async function lossOf(services: AppServices, res: Response, ref: string | undefi
   let id = ref;
   if (ref === undefined) {
     for (const f of await visibleJobs(services, res)) {
-      if ((await services.jobMetrics.listEpochs(f.job.job_id)).length === 0) continue;
+      const run = await lossRunOf(services, f.job);
+      if (('steps' in run ? run.steps : run.epochs).length === 0) continue;
       experiment = { name: experimentOf(f) ?? f.job.job_id, jobs: [f] };
       id = f.job.job_id;
       break;
@@ -55,7 +58,7 @@ async function lossOf(services: AppServices, res: Response, ref: string | undefi
     experiment = await experimentJobs(services, res, ref);
     if (!experiment) throw notFound(`Experiment ${ref}`, 'experiment_not_found');
   }
-  const runs = await Promise.all(experiment.jobs.map(async (f) => ({ job_id: f.job.job_id, epochs: await services.jobMetrics.listEpochs(f.job.job_id) })));
+  const runs = await Promise.all(experiment.jobs.map((f) => lossRunOf(services, f.job)));
   return { experiment_id: id!, experiment_name: experiment.name, jobs: runs.map((r) => r.job_id), ...lossSeries(runs, steps) };
 }
 
@@ -65,7 +68,7 @@ const Summary = z
       z.object({
         id: z.string().describe('The experiment name, or the job id of a job submitted without one.'), name: z.string(), jobs: z.array(z.string()),
         status: z.string().describe('Of its newest job.'), project_id: z.number().int().nullable(),
-        current_step: z.number().int(), total_steps: z.number().int().describe('Epochs planned over its jobs.'),
+        current_step: z.number().int(), total_steps: z.number().int().describe('Epochs (fine-tunes: trainer steps) planned over its jobs.'),
         current_loss: nullableNumber, final_loss: nullableNumber, best_loss: nullableNumber, eta: z.string().nullable(),
       }),
     ),
@@ -80,13 +83,16 @@ async function summary(services: AppServices, res: Response) {
   }
   const experiments = [];
   for (const [name, jobs] of groups) {
-    const runs = await Promise.all(jobs.map(async (f) => ({ job_id: f.job.job_id, epochs: await services.jobMetrics.listEpochs(f.job.job_id) })));
+    const runs = await Promise.all(jobs.map((f) => lossRunOf(services, f.job)));
     const { metrics, total_steps: done } = lossSeries(runs, 1);
     const newest = jobs.at(-1)!;
+    const newestRun = runs.at(-1)!;
+    const planned = (await Promise.all(jobs.map((f) => stepsOf(services, f.job)))).reduce((n, s) => n + s.planned, 0);
     experiments.push({
       id: name, name, jobs: runs.map((r) => r.job_id), status: newest.job.status, project_id: newest.entry.project_id,
-      current_step: done, total_steps: jobs.reduce((n, f) => n + f.job.epochs, 0),
-      current_loss: metrics.final_loss, final_loss: metrics.final_loss, best_loss: metrics.best_loss, eta: jobEta(newest.job, runs.at(-1)!.epochs),
+      current_step: done, total_steps: planned,
+      current_loss: metrics.final_loss, final_loss: metrics.final_loss, best_loss: metrics.best_loss,
+      eta: 'steps' in newestRun ? (newest.job.status === 'running' ? (newest.job.progress?.remaining_time ?? null) : null) : jobEta(newest.job, newestRun.epochs),
     });
   }
   return { experiments };
@@ -95,7 +101,9 @@ async function summary(services: AppServices, res: Response) {
 export const seed002MetricsRoutes: Route[] = [
   defineRoute({
     method: 'get', path: '/api/v1/metrics/loss', operationId: 'getSeed002Loss', summary: 'The real loss curve of an experiment', ...S002,
-    description: '`experiment_id`: a job (number or job id) or an experiment name given at submit (all its jobs, oldest first, steps continuing). Without it: the newest job with recorded epochs. One point per stored epoch.',
+    description:
+      '`experiment_id`: a job (number or job id) or an experiment name given at submit (all its jobs, oldest first, steps continuing). Without it: the newest job with recorded epochs or steps. ' +
+      'One point per stored epoch; for a language-model fine-tune one point per logged trainer step (`trainer_step`; `loss`, `val_loss` = eval_loss). At most `steps` points (LTTB).',
     query: z.object({ experiment_id: nameParam('experiment_id').optional(), steps: Steps }),
     responses: { 200: { description: 'The series', schema: LossResult }, ...errorResponses(404, 422) },
     handler: ({ query, services, res }) => lossOf(services, res, query.experiment_id, query.steps),

@@ -4,7 +4,8 @@ import { HttpError } from '../http/errors.js';
 import { ownerIdOf, type Principal } from '../http/principal.js';
 import type { AppServices } from '../services.js';
 import { mayView, notFound, queuePosition, type SubmitMeta } from './seed002-jobs.js';
-import type { SubmitTrainingSchema } from './seed002-training.schema.js';
+import { checkHyperparameters, llmTemplates, submitFinetune } from './seed002-finetune-submit.js';
+import { HyperparametersSchema, type SubmitTrainingSchema } from './seed002-training.schema.js';
 
 const DIGITS = /^\d{1,15}$/;
 const orUndefined = <T>(error: unknown): T | undefined => {
@@ -58,6 +59,10 @@ async function resolveDataset(services: AppServices, p: Principal, ref: number |
   const text = String(ref);
   const byNumber = DIGITS.test(text) ? await services.resources.byNumber('dataset', Number(text)) : undefined;
   const id = byNumber?.id ?? text;
+  const instruction = id.startsWith('ids_') ? (byNumber ?? (await services.resources.get('dataset', id))) : undefined;
+  if (instruction && mayView(p, instruction)) {
+    throw unprocessable('dataset_id', `dataset ${text} is an instruction dataset: the YOLO templates train on a prepared detection dataset; use template lora, qlora or full-finetune`, 'template_dataset_mismatch');
+  }
   const dataset = (await services.datasets.list()).find((d) => d.dataset_id === id);
   const entry = dataset ? (byNumber ?? (await services.resources.ensure('dataset', id))) : undefined;
   if (!dataset || !entry || !mayView(p, entry)) throw notFound(`Dataset ${text}`, 'dataset_not_found');
@@ -69,6 +74,9 @@ type ResolvedModel = { kind: 'base'; detector: BaseDetector } | { kind: 'fine-tu
 async function resolveModel(services: AppServices, p: Principal, ref: string): Promise<ResolvedModel> {
   const detector = BASE_DETECTORS.find((d) => d.id === ref || d.id === `${ref}.pt`);
   if (detector) return { kind: 'base', detector };
+  if (services.jobs.baseModels().some((m) => m.id === ref)) {
+    throw unprocessable('template_id', `${ref} is a language base model: use template lora, qlora or full-finetune`, 'template_model_mismatch');
+  }
   const byNumber = DIGITS.test(ref) ? await services.resources.byNumber('model', Number(ref)) : undefined;
   const model = await services.models.get(byNumber?.id ?? ref).catch((e: unknown) => orUndefined<Model>(e));
   const entry = model ? (byNumber ?? (await services.resources.ensure('model', model.model_id))) : undefined;
@@ -84,6 +92,8 @@ const unprocessable = (field: string, msg: string, code: string) => new HttpErro
  * entry, and answers in the origin's shape.
  */
 export async function submitTraining(services: AppServices, p: Principal, body: z.infer<typeof SubmitTrainingSchema>) {
+  const finetune = llmTemplates(services).find((t) => t.id === body.template_id);
+  if (finetune) return submitFinetune(services, p, body, finetune);
   const template = trainingTemplates().find((t) => t.id === body.template_id);
   if (!template) throw notFound(`Template ${body.template_id}`, 'template_not_found');
   const project = await services.projects.get(body.project_id);
@@ -94,7 +104,7 @@ export async function submitTraining(services: AppServices, p: Principal, body: 
     const hint = model.kind === 'base' ? `${body.model_id} is a pretrained detector: use template yolo-detect` : `${body.model_id} is a registered model: use template yolo-finetune`;
     throw unprocessable('template_id', `template ${template.id} does not start from this model (${hint})`, 'template_model_mismatch');
   }
-  const hyperparameters = { ...template.defaults, ...(body.hyperparameters ?? {}) } as { epochs: number; imgsz: number; batch: number };
+  const hyperparameters = { ...template.defaults, ...checkHyperparameters(HyperparametersSchema, body.hyperparameters) } as { epochs: number; imgsz: number; batch: number };
   const version = body.version ?? dataset.version ?? dataset.versions.at(-1) ?? 'v1';
   const job = await services.jobs.create({
     dataset_id: dataset.dataset_id, version, epochs: hyperparameters.epochs, imgsz: hyperparameters.imgsz, batch: hyperparameters.batch,

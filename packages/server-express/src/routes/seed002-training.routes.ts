@@ -4,6 +4,7 @@ import { defineRoute, type Route } from '../http/route.js';
 import { principalOf } from '../http/principal.js';
 import { errorResponses as errors, idParam } from './params.js';
 import { findJob, lastLogLines, notFound, toSeed002Job, visibleJobs } from './seed002-jobs.js';
+import { llmBaseModels, llmTemplates } from './seed002-finetune-submit.js';
 import { submitTraining, trainableDatasets, trainableModels } from './seed002-submit.js';
 import {
   Seed002TrainingJobDetailSchema, Seed002TrainingJobSchema, SubmitResultSchema, SubmitTrainingSchema, TemplatesSchema, TrainingDatasetsSchema, TrainingModelsSchema,
@@ -15,15 +16,19 @@ const JobRef = z.object({ job_id: idParam('job_id').describe('Job number or job 
 export const seed002TrainingRoutes: Route[] = [
   defineRoute({
     method: 'get', path: '/api/v1/training/models', operationId: 'listSeed002TrainingModels', summary: 'Models a job can start from', ...S002,
-    description: 'The Ultralytics detectors by file name (the trainer downloads them) and the registered models with PyTorch weights (fine-tuning). Each `id` is what POST /training/submit takes as `model_id`.',
+    description:
+      'The Ultralytics detectors by file name (the trainer downloads them), the language base models of the base-model catalog (YOLOOPS_LLM_BASE_MODELS; templates lora, qlora, full-finetune) ' +
+      'and the registered models with PyTorch weights (fine-tuning). Each `id` is what POST /training/submit takes as `model_id`.',
     responses: { 200: { description: 'Models', schema: TrainingModelsSchema } },
-    handler: async ({ services, res }) => ({ models: [...BASE_DETECTORS, ...(await trainableModels(services, principalOf(res)))] }),
+    handler: async ({ services, res }) => ({ models: [...BASE_DETECTORS, ...llmBaseModels(services), ...(await trainableModels(services, principalOf(res)))] }),
   }),
   defineRoute({
     method: 'get', path: '/api/v1/training/templates', operationId: 'listSeed002TrainingTemplates', summary: 'Training templates that run here', ...S002,
-    description: 'YOLO detection from a pretrained detector and fine-tuning of a registered model; `params` are the job request\'s own types, ranges and defaults.',
+    description:
+      'YOLO detection from a pretrained detector, fine-tuning of a registered detector, and the language-model fine-tunes lora, qlora and full-finetune (LLaMA-Factory); ' +
+      '`params` are the job request\'s own types, ranges and defaults; `min_gpu_memory` of a language template is LLaMA-Factory\'s estimate for the catalog\'s default base model.',
     responses: { 200: { description: 'Templates', schema: TemplatesSchema } },
-    handler: async () => ({ templates: trainingTemplates() }),
+    handler: async ({ services }) => ({ templates: [...trainingTemplates(), ...llmTemplates(services)] }),
   }),
   defineRoute({
     method: 'get', path: '/api/v1/training/datasets', operationId: 'listSeed002TrainingDatasets', summary: 'Datasets a job can train on (prepared)', ...S002,

@@ -1,4 +1,4 @@
-import { CreateJobRequestSchema, HYPERPARAMETER_NAMES, JobStatusSchema, RESOURCE_ID_PATTERN } from '@yoloops/core';
+import { CreateJobRequestSchema, HYPERPARAMETER_NAMES, JobStatusSchema, LlmFinetuneSchema, RESOURCE_ID_PATTERN } from '@yoloops/core';
 import { z } from 'zod';
 import { nameParam } from './params.js';
 
@@ -26,12 +26,14 @@ export const SubmitTrainingSchema = z
     model_id: z.string().min(1).max(200).describe('A base detector (`yolov8n.pt`…) or a registered model (number or model id), from GET /training/models.'),
     dataset_id: z
       .union([z.number().int().positive(), z.string().regex(RESOURCE_ID_PATTERN, 'dataset_id must be a number or a dataset id')])
-      .describe('Dataset number or `ds_…` id, from GET /training/datasets.'),
+      .describe('Dataset number or `ds_…` id, from GET /training/datasets; for lora, qlora and full-finetune an instruction dataset (number or `ids_…`) that was processed.'),
     template_id: z.string().min(1).max(100).describe('From GET /training/templates.'),
     project_id: z.number().int().positive(),
     experiment_name: nameParam('experiment_name').describe('Jobs submitted under one name form one experiment (GET /metrics/loss?experiment_id=<name>).'),
-    hyperparameters: HyperparametersSchema.nullable().optional(),
+    hyperparameters: z.record(z.string(), z.unknown()).nullable().optional()
+      .describe('The template\'s own parameters only (GET /training/templates): epochs, imgsz, batch for YOLO; learning_rate, epochs, batch_size, lora_rank… for the fine-tune templates.'),
     version: z.string().regex(/^v\d{1,6}$/, 'version must look like v1').optional().describe('Dataset version (default: its newest).'),
+    output_name: nameParam('output_name').optional().describe('Ours, fine-tune templates: which processed output of the instruction dataset (default: the newest).'),
   })
   .meta({ id: 'Seed002TrainingSubmit' });
 
@@ -55,6 +57,8 @@ export const Seed002TrainingJobSchema = z
     created_at: z.string(), start_time: z.string().nullable(), started_at: z.string().nullable(), finished_at: z.string().nullable(),
     error: z.string().nullable(), result_model_id: z.string().nullable().describe('The registered model the job produced.'),
     config: z.record(z.string(), z.unknown()),
+    kind: z.literal('llm-finetune').optional().describe('Present on fine-tunes, whose steps are the trainer\'s logging steps and whose version is the processed output.'),
+    base_model: z.string().nullable().optional(), llm: LlmFinetuneSchema.nullable().optional(),
   })
   .meta({ id: 'Seed002TrainingJob' });
 
@@ -65,17 +69,24 @@ export const Seed002TrainingJobDetailSchema = Seed002TrainingJobSchema.extend({
 const TrainingModel = z
   .object({
     id: z.string(), number: z.number().int().optional(), name: z.string(), provider: z.string(), size: z.string(),
-    type: z.enum(['base', 'fine-tune']), framework: z.literal('ultralytics'), task: z.string(),
+    type: z.enum(['base', 'fine-tune']), framework: z.string().describe('ultralytics, or transformers for a language base model.'), task: z.string(),
     flops: z.string().optional(), classes: z.array(z.string()).optional(), created_at: z.string().optional(),
+    model_name_or_path: z.string().optional().describe('Language base models: what the trainer loads.'), template: z.string().optional(), license: z.string().optional(),
+    default: z.boolean().optional().describe('The base model of a fine-tune that names none.'), trainer: z.string().optional(),
   })
   .meta({ id: 'Seed002TrainingModel' });
 export const TrainingModelsSchema = z.object({ models: z.array(TrainingModel) }).meta({ id: 'Seed002TrainingModels' });
 
-const Param = z.object({ type: z.string(), default: z.unknown(), minimum: z.number().optional(), maximum: z.number().optional(), description: z.string() });
+const Param = z.object({
+  type: z.string(), default: z.unknown(), minimum: z.number().optional(), maximum: z.number().optional(),
+  enum: z.array(z.number()).optional(), exclusive_minimum: z.boolean().optional(), description: z.string(),
+});
 const Template = z
   .object({
-    id: z.string(), name: z.string(), description: z.string(), model_type: z.enum(['base', 'fine-tune']), task: z.string(), framework: z.string(),
+    id: z.string(), name: z.string(), description: z.string(), model_type: z.enum(['base', 'fine-tune', 'llm-base']).describe('llm-base: a language base model of GET /training/models.'),
+    task: z.string(), framework: z.string(),
     min_gpu_memory: z.string(), params: z.record(z.string(), Param), defaults: z.record(z.string(), z.unknown()),
+    finetuning_type: z.string().optional(), gpu_memory_gb_per_billion_params: z.number().optional(),
   })
   .meta({ id: 'Seed002TrainingTemplate' });
 export const TemplatesSchema = z.object({ templates: z.array(Template) }).meta({ id: 'Seed002TrainingTemplates' });
