@@ -11,6 +11,7 @@ const sampling = {
   top_p: z.number().gt(0).max(1).optional().describe('Default 0.9.'),
   top_k: int.min(1).optional().describe('Default 50.'),
   num_return_sequences: int.min(1).max(5).optional().describe('Default 1.'),
+  seed: int.min(0).max(2 ** 31 - 1).optional().describe('Ours: the same seed, model and settings give the same texts (sequence i uses seed + i); default a random one.'),
 };
 
 export const Seed003GenerateRequestSchema = z.object({ prompt: z.string().describe('Not blank.'), ...sampling }).meta({ id: 'Seed003GenerateRequest' });
