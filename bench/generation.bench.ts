@@ -3,17 +3,21 @@
  * download), each variant measured in the same run, interleaved so drift in machine load hits all alike:
  * - `direct`: node-llama-cpp called directly (one context, one sequence, `sequence.evaluate`, greedy);
  * - `adapter`: the same model and prompt through `createLlamaCppTextGenerator().generate`;
- * - more variants (the lead's through-the-server one) are added to `VARIANTS` and reported as ÷ direct.
+ * - `server`: a real `yoloops serve` child (rate limits off), the model uploaded through `POST /models/upload`,
+ *   `POST /api/v1/generate` on the same prompt (greedy, `max_length` = prompt + the tokens), timed by the client;
+ * each variant after `direct` is reported as ÷ direct.
  * Also reports direct tokens/s at 1 and 2 threads on the tiny and the wide model (the default-threads choice).
  */
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
+import JSZip from 'jszip';
 import { getLlama, type Llama } from 'node-llama-cpp';
 import { createLlamaCppTextGenerator } from '../packages/core/src/adapters/llama-cpp/llama-cpp-text-generator.js';
 import { encodeGguf, tinyLlama, TINY_SHAPE, type TinyLlamaShape } from '../packages/core/test/support/tiny-gguf.js';
 import { isQuickRun, log, type Bench, type BenchResult } from './support/bench.js';
+import { startServerChild, stopChild } from './support/server-child.js';
 import { median, round } from './support/stats.js';
-import { withTempDir } from './support/temp-dir.js';
+import { createTempDir, removeTempDir, withTempDir } from './support/temp-dir.js';
 
 const NAME = 'generation';
 const PROMPT = 'The quick brown fox';
@@ -55,8 +59,44 @@ const adapter: Variant = {
   },
 };
 
-/** Variants compared with `direct` (the first); a third one is added here. */
-export const VARIANTS: Variant[] = [direct, adapter];
+/** The model as an upload ZIP (stored, not deflated: the weights are random floats). */
+async function modelZip(modelPath: string): Promise<Blob> {
+  const zip = new JSZip();
+  zip.file('model.json', JSON.stringify({ name: 'bench' }));
+  zip.file(`weights/${path.basename(modelPath)}`, await fsp.readFile(modelPath));
+  return new Blob([new Uint8Array(await zip.generateAsync({ type: 'uint8array', compression: 'STORE' }))]);
+}
+
+async function postJson(url: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+  return json;
+}
+
+const server: Variant = {
+  name: 'server',
+  async open(_llama, modelPath, threads) {
+    const dir = await createTempDir(`${NAME}-server`);
+    const { child, origin } = await startServerChild(dir, { YOLOOPS_LLAMA_THREADS: String(threads), YOLOOPS_RATE_LIMITS: 'off', YOLOOPS_AUTH: 'off' });
+    const form = new FormData();
+    form.append('file', await modelZip(modelPath), 'bench.zip');
+    const uploaded = await fetch(`${origin}/models/upload`, { method: 'POST', body: form });
+    const { model_id: modelId } = (await uploaded.json()) as { model_id: string };
+    const call = (maxLength: number) => postJson(`${origin}/api/v1/generate`, { prompt: PROMPT, model_path: modelId, max_length: maxLength, temperature: 0 });
+    const promptTokens = ((await call(8)).usage as { prompt_tokens: number }).prompt_tokens; // also loads the model
+    return {
+      generate: async (tokens) => ((await call(promptTokens + tokens)).usage as { completion_tokens: number }).completion_tokens,
+      close: async () => {
+        await stopChild(child);
+        await removeTempDir(dir);
+      },
+    };
+  },
+};
+
+/** Variants compared with `direct` (the first). */
+export const VARIANTS: Variant[] = [direct, adapter, server];
 
 async function writeModel(dir: string, name: string, shape: TinyLlamaShape): Promise<string> {
   const file = path.join(dir, `${name}.gguf`);
