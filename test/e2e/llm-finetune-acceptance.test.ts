@@ -79,7 +79,7 @@ afterAll(async () => {
 const alpaca = Array.from({ length: 50 }, (_, i) => ({ instruction: `分析股票 ${i} 的走势`, input: i % 3 === 0 ? '' : `市盈率 ${i}`, output: `股票 ${i} 近期震荡。` }));
 const sharegpt = Array.from({ length: 20 }, (_, i) => JSON.stringify({ conversations: [{ from: 'human', value: `问题 ${i}` }, { from: 'gpt', value: `回答 ${i}` }] })).join('\n');
 const splitBytes = (dir: string) => ['train', 'validation', 'test'].map((s) => readFileSync(path.join(dir, `${s}.jsonl`), 'utf8'));
-const status = async (id: string) => (await call('GET', `/api/v1/train/status/${id}`)).json;
+const status = (id: string) => client.finetune.status(id);
 
 describe('LLM fine-tuning end to end (issue 11)', () => {
   const out: Record<string, { output_path: string; task_id: string }> = {};
@@ -111,9 +111,9 @@ describe('LLM fine-tuning end to end (issue 11)', () => {
   });
 
   test('two LoRA jobs start through /api/v1/train; progress and loss move on the slow one; canceling it sends SIGINT first', async () => {
-    const slow = await call('POST', '/api/v1/train', { dataset_path: out.stocks?.output_path, config: { batch_size: 1, num_epochs: 3 }, lora_config: { r: 4, lora_alpha: 8 } });
-    expect(slow).toMatchObject({ status: 202, json: { status: 'started', message: '训练任务已启动', created_at: expect.stringMatching(ISO) } });
-    canceled = slow.json.task_id;
+    const slow = await client.finetune.start({ dataset_path: out.stocks?.output_path ?? '', config: { batch_size: 1, num_epochs: 3 }, lora_config: { r: 4, lora_alpha: 8 } });
+    expect(slow).toMatchObject({ status: 'started', message: '训练任务已启动', created_at: expect.stringMatching(ISO) });
+    canceled = slow.task_id;
     const fast = await call('POST', '/api/v1/train', { dataset_path: out.chat?.task_id, config: { batch_size: 2, num_epochs: 2, output_dir: './models/chat_lora' } });
     expect(fast.status).toBe(202);
     completed = fast.json.task_id;
@@ -122,13 +122,12 @@ describe('LLM fine-tuning end to end (issue 11)', () => {
     const later = await waitFor('more steps', () => status(canceled), (s) => s.current_steps >= early.current_steps + 20, 60_000);
     expect(early).toMatchObject({ total_steps: 120, metrics: { train_loss: expect.any(Number), learning_rate: expect.any(Number), epoch: expect.any(Number) } });
     expect(later.progress).toBeGreaterThan(early.progress);
-    expect(later.metrics.train_loss).toBeLessThan(early.metrics.train_loss);
+    expect(later.metrics.train_loss).toBeLessThan(early.metrics.train_loss ?? 0);
     const curve = (await call('GET', `/api/v1/metrics/loss/${canceled}`)).json;
     expect(curve.data.length).toBeGreaterThanOrEqual(3);
     expect(curve.data.map((p: Json) => p.trainer_step)).toEqual(curve.data.map((_: Json, i: number) => 10 * (i + 1)));
 
-    const res = await call('POST', `/api/v1/train/cancel/${canceled}`);
-    expect(res).toMatchObject({ status: 200, json: { task_id: canceled, status: 'canceled', message: '训练任务已取消' } });
+    expect(await client.finetune.cancel(canceled)).toMatchObject({ task_id: canceled, status: 'canceled', message: '训练任务已取消', canceled_at: expect.stringMatching(ISO) });
     const { run_dir: runDir } = await client.training.get(canceled);
     expect(readFileSync(path.join(runDir, 'signals-seen.txt'), 'utf8').split('\n')[0]).toBe('SIGINT');
     expect(await status(canceled)).toMatchObject({ status: 'canceled' });
@@ -139,7 +138,7 @@ describe('LLM fine-tuning end to end (issue 11)', () => {
     const done = await waitFor('the fast job', () => status(completed), (s) => s.status === 'completed' && (s.model_id !== undefined || s.error !== undefined), 60_000);
     expect(done).toMatchObject({ progress: 100, total_steps: 14, current_steps: 14 });
     expect(done.error).toBeUndefined();
-    modelId = done.model_id;
+    modelId = done.model_id ?? '';
     expect(await client.models.get(modelId)).toMatchObject({
       name: 'chat_lora', task: 'text-generation', source: 'trained', job_id: completed, base_model_id: 'tiny-base', llm_info: { kind: 'adapter', adapter_type: 'lora' },
       training_config: { lora_r: 8, num_epochs: 2, batch_size: 2, finetuning_type: 'lora' },

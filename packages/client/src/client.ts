@@ -288,6 +288,13 @@ export function createClient(options: ClientOptions) {
       list: (query: QueryFor<'/api/v1/tasks'> = {}) => request('get', '/api/v1/tasks', { query: query as never }),
       get: (ref: number | string) => request('get', '/api/v1/tasks/{task_id}', { params: { task_id: String(ref) } }),
     },
+    /** Seed 003's fine-tuning: a LoRA job on a processed instruction dataset (queued, 202), its status, its cancel (SIGINT first). */
+    finetune: {
+      /** `dataset_path`: the `output_path` or `task_id` of `catalog.datasets.process`, or `<dataset id>/<output_name>`. */
+      start: (body: BodyFor<'/api/v1/train', 'post'>) => request('post', '/api/v1/train', { body }) as Promise<Schemas['Seed003TrainStarted']>,
+      status: (taskId: string) => request('get', '/api/v1/train/status/{task_id}', { params: { task_id: taskId } }),
+      cancel: (taskId: string) => request('post', '/api/v1/train/cancel/{task_id}', { params: { task_id: taskId } }),
+    },
     /** Seed 002's datasets and models (`/api/v1/…`): records by number or id, uploaded later. */
     catalog: {
       datasets: {

@@ -44,7 +44,8 @@ const train = (body: unknown, token = alice.token, type = 'application/json') =>
 const status = (id: string, token = alice.token) => s.call('GET', `/api/v1/train/status/${id}`, { token });
 const cancel = (id: string, token = alice.token) => s.call('POST', `/api/v1/train/cancel/${id}`, { token });
 const jobOf = async (id: string) => (await s.call('GET', `/train/jobs/${id}`, { token: s.adminToken })).json as JobView;
-const statusOf = async (id: string) => (await status(id)).json as Status;
+/** Through the typed client, so a drift between the route and the contract fails here. */
+const statusOf = async (id: string) => (await alice.client.finetune.status(id)) as Status;
 const envelope = (res: RawResponse, code: string, message: string | RegExp) => ({
   status: res.status, json: { error: { code, message: typeof message === 'string' ? message : expect.stringMatching(message), reason: expect.any(String) }, timestamp: expect.stringMatching(ISO), request_id: res.headers['x-request-id'] },
 });

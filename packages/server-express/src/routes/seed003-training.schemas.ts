@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Seed003TrainRequestSchema } from '../seed003/validation.js';
 
 const config = Seed003TrainRequestSchema.shape.config.unwrap();
+const lora = Seed003TrainRequestSchema.shape.lora_config.unwrap();
+const int = z.number().int();
 
 /** Seed 003's `POST /train` body with our two extensions (documentation only: `validateTrainInput` checks it). */
 export const Seed003TrainBodySchema = Seed003TrainRequestSchema.extend({
@@ -10,8 +12,14 @@ export const Seed003TrainBodySchema = Seed003TrainRequestSchema.extend({
   ),
   base_model: z.string().optional().describe('Ours: a base-model catalog id (`GET /api/v1/training/models`); default the catalog\'s default.'),
   config: config.extend({
+    batch_size: int.min(1).max(4096).optional().describe('Default 8.'),
+    num_epochs: int.min(1).max(1000).optional().describe('Default 3.'),
     output_dir: z.string().optional().describe('Relative, without `..`. The run folder is the server\'s: the last segment names the registered model (`./models/my_model` → `my_model`); kept as given in the status.'),
     model_name: z.string().optional().describe('Ours: same as `base_model` (either one).'),
+  }).optional(),
+  lora_config: lora.extend({
+    r: int.min(1).max(1024).optional().describe('Default 8.'),
+    lora_alpha: int.min(1).max(4096).optional().describe('Default 16.'),
   }).optional(),
 }).meta({ id: 'Seed003TrainBody' });
 
