@@ -27,13 +27,14 @@ import { settingsRoutes } from './settings.routes.js';
 import { apiIndexRoutes } from './api-index.routes.js';
 import { seed003GenerateRoutes } from './seed003-generate.routes.js';
 import { seed002InferenceRoutes } from './seed002-inference.routes.js';
+import { inferenceStreamRoutes } from './inference-stream.routes.js';
 
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
   ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes,
   ...projectsRoutes, ...tasksRoutes, ...seed003DatasetRoutes, ...seed003TrainingRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
-  ...seed002TrainingRoutes, ...seed002MetricsRoutes, ...seed003GenerateRoutes, ...seed002InferenceRoutes,
+  ...seed002TrainingRoutes, ...seed002MetricsRoutes, ...seed003GenerateRoutes, ...seed002InferenceRoutes, ...inferenceStreamRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
   ...gpuRoutes, ...settingsRoutes, ...apiIndexRoutes(() => allRoutes),
 ];

@@ -17,6 +17,7 @@ const seed003Training = refs({ kind: 'job', in: 'path', name: 'task_id', notFoun
 const seed000Model = refs({ kind: 'model', in: 'path', name: 'model_id', notFound: () => new HttpError(404, '模型不存在', 'model_not_found') });
 
 const SEED002 = 'seed 002 route: resolves numbers and ids and checks the caller (catalog-access, seed002-jobs) itself';
+const GENERATION = 'model_id is a body field: the generation service resolves it (number or id) and answers a model the caller may not see as an unregistered one';
 const NOTIFY = 'the auth policy checks the reported job: its agent token, its owner or an admin';
 
 /**
@@ -56,6 +57,6 @@ export const ROUTE_RESOURCES: Readonly<Record<string, RouteResources>> = {
   submitSeed002Training: handler(SEED002), getSeed002TrainingJob: handler(SEED002),
   getSeed002Loss: handler(SEED002), getSeed002ExperimentLoss: handler(SEED002),
   getSeed003TrainingStatus: seed003Training, cancelSeed003Training: seed003Training,
-  generateInference: handler('model_id is a body field: the generation service resolves it (number or id) and answers a model the caller may not see as an unregistered one'),
+  generateInference: handler(GENERATION), streamInference: handler(GENERATION),
   updateUser: auth('admin only'),
 };
