@@ -51,6 +51,17 @@ describe('GET /api/v1/training/templates with the fine-tune templates', () => {
   });
 });
 
+describe('GET /api/v1/training/datasets with instruction datasets', () => {
+  test('a processed instruction dataset is listed with its outputs as versions and the newest\'s split counts; an unprocessed one and another member\'s are not', async () => {
+    const mine = (await get('/api/v1/training/datasets')).datasets;
+    expect(mine).toEqual([{
+      id: dataset.number, dataset_id: dataset.id, name: 'qa', project_id: null, version: 'qa_v1', versions: ['qa_v1'], size: expect.stringMatching(/ KB$/), rows: '40',
+      image_count: 0, train_count: 32, val_count: 4, test_count: 4, classes: [], num_classes: 0, created_at: expect.any(String), kind: 'instruction', record_format: 'alpaca', samples_count: 40,
+    }]);
+    expect((await get('/api/v1/training/datasets', bobToken)).datasets).toEqual([]);
+  });
+});
+
 describe('POST /api/v1/training/submit with a fine-tune template', () => {
   let jobId: string;
   let number: number;

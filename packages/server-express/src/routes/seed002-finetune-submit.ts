@@ -1,5 +1,5 @@
 import {
-  BASE_DETECTORS, CoreError, finetuneHyperparametersSchema, finetuneRequestOf, finetuneTemplates, isCoreError,
+  BASE_DETECTORS, CoreError, finetuneHyperparametersSchema, finetuneRequestOf, finetuneTemplates, formatSizeWithUnit, isCoreError,
   type BaseLanguageModel, type FinetuneTemplate, type InstructionDataset, type ResourceEntry,
 } from '@yoloops/core';
 import type { z } from 'zod';
@@ -33,6 +33,25 @@ export function llmBaseModels(services: AppServices) {
 export function llmTemplates(services: AppServices): FinetuneTemplate[] {
   const models = services.jobs.baseModels();
   return finetuneTemplates(models.find((m) => m.default === true) ?? models[0]);
+}
+
+const compact = new Intl.NumberFormat('en', { notation: 'compact' });
+
+/** Processed instruction datasets the principal may see, in `/training/datasets`' shape: versions are the processed outputs (newest last), counts the newest's. */
+export async function trainableInstructionDatasets(services: AppServices, p: Principal) {
+  const out = [];
+  for (const ds of await services.instructions.list()) {
+    const newest = ds.processed.at(-1);
+    const entry = await services.resources.ensure('dataset', ds.id, { owner_id: ds.owner_id });
+    if (newest === undefined || !mayView(p, entry)) continue;
+    out.push({
+      id: entry.number, dataset_id: ds.id, name: typeof entry.meta.name === 'string' ? entry.meta.name : ds.name, project_id: entry.project_id,
+      version: newest.output_name, versions: ds.processed.map((o) => o.output_name), size: formatSizeWithUnit(ds.size_bytes), rows: compact.format(ds.samples_count),
+      image_count: 0, train_count: newest.splits.train, val_count: newest.splits.validation, test_count: newest.splits.test, classes: [], num_classes: 0, created_at: ds.created_at,
+      kind: 'instruction' as const, record_format: ds.record_format, samples_count: ds.samples_count,
+    });
+  }
+  return out;
 }
 
 const unprocessable = (loc: string[], msg: string, code: string) => new HttpError(422, msg, code, [{ loc: ['body', ...loc], msg, type: 'value_error' }]);

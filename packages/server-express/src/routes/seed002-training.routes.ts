@@ -4,7 +4,7 @@ import { defineRoute, type Route } from '../http/route.js';
 import { principalOf } from '../http/principal.js';
 import { errorResponses as errors, idParam } from './params.js';
 import { findJob, lastLogLines, notFound, toSeed002Job, visibleJobs } from './seed002-jobs.js';
-import { llmBaseModels, llmTemplates } from './seed002-finetune-submit.js';
+import { llmBaseModels, llmTemplates, trainableInstructionDatasets } from './seed002-finetune-submit.js';
 import { submitTraining, trainableDatasets, trainableModels } from './seed002-submit.js';
 import {
   Seed002TrainingJobDetailSchema, Seed002TrainingJobSchema, SubmitResultSchema, SubmitTrainingSchema, TemplatesSchema, TrainingDatasetsSchema, TrainingModelsSchema,
@@ -31,9 +31,11 @@ export const seed002TrainingRoutes: Route[] = [
     handler: async ({ services }) => ({ templates: [...trainingTemplates(), ...llmTemplates(services)] }),
   }),
   defineRoute({
-    method: 'get', path: '/api/v1/training/datasets', operationId: 'listSeed002TrainingDatasets', summary: 'Datasets a job can train on (prepared)', ...S002,
+    method: 'get', path: '/api/v1/training/datasets', operationId: 'listSeed002TrainingDatasets', summary: 'Datasets a job can train on (prepared detection, processed instruction)', ...S002,
     responses: { 200: { description: 'Prepared datasets', schema: TrainingDatasetsSchema } },
-    handler: async ({ services, res }) => ({ datasets: await trainableDatasets(services, principalOf(res)) }),
+    handler: async ({ services, res }) => ({
+      datasets: [...(await trainableDatasets(services, principalOf(res))), ...(await trainableInstructionDatasets(services, principalOf(res)))],
+    }),
   }),
   defineRoute({
     method: 'post', path: '/api/v1/training/submit', operationId: 'submitSeed002Training', summary: 'Queue a real training job', ...S002, rateLimit: 'train',

@@ -98,6 +98,8 @@ const TrainingDataset = z
     size: z.string().describe('Uploaded ZIP, 1024 steps.'), rows: z.string().describe('Images, as the origin wrote rows.'),
     image_count: z.number().int(), train_count: z.number().int(), val_count: z.number().int(), test_count: z.number().int(),
     classes: z.array(z.string()), num_classes: z.number().int(), created_at: z.string(),
+    kind: z.literal('instruction').optional().describe('A processed instruction dataset (the fine-tune templates): versions are its processed outputs, counts the newest\'s splits.'),
+    record_format: z.string().optional(), samples_count: z.number().int().optional(),
   })
   .meta({ id: 'Seed002TrainingDataset' });
 export const TrainingDatasetsSchema = z.object({ datasets: z.array(TrainingDataset) }).meta({ id: 'Seed002TrainingDatasets' });
