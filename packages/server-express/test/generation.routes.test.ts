@@ -166,6 +166,16 @@ describe('GET /api/v1/models (seeds 002 and 003)', () => {
     expect((await generate({ prompt: 'x', model_path: baseId, max_length: 4 })).usage.total_tokens).toBeLessThanOrEqual(4);
   });
 
+  test('a fine-tuned adapter shows its run\'s training_config and metrics (perplexity = exp(val_loss)); it becomes the default model', async () => {
+    const trained = await s.platform.models.registerLanguageModel({
+      files: [{ path: files.lora }], base_model_id: baseId, job_id: 'job_tuned', name: 'tuned', training_config: { lora_r: 8, learning_rate: 3e-5 }, metrics: { train_loss: 1.5, val_loss: 2 },
+    });
+    const view = await s.client.request('get', '/api/v1/models/{model_id}', { params: { model_id: trained.model_id } });
+    expect(view).toMatchObject({ base_model: baseId, training_config: { lora_r: 8, learning_rate: 3e-5 }, usage_count: 0, last_used: null });
+    expect(view.metrics).toEqual({ final_loss: 1.5, mAP50: null, 'mAP50-95': null, precision: null, recall: null, train_loss: 1.5, val_loss: 2, perplexity: Math.exp(2) });
+    expect((await generate({ prompt: 'x', max_length: 4 })).model_id).toBe(trained.model_id);
+  });
+
   test('usage counts are kept in SQLite across a restart', async () => {
     const count = (await s.platform.models.get(baseId)).usage_count!;
     expect(count).toBeGreaterThan(0);

@@ -82,7 +82,9 @@ function languageModelMetrics(model: Model): z.infer<typeof CatalogModelSchema>[
   const m = model.metrics;
   if (!m) return null;
   const train = m.train_loss ?? null;
-  return { final_loss: train, mAP50: null, 'mAP50-95': null, precision: null, recall: null, train_loss: train, val_loss: m.val_loss ?? m.eval_loss ?? null, perplexity: m.perplexity ?? null };
+  const val = m.val_loss ?? m.eval_loss ?? null;
+  const perplexity = m.perplexity ?? (val === null ? null : Math.exp(val));
+  return { final_loss: train, mAP50: null, 'mAP50-95': null, precision: null, recall: null, train_loss: train, val_loss: val, perplexity };
 }
 
 /** The last stored epoch of the model's training job as seed 002 `metrics`; null without a job or an epoch. */
