@@ -327,7 +327,7 @@ export interface paths {
         };
         /**
          * List datasets by number
-         * @description Every dataset (also those uploaded through `POST /datasets/upload`) and every record awaiting its upload; a member sees its own.
+         * @description Every detection dataset (also those uploaded through `POST /datasets/upload`), every instruction dataset (`POST /api/v1/datasets/upload`) and every record awaiting its upload; a member sees its own. Each item carries seed 002's fields and seed 003's (`path`, `size_mb`, `samples_count`); seed 003's `count` and `timestamp` sit beside `total`.
          */
         get: operations["listCatalogDatasets"];
         put?: never;
@@ -336,6 +336,46 @@ export interface paths {
          * @description Owned by the caller; `project_id`, when given, must be a project the caller may use. `POST /api/v1/datasets/{dataset_id}/upload` then uploads its ZIP.
          */
         post: operations["createCatalogDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Template, split and write JSONL + dataset_info.json
+         * @description Renders each valid record through the prompt template, splits them with the seed (train/validation/test; exact counts by largest remainder), and writes `train.jsonl`, `validation.jsonl`, `test.jsonl` and LLaMA-Factory's `dataset_info.json` under `output_path`, streaming. The run is a task (`GET /api/v1/tasks`). Answers 200 with the seed's body when the run ends within `wait_s` (default 25), else 202 with status `running` and the `task_id` to poll. `dataset_id` is an instruction dataset's id (`ids_…`) or its number; another member's is a 404.
+         */
+        post: operations["processInstructionDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an instruction dataset (JSON, JSON Lines or CSV)
+         * @description Streams the file to storage (the dataset upload cap), checks every record (Alpaca `instruction/input/output/system`, ShareGPT `conversations`, OpenAI `messages`; missing fields, empty text, bad JSON with line numbers, duplicates) and keeps the valid ones. The form is checked as the origin did once it is read whole (`name` may come after the file): a 400 lists every problem in Chinese `details`. A file with no valid record is a 400 naming why. Owned by the caller.
+         */
+        post: operations["uploadInstructionDataset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -355,9 +395,29 @@ export interface paths {
         post?: never;
         /**
          * Delete a dataset and its files
-         * @description Deletes the dataset as `DELETE /datasets/{dataset_id}` does (or only the record before its upload); its number is not reused.
+         * @description Deletes the dataset (detection as `DELETE /datasets/{dataset_id}` does, or instruction with its processed outputs), or only the record before its upload; its number is not reused.
          */
         delete: operations["deleteCatalogDataset"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The validation report of an instruction dataset
+         * @description Counts per issue code and format, and the first issues in file order (record index, line, field, message). A detection dataset has none here (404).
+         */
+        get: operations["getInstructionDatasetReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -374,9 +434,49 @@ export interface paths {
         put?: never;
         /**
          * Upload the record's dataset ZIP and prepare it
-         * @description Streams the ZIP through the same checks as `POST /datasets/upload`, binds the record to the new `ds_…` dataset, then prepares it (default split); `size` and `row_count` are the real bytes and images. A ZIP that fails preparation leaves the record `failed` and answers 400 naming why.
+         * @description Streams the ZIP through the same checks as `POST /datasets/upload`, binds the record to the new `ds_…` dataset, then prepares it (default split); `size` and `row_count` are the real bytes and images. A ZIP that fails preparation leaves the record `failed` and answers 400 naming why. A record of format json, jsonl or csv (or a file with that extension) becomes an instruction dataset (`ids_…`), checked record by record as `POST /api/v1/datasets/upload` does.
          */
         post: operations["uploadCatalogDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate text from a prompt
+         * @description `max_length` counts the prompt's tokens and the new ones (Hugging Face). `model_path`: a registered language model's id, number or `path` (`GET /api/v1/models`; an adapter runs on its base), else an upstream model's name (YOLOOPS_LLM_BASE_URL); absent: the newest trained language model, else the upstream's first. Ours: `seed` (0–2147483647) makes sampling repeatable. Busy or upstream down: 503 with Retry-After.
+         */
+        post: operations["generateText"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/generate/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate text for up to 50 prompts
+         * @description The prompts run one after another on one model, as the origin's loop does (each holds one generation slot, so a batch never starves other callers). `model_path`: a registered language model's id, number or `path` (`GET /api/v1/models`; an adapter runs on its base), else an upstream model's name (YOLOOPS_LLM_BASE_URL); absent: the newest trained language model, else the upstream's first. Ours: `seed` (0–2147483647) makes sampling repeatable. Busy or upstream down: 503 with Retry-After.
+         */
+        post: operations["generateTextBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -460,6 +560,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inference/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate text (seed 002)
+         * @description One text of at most `max_tokens` new tokens with the model `model_id` names (a registry id or number, else an upstream model's name). Busy or upstream down: 503 with Retry-After; an unknown model: 404.
+         */
+        post: operations["generateInference"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inference/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Language models that can generate
+         * @description Registry GGUF language models and adapters the caller may use (backend llama.cpp), then the upstream's `GET /v1/models` (backend openai-compatible). An upstream that is down leaves its models out and says why in `upstream_error`.
+         */
+        get: operations["listInferenceModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inference/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate text as Server-Sent Events
+         * @description The body of `POST /api/v1/inference/generate`. Each event is `data: {"text": "…"}` (the next piece of the text); the last one carries `finish_reason`, `model_id`, `backend` and `latency_ms`, then `data: [DONE]`. A model that is unknown, busy or down answers before the stream starts (404, 503 + Retry-After); a failure during it is a `data: {"error": {"message", "code"}}` event. Closing the connection stops the generation.
+         */
+        post: operations["streamInference"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/info": {
         parameters: {
             query?: never;
@@ -506,7 +666,7 @@ export interface paths {
         };
         /**
          * The real loss curve of an experiment
-         * @description `experiment_id`: a job (number or job id) or an experiment name given at submit (all its jobs, oldest first, steps continuing). Without it: the newest job with recorded epochs. One point per stored epoch.
+         * @description `experiment_id`: a job (number or job id) or an experiment name given at submit (all its jobs, oldest first, steps continuing). Without it: the newest job with recorded epochs or steps. One point per stored epoch; for a language-model fine-tune one point per logged trainer step (`trainer_step`; `loss`, `val_loss` = eval_loss). At most `steps` points (LTTB).
          */
         get: operations["getSeed002Loss"];
         put?: never;
@@ -560,7 +720,7 @@ export interface paths {
         };
         /**
          * List models by number
-         * @description Every registered model (trained or uploaded) and every record awaiting its upload; a member sees its own. `metrics` come from the training job's last stored epoch.
+         * @description Every registered model (trained or uploaded; detectors and language models) and every record awaiting its upload; a member sees its own. A detector's `metrics` come from its training job's last stored epoch, a language model's from its fine-tuning run. Seed 003 reads `models`, `count`, `timestamp` and each model's `id`, `name`, `path`, `base_model`, `created_at`, `size_mb`, `description`.
          */
         get: operations["listCatalogModels"];
         put?: never;
@@ -764,7 +924,7 @@ export interface paths {
         };
         /**
          * List tasks by number
-         * @description Training jobs and dataset preparations. `status` is seed 002's four states (queued → pending; failed, crashed and stopped → failed); `state` the raw one.
+         * @description Training jobs, dataset preparations and instruction dataset processing runs (`POST /api/v1/datasets/process`). `status` is seed 002's four states (queued → pending; failed, crashed and stopped → failed); `state` the raw one.
          */
         get: operations["listTasks"];
         put?: never;
@@ -792,6 +952,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a LoRA fine-tune of a processed instruction dataset
+         * @description Checks the body as the origin did (400 listing every problem in Chinese `details`; plus upper bounds and our `base_model`), resolves `dataset_path` among your own processed instruction datasets (404 naming it otherwise), and queues an llm-finetune job: `config.learning_rate/batch_size/num_epochs` → learning_rate, per_device_train_batch_size, num_train_epochs; `quantization` int8/int4 → QLoRA with quantization_bit 8/4; `lora_config.r/lora_alpha/lora_dropout` → the LoRA settings. The trainer (LLaMA-Factory by default) writes into the job's own run folder; `config.output_dir` names the registered model. Training submissions are limited to 10 an hour.
+         */
+        post: operations["startSeed003Training"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/train/cancel/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a queued or running fine-tune
+         * @description SIGINT to the trainer first (LLaMA-Factory and HF Trainer save a checkpoint on it), SIGTERM after the fine-tune stop grace, then SIGKILL; answers once the process is gone. A task already completed, failed or canceled is a 409 CONFLICT naming its state.
+         */
+        post: operations["cancelSeed003Training"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/train/status/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Status, progress and latest metrics of a fine-tune */
+        get: operations["getSeed003TrainingStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/training/datasets": {
         parameters: {
             query?: never;
@@ -799,7 +1016,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Datasets a job can train on (prepared) */
+        /** Datasets a job can train on (prepared detection, processed instruction) */
         get: operations["listSeed002TrainingDatasets"];
         put?: never;
         post?: never;
@@ -855,7 +1072,7 @@ export interface paths {
         };
         /**
          * Models a job can start from
-         * @description The Ultralytics detectors by file name (the trainer downloads them) and the registered models with PyTorch weights (fine-tuning). Each `id` is what POST /training/submit takes as `model_id`.
+         * @description The Ultralytics detectors by file name (the trainer downloads them), the language base models of the base-model catalog (YOLOOPS_LLM_BASE_MODELS; templates lora, qlora, full-finetune) and the registered models with PyTorch weights (fine-tuning). Each `id` is what POST /training/submit takes as `model_id`.
          */
         get: operations["listSeed002TrainingModels"];
         put?: never;
@@ -895,7 +1112,7 @@ export interface paths {
         };
         /**
          * Training templates that run here
-         * @description YOLO detection from a pretrained detector and fine-tuning of a registered model; `params` are the job request's own types, ranges and defaults.
+         * @description YOLO detection from a pretrained detector, fine-tuning of a registered detector, and the language-model fine-tunes lora, qlora and full-finetune (LLaMA-Factory); `params` are the job request's own types, ranges and defaults; `min_gpu_memory` of a language template is LLaMA-Factory's estimate for the catalog's default base model.
          */
         get: operations["listSeed002TrainingTemplates"];
         put?: never;
@@ -1668,17 +1885,17 @@ export interface components {
         };
         CatalogDataset: {
             id: number;
-            /** @description The dataset (`ds_…`); null until the record's upload. */
+            /** @description The dataset (`ds_…`, or `ids_…` for an instruction dataset); null until the record's upload. */
             dataset_id: string | null;
             name: string;
             description: string | null;
             project_id: number | null;
             owner_id: number | null;
             /**
-             * @description Detection ZIPs in the YOLO layouts.
-             * @constant
+             * @description yolo: a detection ZIP in the YOLO layouts; json, jsonl, csv: an instruction dataset file.
+             * @enum {string}
              */
-            format: "yolo";
+            format: "yolo" | "json" | "jsonl" | "csv";
             /** @description Bytes of the uploaded ZIP (0 before the upload). */
             size: number;
             /** @description `size` in 1024 steps, e.g. "50.00 MB". */
@@ -1693,20 +1910,38 @@ export interface components {
             error: string | null;
             /** @description ISO 8601 time. */
             created_at: string;
+            /**
+             * @description What the dataset is for: detection training, or language-model fine-tuning (seed 003).
+             * @enum {string}
+             */
+            kind: "detection" | "instruction";
+            /** @description Seed 003: the stored instruction file; a detection dataset's data.yaml once prepared; null before. */
+            path: string | null;
+            /** @description Seed 003: `size` ÷ 2^20, two decimals. */
+            size_mb: number;
+            /** @description Seed 003: valid records of an instruction dataset, images of a detection one (= `row_count`). */
+            samples_count: number;
+            /** @description alpaca, sharegpt or openai for an instruction dataset; null otherwise. */
+            record_format: components["schemas"]["InstructionRecordFormat"] | null;
+            /** @description An instruction dataset's processed outputs (`POST /api/v1/datasets/process`); [] otherwise. */
+            processed: components["schemas"]["ProcessedInstructionOutput"][];
         };
         CatalogDatasetCreate: {
             name: string;
             description?: string | null;
             project_id?: number | null;
             /**
-             * @description Only "yolo" (detection ZIPs) is accepted.
+             * @description yolo (default): the upload is a detection ZIP; json, jsonl or csv: an instruction dataset file.
              * @default yolo
-             * @constant
+             * @enum {string}
              */
-            format?: "yolo";
+            format?: "yolo" | "json" | "jsonl" | "csv";
         };
         CatalogDatasetList: {
             total: number;
+            /** @description Seed 003: datasets on this page. */
+            count: number;
+            timestamp: string;
             datasets: components["schemas"]["CatalogDataset"][];
         };
         CatalogDatasetUploaded: {
@@ -1719,7 +1954,7 @@ export interface components {
             model_id: string | null;
             name: string;
             base_model: string | null;
-            /** @description "ultralytics" when PyTorch weights are present, else "onnx"; as given until the upload. */
+            /** @description "ultralytics" when PyTorch weights are present, "gguf" for a llama.cpp language model or adapter, "transformers" for another language model (e.g. a PEFT adapter), else "onnx"; as given until the upload. */
             framework: string;
             version: string;
             /** @description Bytes of the weights in 1024 steps, e.g. "6.2MB" ("0B" before the upload). */
@@ -1727,19 +1962,40 @@ export interface components {
             size_bytes: number;
             /** @enum {string} */
             status: "pending" | "ready";
-            /** @description The last stored epoch of the training job that made the model; null without one. */
+            /** @description A detector: the last stored epoch of the training job that made it; a language model: its run's final metrics (`final_loss` = `train_loss`); null without either. */
             metrics: {
                 final_loss: number | null;
                 mAP50: number | null;
                 "mAP50-95": number | null;
                 precision: number | null;
                 recall: number | null;
+                /** @description Seed 003: a fine-tuned language model's final training loss (null otherwise). */
+                train_loss: number | null;
+                /** @description Seed 003: its final evaluation loss. */
+                val_loss: number | null;
+                /** @description Seed 003: exp(val_loss). */
+                perplexity: number | null;
             } | null;
             project_id: number | null;
             owner_id: number | null;
             job_id: string | null;
             /** @description ISO 8601 time. */
             created_at: string;
+            /** @description detect, text-generation…; null before the upload. */
+            task: string | null;
+            /** @description Seed 003: the model's folder in the registry (accepted as `model_path` of `POST /api/v1/generate`); null before the upload. */
+            path: string | null;
+            /** @description Seed 003: `size_bytes` ÷ 2^20, two decimals. */
+            size_mb: number;
+            description: string | null;
+            /** @description Seed 003: a fine-tuned language model's training configuration; null otherwise. */
+            training_config: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Seed 003: when it last generated text; null before. */
+            last_used: string | null;
+            /** @description Seed 003: generations run with it. */
+            usage_count: number;
         };
         CatalogModelCreate: {
             name: string;
@@ -1749,8 +2005,13 @@ export interface components {
             version?: string | null;
         };
         CatalogModelList: {
+            /** @description Seed 002: models matching, before paging. */
             total: number;
             models: components["schemas"]["CatalogModel"][];
+            /** @description Seed 003: models in this answer. */
+            count: number;
+            /** @description Seed 003: when the list was read. */
+            timestamp: string;
         };
         CatalogModelUploaded: {
             message: string;
@@ -2111,6 +2372,75 @@ export interface components {
             status: "ok";
             video: components["schemas"]["VideoTools"];
         };
+        InferenceGenerateRequest: {
+            /** @description A registry model id or number (`GET /api/v1/inference/models`), or an upstream model's name. */
+            model_id: string | number;
+            prompt: string;
+            /**
+             * @description New tokens at most (the prompt is not counted).
+             * @default 512
+             */
+            max_tokens?: number;
+            /**
+             * @description 0: greedy.
+             * @default 0.7
+             */
+            temperature?: number;
+            /** @default 0.9 */
+            top_p?: number;
+            /** @description Ours: the same seed, model and parameters give the same text. */
+            seed?: number;
+            /** @description Ours: strings that end the text (not included). */
+            stop?: string[];
+        };
+        InferenceGenerateResponse: {
+            /** @description 8 hex digits, as the origin. */
+            id: string;
+            /** @description `model_id` as sent. */
+            model: string;
+            /** @description Ours: the registry model id, or the upstream model's name. */
+            model_id: string;
+            prompt: string;
+            output: string;
+            usage: components["schemas"]["TokenUsage"];
+            /** @description Milliseconds the generation took (measured). */
+            latency_ms: number;
+            created_at: string;
+            /**
+             * @description llama.cpp: a registry GGUF model on the embedded generator; openai-compatible: the upstream (YOLOOPS_LLM_BASE_URL).
+             * @enum {string}
+             */
+            backend: "llama.cpp" | "openai-compatible";
+            /** @enum {string} */
+            finish_reason: "stop" | "length";
+        };
+        InferenceModel: {
+            /** @description `model_id` of `POST /api/v1/inference/generate`: the registry model id, or the upstream model's name. */
+            id: string;
+            name: string;
+            /** @description "yoloops" for a registry model (uploaded or fine-tuned here); the upstream's `owned_by` otherwise. */
+            provider: string;
+            /** @description Parameters, e.g. "1.5B" or "52.3K" (GGUF tensor elements); null when unknown. */
+            size: string | null;
+            /** @constant */
+            status: "ready";
+            /**
+             * @description llama.cpp: a registry GGUF model on the embedded generator; openai-compatible: the upstream (YOLOOPS_LLM_BASE_URL).
+             * @enum {string}
+             */
+            backend: "llama.cpp" | "openai-compatible";
+            /** @description Ours: a registry model's number (also accepted as `model_id`); null for an upstream model. */
+            number: number | null;
+            /** @description Ours: a LoRA adapter runs on its base model; null for an upstream model. */
+            kind: ("model" | "adapter") | null;
+            base_model_id: string | null;
+            context_length: number | null;
+        };
+        InferenceModelList: {
+            models: components["schemas"]["InferenceModel"][];
+            /** @description Ours: why the upstream's models are missing (down, refused…); null when listed or none is configured. */
+            upstream_error: string | null;
+        };
         InferenceResult: {
             model_id: string;
             detections: components["schemas"]["Detection"][];
@@ -2122,6 +2452,86 @@ export interface components {
             results: components["schemas"]["SessionImageResult"][];
             /** @description The session folder (annotated images under images/, results.csv, metadata.json); also served under /static/inference_results/<session_id>/. */
             session_dir: string;
+        };
+        /**
+         * @description json: one array of records; jsonl: one record per line; csv: a header row, then one record per row.
+         * @enum {string}
+         */
+        InstructionFileFormat: "json" | "jsonl" | "csv";
+        InstructionIssue: {
+            /** @description 0-based position of the record in the file (array index, non-empty line or data row). */
+            index: number;
+            /** @description 1-based line of the file (JSON Lines, and CSV where the header is line 1). */
+            line?: number;
+            code: components["schemas"]["InstructionIssueCode"];
+            /** @description Field the issue is about, e.g. `output` or `conversations[2].value`. */
+            field?: string;
+            message: string;
+        };
+        /** @enum {string} */
+        InstructionIssueCode: "bad_json" | "bad_csv_row" | "not_an_object" | "unknown_format" | "missing_field" | "empty_text" | "wrong_type" | "bad_role" | "bad_turn_order" | "duplicate" | "mixed_format";
+        /** @description Seed 003 answer of POST /datasets/process. */
+        InstructionProcessResult: {
+            task_id: string;
+            /** @constant */
+            status: "completed";
+            dataset_id: string;
+            output_path: string;
+            splits: components["schemas"]["InstructionSplitCounts"];
+            message: string;
+            processed_at: string;
+        };
+        /**
+         * @description alpaca: instruction/input/output (or response)/system; sharegpt: conversations[{from,value}]; openai: messages[{role,content}].
+         * @enum {string}
+         */
+        InstructionRecordFormat: "alpaca" | "sharegpt" | "openai";
+        InstructionReport: {
+            /** @description Records read (array elements, non-empty lines or data rows). */
+            records_total: number;
+            /** @description Records kept: valid, of the file’s record format, first of their content. */
+            records_valid: number;
+            records_invalid: number;
+            /** @description Valid records whose normalized content appeared earlier (not kept). */
+            duplicates: number;
+            /** @description Valid records seen per record format, before the majority was chosen. */
+            formats: {
+                [key: string]: number;
+            };
+            /** @description Issues per code, all of them (listed or not). */
+            issue_counts: {
+                [key: string]: number;
+            };
+            /** @description Issues not listed because the list is capped. */
+            issues_truncated: number;
+            /** @description Majority format of the valid records; null when none was valid. */
+            record_format: components["schemas"]["InstructionRecordFormat"] | null;
+            /** @description The first issues in file order (capped). */
+            issues: components["schemas"]["InstructionIssue"][];
+        };
+        InstructionReportSummary: {
+            /** @description Records read (array elements, non-empty lines or data rows). */
+            records_total: number;
+            /** @description Records kept: valid, of the file’s record format, first of their content. */
+            records_valid: number;
+            records_invalid: number;
+            /** @description Valid records whose normalized content appeared earlier (not kept). */
+            duplicates: number;
+            /** @description Valid records seen per record format, before the majority was chosen. */
+            formats: {
+                [key: string]: number;
+            };
+            /** @description Issues per code, all of them (listed or not). */
+            issue_counts: {
+                [key: string]: number;
+            };
+            /** @description Issues not listed because the list is capped. */
+            issues_truncated: number;
+        };
+        InstructionSplitCounts: {
+            train: number;
+            validation: number;
+            test: number;
         };
         LlmFinetuneConfig: {
             /** @description Catalog id of the base model. */
@@ -2245,6 +2655,10 @@ export interface components {
             metrics?: {
                 [key: string]: number;
             };
+            /** @description A language model: generations run with it (seed 003 `usage_count`); absent before the first. */
+            usage_count?: number;
+            /** @description A language model: when it last generated (ISO 8601; seed 003 `last_used`). */
+            last_used?: string;
         };
         ModelDetail: {
             model_id: string;
@@ -2287,6 +2701,10 @@ export interface components {
             metrics?: {
                 [key: string]: number;
             };
+            /** @description A language model: generations run with it (seed 003 `usage_count`); absent before the first. */
+            usage_count?: number;
+            /** @description A language model: when it last generated (ISO 8601; seed 003 `last_used`). */
+            last_used?: string;
             /** @description Present when the model came from a training job (`job_id`). */
             training_metrics?: {
                 /** @description null while the job has no stored epoch. */
@@ -2392,6 +2810,24 @@ export interface components {
             error?: string;
             report: components["schemas"]["ValidationReport"];
         };
+        ProcessedInstructionOutput: {
+            output_name: string;
+            /** @description Folder of the split files and dataset_info.json (absolute on local storage). */
+            output_path: string;
+            task_id: string;
+            splits: components["schemas"]["InstructionSplitCounts"];
+            /** @description Ratios used (normalized to sum 1). */
+            ratios: {
+                train: number;
+                validation: number;
+                test: number;
+            };
+            seed: number;
+            template: string;
+            /** @description Files written, relative to output_path. */
+            files: string[];
+            processed_at: string;
+        };
         Project: {
             id: number;
             name: string;
@@ -2490,6 +2926,28 @@ export interface components {
                 x_axis: string[];
             };
         };
+        Seed002And003Error: {
+            /** @description Seed 002 (FastAPI): what went wrong. */
+            detail: string | {
+                loc: string[];
+                msg: string;
+                type: string;
+            }[];
+            code: string;
+            /** @description Seed 003: the same error in its envelope. */
+            error: {
+                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, UNSUPPORTED_MEDIA_TYPE, TOO_MANY_REQUESTS, INTERNAL_ERROR or SERVICE_UNAVAILABLE. */
+                code: string;
+                message: string;
+                /** @description Stable machine-readable reason (ours). */
+                reason?: string;
+                /** @description On a validation 400: the origin's Chinese messages, one per failing rule. */
+                details?: unknown[];
+            };
+            timestamp: string;
+            /** @description Also the response's X-Request-ID header. */
+            request_id: string;
+        };
         Seed002Error: {
             /** @description What went wrong; a 422 lists each invalid field. */
             detail: string | {
@@ -2499,11 +2957,6 @@ export interface components {
             }[];
             /** @description Stable machine-readable reason. */
             code: string;
-        };
-        Seed002Hyperparameters: {
-            epochs?: number;
-            imgsz?: number;
-            batch?: number;
         };
         Seed002LossSeries: {
             experiment_id: string;
@@ -2526,6 +2979,8 @@ export interface components {
                 job_id: string;
                 /** @description When the epoch was recorded. */
                 timestamp: string;
+                /** @description A fine-tune's own logging step (its epoch is the integer part of the fractional epoch). */
+                trainer_step?: number;
             }[];
             metrics: {
                 initial_loss: number | null;
@@ -2546,7 +3001,7 @@ export interface components {
                 status: string;
                 project_id: number | null;
                 current_step: number;
-                /** @description Epochs planned over its jobs. */
+                /** @description Epochs (fine-tunes: trainer steps) planned over its jobs. */
                 total_steps: number;
                 current_loss: number | null;
                 final_loss: number | null;
@@ -2572,6 +3027,13 @@ export interface components {
             classes: string[];
             num_classes: number;
             created_at: string;
+            /**
+             * @description A processed instruction dataset (the fine-tune templates): versions are its processed outputs, counts the newest's splits.
+             * @constant
+             */
+            kind?: "instruction";
+            record_format?: string;
+            samples_count?: number;
         };
         Seed002TrainingDatasets: {
             datasets: components["schemas"]["Seed002TrainingDataset"][];
@@ -2626,6 +3088,13 @@ export interface components {
             config: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Present on fine-tunes, whose steps are the trainer's logging steps and whose version is the processed output.
+             * @constant
+             */
+            kind?: "llm-finetune";
+            base_model?: string | null;
+            llm?: components["schemas"]["LlmFinetuneConfig"] | null;
         };
         Seed002TrainingJobDetail: {
             id: number;
@@ -2677,6 +3146,13 @@ export interface components {
             config: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Present on fine-tunes, whose steps are the trainer's logging steps and whose version is the processed output.
+             * @constant
+             */
+            kind?: "llm-finetune";
+            base_model?: string | null;
+            llm?: components["schemas"]["LlmFinetuneConfig"] | null;
             /** @description The last 50 lines of the job log. */
             logs: string[];
         };
@@ -2691,12 +3167,19 @@ export interface components {
             size: string;
             /** @enum {string} */
             type: "base" | "fine-tune";
-            /** @constant */
-            framework: "ultralytics";
+            /** @description ultralytics, or transformers for a language base model. */
+            framework: string;
             task: string;
             flops?: string;
             classes?: string[];
             created_at?: string;
+            /** @description Language base models: what the trainer loads. */
+            model_name_or_path?: string;
+            template?: string;
+            license?: string;
+            /** @description The base model of a fine-tune that names none. */
+            default?: boolean;
+            trainer?: string;
         };
         Seed002TrainingModels: {
             models: components["schemas"]["Seed002TrainingModel"][];
@@ -2704,16 +3187,21 @@ export interface components {
         Seed002TrainingSubmit: {
             /** @description A base detector (`yolov8n.pt`…) or a registered model (number or model id), from GET /training/models. */
             model_id: string;
-            /** @description Dataset number or `ds_…` id, from GET /training/datasets. */
+            /** @description Dataset number or `ds_…` id, from GET /training/datasets; for lora, qlora and full-finetune an instruction dataset (number or `ids_…`) that was processed. */
             dataset_id: number | string;
             /** @description From GET /training/templates. */
             template_id: string;
             project_id: number;
             /** @description Jobs submitted under one name form one experiment (GET /metrics/loss?experiment_id=<name>). */
             experiment_name: string;
-            hyperparameters?: components["schemas"]["Seed002Hyperparameters"] | null;
+            /** @description The template's own parameters only (GET /training/templates): epochs, imgsz, batch for YOLO; learning_rate, epochs, batch_size, lora_rank… for the fine-tune templates. */
+            hyperparameters?: {
+                [key: string]: unknown;
+            } | null;
             /** @description Dataset version (default: its newest). */
             version?: string;
+            /** @description Ours, fine-tune templates: which processed output of the instruction dataset (default: the newest). */
+            output_name?: string;
         };
         Seed002TrainingSubmitted: {
             message: string;
@@ -2743,8 +3231,11 @@ export interface components {
             id: string;
             name: string;
             description: string;
-            /** @enum {string} */
-            model_type: "base" | "fine-tune";
+            /**
+             * @description llm-base: a language base model of GET /training/models.
+             * @enum {string}
+             */
+            model_type: "base" | "fine-tune" | "llm-base";
             task: string;
             framework: string;
             min_gpu_memory: string;
@@ -2754,15 +3245,128 @@ export interface components {
                     default: unknown;
                     minimum?: number;
                     maximum?: number;
+                    enum?: number[];
+                    exclusive_minimum?: boolean;
                     description: string;
                 };
             };
             defaults: {
                 [key: string]: unknown;
             };
+            finetuning_type?: string;
+            gpu_memory_gb_per_billion_params?: number;
         };
         Seed002TrainingTemplates: {
             templates: components["schemas"]["Seed002TrainingTemplate"][];
+        };
+        Seed003BatchGenerateRequest: {
+            prompts: string[];
+            /** @description A registered model id; default the newest trained language model. */
+            model_path?: string;
+            /** @description Prompt tokens + new tokens (Hugging Face semantics); default 100. */
+            max_length?: number;
+            /** @description Default 0.7. */
+            temperature?: number;
+            /** @description Default 0.9. */
+            top_p?: number;
+            /** @description Default 50. */
+            top_k?: number;
+            /** @description Default 1. */
+            num_return_sequences?: number;
+            /** @description Ours: the same seed, model and settings give the same texts (sequence i uses seed + i); default a random one. */
+            seed?: number;
+        };
+        Seed003BatchGenerateResponse: {
+            results: {
+                prompt: string;
+                generated_texts: string[];
+                /** @description Ours. */
+                usage: components["schemas"]["TokenUsage"];
+                /** @description Ours: seconds of this prompt. */
+                generation_time: number;
+            }[];
+            /** @description The model's folder in the registry (a `path` of `GET /api/v1/models`), or the upstream model's name; accepted back as `model_path`. */
+            model_path: string;
+            /** @description Seconds of all prompts (run one after another, as the origin does). */
+            total_generation_time: number;
+            timestamp: string;
+            /** @description Ours: the registry model id, or the upstream model's name. */
+            model_id: string;
+            /**
+             * @description llama.cpp: a registry GGUF model on the embedded generator; openai-compatible: the upstream (YOLOOPS_LLM_BASE_URL).
+             * @enum {string}
+             */
+            backend: "llama.cpp" | "openai-compatible";
+            /** @description Ours: summed over the prompts. */
+            usage: components["schemas"]["TokenUsage"];
+        };
+        Seed003DatasetProcessRequest: {
+            dataset_id: string;
+            /** @description Not blank; no `/`, `\`, control characters, `.` or `..`; at most 200 characters. */
+            output_name: string;
+            /** @description Default 0.8. */
+            train_ratio?: number;
+            /** @description Default 0.1. */
+            val_ratio?: number;
+            /** @description Default 0.1. When all three ratios are sent they sum to 1 (± 1e-6). */
+            test_ratio?: number;
+            /** @description Default `### 指令:\n{instruction}\n\n### 回答:\n{response}`. */
+            template?: string;
+            /** @description Ours: seed of the split (default 42, as the origin); same file, ratios and seed → the same split files, byte for byte. */
+            seed?: number;
+        };
+        Seed003Error: {
+            error: {
+                /** @description INVALID_REQUEST, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, UNSUPPORTED_MEDIA_TYPE, TOO_MANY_REQUESTS, INTERNAL_ERROR or SERVICE_UNAVAILABLE. */
+                code: string;
+                message: string;
+                /** @description Stable machine-readable reason (ours). */
+                reason?: string;
+                /** @description On a validation 400: the origin's Chinese messages, one per failing rule. */
+                details?: unknown[];
+            };
+            timestamp: string;
+            /** @description Also the response's X-Request-ID header and the server's log line. */
+            request_id: string;
+        };
+        Seed003GenerateRequest: {
+            /** @description Not blank. */
+            prompt: string;
+            /** @description A registered model id; default the newest trained language model. */
+            model_path?: string;
+            /** @description Prompt tokens + new tokens (Hugging Face semantics); default 100. */
+            max_length?: number;
+            /** @description Default 0.7. */
+            temperature?: number;
+            /** @description Default 0.9. */
+            top_p?: number;
+            /** @description Default 50. */
+            top_k?: number;
+            /** @description Default 1. */
+            num_return_sequences?: number;
+            /** @description Ours: the same seed, model and settings give the same texts (sequence i uses seed + i); default a random one. */
+            seed?: number;
+        };
+        Seed003GenerateResponse: {
+            prompt: string;
+            /** @description `num_return_sequences` texts, without the prompt. */
+            generated_texts: string[];
+            /** @description The model's folder in the registry (a `path` of `GET /api/v1/models`), or the upstream model's name; accepted back as `model_path`. */
+            model_path: string;
+            /** @description Seconds the generation took (measured). */
+            generation_time: number;
+            timestamp: string;
+            /** @description Ours: the registry model id, or the upstream model's name. */
+            model_id: string;
+            /**
+             * @description llama.cpp: a registry GGUF model on the embedded generator; openai-compatible: the upstream (YOLOOPS_LLM_BASE_URL).
+             * @enum {string}
+             */
+            backend: "llama.cpp" | "openai-compatible";
+            /** @description Ours: real token counts. */
+            usage: components["schemas"]["TokenUsage"];
+            /** @description Ours, per text: `length` when `max_length` ended it. */
+            finish_reasons: ("stop" | "length")[];
         };
         Seed003LoginRequest: {
             username?: string;
@@ -2773,6 +3377,123 @@ export interface components {
             expires_in: number;
             /** @constant */
             token_type: "Bearer";
+        };
+        Seed003ProcessRunning: {
+            /** @description Poll it at `GET /api/v1/tasks/{task_id}` (its `status` becomes completed or failed). */
+            task_id: string;
+            /** @constant */
+            status: "running";
+            dataset_id: string;
+            output_path: null;
+            splits: null;
+            /** @description Percent of the two passes over the file so far. */
+            progress: number;
+            /** @description "数据集处理中" */
+            message: string;
+            processed_at: null;
+        };
+        Seed003TrainBody: {
+            /** @description A processed instruction dataset of yours: the `output_path` or `task_id` that `POST /api/v1/datasets/process` answered, or `<dataset id or number>/<output_name>`. Never opened as a path. */
+            dataset_path: string;
+            config?: {
+                /** @description Default 3e-5. */
+                learning_rate?: number;
+                /** @description Default 8. */
+                batch_size?: number;
+                /** @description Default 3. */
+                num_epochs?: number;
+                /** @description Relative, without `..`. The run folder is the server's: the last segment names the registered model (`./models/my_model` → `my_model`); kept as given in the status. */
+                output_dir?: string;
+                /** @description Default null. */
+                quantization?: ("int8" | "int4") | null;
+                /** @description Ours: same as `base_model` (either one). */
+                model_name?: string;
+            };
+            lora_config?: {
+                /** @description Default 8. */
+                r?: number;
+                /** @description Default 16. */
+                lora_alpha?: number;
+                /** @description Default 0.05. */
+                lora_dropout?: number;
+            };
+            /** @description Ours: a base-model catalog id (`GET /api/v1/training/models`); default the catalog's default. */
+            base_model?: string;
+        };
+        Seed003TrainCanceled: {
+            task_id: string;
+            /** @constant */
+            status: "canceled";
+            /** @description "训练任务已取消" */
+            message: string;
+            canceled_at: string;
+        };
+        Seed003TrainStarted: {
+            /** @description The fine-tune job (`job_…`). */
+            task_id: string;
+            /** @constant */
+            status: "started";
+            /** @description "训练任务已启动" */
+            message: string;
+            created_at: string;
+        };
+        Seed003TrainStatus: {
+            task_id: string;
+            /**
+             * @description The job's stopped reads canceled, crashed reads failed.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed" | "canceled";
+            /** @description Percent, one decimal: the trainer's own percentage (else steps done ÷ total); 100 once completed. */
+            progress: number;
+            /** @description From the latest logged step that has each (fractional epoch); empty before the first. */
+            metrics: {
+                train_loss?: number;
+                learning_rate?: number;
+                epoch?: number;
+            };
+            started_at: string | null;
+            /** @description The latest of created, started, last step or progress report, stopped and finished. */
+            updated_at: string;
+            /** @description Ours. */
+            current_steps: number;
+            /** @description Ours: null until the trainer says. */
+            total_steps: number | null;
+            /** @description Ours: the trainer's estimate. */
+            remaining_time: string | null;
+            base_model: string | null;
+            /** @description lora, or qlora with a quantization. */
+            finetuning_type: string | null;
+            /** @description config.output_dir as sent. */
+            output_dir: string | null;
+            /** @description Why it failed, or why handling its outputs failed. */
+            error?: string;
+            /** @description The registered model (its adapter) once completed: `model_path` of POST /api/v1/generate. */
+            model_id?: string;
+        };
+        Seed003UploadedDataset: {
+            /** @description The instruction dataset (`ids_…`): `dataset_id` of `POST /api/v1/datasets/process`. */
+            id: string;
+            name: string;
+            /** @description The stored file (absolute on local storage). */
+            path: string;
+            uploaded_at: string;
+            /** @description Bytes ÷ 2^20, two decimals. */
+            size_mb: number;
+            /** @description Valid records kept (invalid ones and duplicates are counted in `report`). */
+            samples_count: number;
+            description: string;
+            /** @description "数据集上传成功" */
+            message: string;
+            /** @description Ours: the dataset's number, as seed 002's `/api/v1/datasets` shows it. */
+            number: number;
+            /** @description Ours: the file format read (the `format` field, else the file's extension). */
+            format: components["schemas"]["InstructionFileFormat"];
+            /** @description Ours: the record format detected (majority of the valid records). */
+            record_format: components["schemas"]["InstructionRecordFormat"];
+            size_bytes: number;
+            /** @description Ours: the validation summary; the issues themselves are in `GET /api/v1/datasets/{dataset_id}/report`. */
+            report: components["schemas"]["InstructionReportSummary"];
         };
         Seed004Error: {
             /** @constant */
@@ -2888,8 +3609,11 @@ export interface components {
             /** @description Task number (tasks count on their own: a job and a dataset never share one). */
             id: number;
             name: string;
-            /** @enum {string} */
-            type: "training" | "dataset_preparation";
+            /**
+             * @description dataset_processing: an instruction dataset's `POST /api/v1/datasets/process` run.
+             * @enum {string}
+             */
+            type: "training" | "dataset_preparation" | "dataset_processing";
             project_id: number | null;
             owner_id: number | null;
             /**
@@ -2897,13 +3621,13 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "running" | "completed" | "failed";
-            /** @description The raw status: a job's queued|running|completed|failed|stopped|crashed, a dataset's uploaded|preparing|prepared. */
+            /** @description The raw status: a job's queued|running|completed|failed|stopped|crashed, a dataset's uploaded|preparing|prepared, a processing run's running|completed|failed. */
             state: string;
-            /** @description Training: 100 × epochs stored ÷ epochs planned (1 decimal; completed = 100). Preparation: 0 or 100. */
+            /** @description Training: 100 × epochs stored ÷ epochs planned (1 decimal; completed = 100). Preparation: 0 or 100. Processing: the run's two passes over the file. */
             progress: number;
-            /** @description The job (`job_…`) or dataset (`ds_…`) the task is. */
+            /** @description The job (`job_…`) or dataset (`ds_…`) the task is; a processing run's own id (`task_…`). */
             resource_id: string;
-            /** @description The job's or dataset's own number. */
+            /** @description The job's or dataset's own number (for a processing run: its dataset's). */
             resource_number: number;
             /** @description ISO 8601 time. */
             created_at: string;
@@ -2946,6 +3670,13 @@ export interface components {
         TaskList: {
             total: number;
             tasks: components["schemas"]["Task"][];
+        };
+        TokenUsage: {
+            /** @description Tokens of the prompt, by the model's own tokenizer (BOS included). */
+            prompt_tokens: number;
+            /** @description Tokens generated, summed over the sequences. */
+            completion_tokens: number;
+            total_tokens: number;
         };
         TrainerCommand: {
             /** @description Fresh training; placeholders {data} {model} {epochs} {imgsz} {batch} {project} {name}. */
@@ -4080,7 +4811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Seed002Error"];
+                    "application/json": components["schemas"]["Seed002And003Error"];
                 };
             };
         };
@@ -4127,12 +4858,138 @@ export interface operations {
             };
         };
     };
+    processInstructionDataset: {
+        parameters: {
+            query?: {
+                /** @description Ours: seconds to wait for the run before answering 202 (default 25; 0 answers at once). */
+                wait_s?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Seed003DatasetProcessRequest"];
+            };
+        };
+        responses: {
+            /** @description Processed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstructionProcessResult"];
+                };
+            };
+            /** @description Still running: poll GET /api/v1/tasks/{task_id} */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003ProcessRunning"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+        };
+    };
+    uploadInstructionDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description The dataset file (.json, .jsonl or .csv)
+                     */
+                    file: string;
+                    /** @description Not blank. */
+                    name: string;
+                    /** @description Default "". */
+                    description?: string;
+                    /** @description json, csv or jsonl; default the file's extension (.json, .csv, .jsonl). */
+                    format?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored and checked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003UploadedDataset"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+        };
+    };
     getCatalogDataset: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The dataset's number (`1`) or its id (`ds_…`). */
+                /** @description The dataset's number (`1`) or its id (`ds_…`, `ids_…`). */
                 dataset_id: string;
             };
             cookie?: never;
@@ -4173,7 +5030,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The dataset's number (`1`) or its id (`ds_…`). */
+                /** @description The dataset's number (`1`) or its id (`ds_…`, `ids_…`). */
                 dataset_id: string;
             };
             cookie?: never;
@@ -4216,12 +5073,53 @@ export interface operations {
             };
         };
     };
+    getInstructionDatasetReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The dataset's number or its id (`ids_…`). */
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstructionReport"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002And003Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002And003Error"];
+                };
+            };
+        };
+    };
     uploadCatalogDataset: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description The dataset's number (`1`) or its id (`ds_…`). */
+                /** @description The dataset's number (`1`) or its id (`ds_…`, `ids_…`). */
                 dataset_id: string;
             };
             cookie?: never;
@@ -4231,7 +5129,7 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description The dataset as a .zip file
+                     * @description The dataset: a .zip file, or a .json, .jsonl or .csv instruction file
                      */
                     file: string;
                 };
@@ -4299,6 +5197,126 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    generateText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Seed003GenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description Generated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003GenerateResponse"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+        };
+    };
+    generateTextBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Seed003BatchGenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description Generated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003BatchGenerateResponse"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
                 };
             };
         };
@@ -4391,6 +5409,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DetailedHealth"];
+                };
+            };
+        };
+    };
+    generateInference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InferenceGenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description Generated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceGenerateResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    listInferenceModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InferenceModelList"];
+                };
+            };
+        };
+    };
+    streamInference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InferenceGenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description The stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed002Error"];
                 };
             };
         };
@@ -4574,7 +5714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Seed002Error"];
+                    "application/json": components["schemas"]["Seed002And003Error"];
                 };
             };
         };
@@ -4648,7 +5788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Seed002Error"];
+                    "application/json": components["schemas"]["Seed002And003Error"];
                 };
             };
             /** @description Not found */
@@ -4657,7 +5797,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Seed002Error"];
+                    "application/json": components["schemas"]["Seed002And003Error"];
                 };
             };
         };
@@ -5176,7 +6316,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending" | "running" | "completed" | "failed";
-                type?: "training" | "dataset_preparation";
+                type?: "training" | "dataset_preparation" | "dataset_processing";
                 project_id?: number;
                 /** @description How many matches to leave out (default 0). */
                 skip?: number;
@@ -5214,7 +6354,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The task's number, or the job's (`job_…`) or dataset's (`ds_…`) id. */
+                /** @description The task's number, or the job's (`job_…`), dataset's (`ds_…`) or processing run's (`task_…`) id. */
                 task_id: string;
             };
             cookie?: never;
@@ -5246,6 +6386,157 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Seed002Error"];
+                };
+            };
+        };
+    };
+    startSeed003Training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Seed003TrainBody"];
+            };
+        };
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003TrainStarted"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Unsupported content */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+        };
+    };
+    cancelSeed003Training: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `task_id` POST /api/v1/train answered (a fine-tune job id) or the job's number. Another member's is a 404. */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Canceled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003TrainCanceled"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+        };
+    };
+    getSeed003TrainingStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `task_id` POST /api/v1/train answered (a fine-tune job id) or the job's number. Another member's is a 404. */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003TrainStatus"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Seed003Error"];
                 };
             };
         };
