@@ -56,7 +56,7 @@ describe('yoloops serve (the npm start command)', () => {
     [{ YOLOOPS_INFERENCE_PROVIDERS: 'cuda,../x' }, 'YOLOOPS_INFERENCE_PROVIDERS must list onnxruntime execution providers (e.g. cuda), got "../x"'],
     [{ YOLOOPS_PUBLIC_URL: 'gateway:8000' }, 'YOLOOPS_PUBLIC_URL must be an http(s) URL, got "gateway:8000"'],
     [{ YOLOOPS_TRAINER_COMMAND: '["yolo", 1]' }, 'YOLOOPS_TRAINER_COMMAND must be a command line or a JSON array of strings with the program first, got: ["yolo", 1]'],
-    [{ YOLOOPS_TRAINER_COMMAND: 'python3 train.py data={dataset}' }, 'YOLOOPS_TRAINER_COMMAND uses an unknown placeholder {dataset} (known: {data} {model} {epochs} {imgsz} {batch} {project} {name} {job_id} {run_dir} {server})'],
+    [{ YOLOOPS_TRAINER_COMMAND: 'python3 train.py data={dataset}' }, 'YOLOOPS_TRAINER_COMMAND uses an unknown placeholder {dataset} (known: {data} {model} {epochs} {imgsz} {batch} {project} {name} {job_id} {run_dir} {server} {config})'],
     [{ YOLOOPS_AUTH: 'maybe' }, 'YOLOOPS_AUTH must be "required" or "off", got "maybe"'],
     [{ YOLOOPS_RATE_LIMIT_TRAIN: '10/day' }, 'YOLOOPS_RATE_LIMIT_TRAIN must be N/second, N/minute or N/hour with N ≥ 1 (e.g. 10/hour), or off; got "10/day"'],
     [{ YOLOOPS_CORS_ORIGINS: 'https://app.example.org/ui' }, 'YOLOOPS_CORS_ORIGINS must list origins without path, query or credentials (scheme://host[:port]), got "https://app.example.org/ui"'],

@@ -140,6 +140,7 @@ describe('E2: another member\'s resources', () => {
     expect(res.status, res.text).toBe(404);
     const dialect = route.dialect ?? 's001';
     if (dialect === 's000') expect(res.json).toMatchObject({ code: 404, message: '模型不存在', data: null });
+    else if (dialect === 's003') expect(res.json).toMatchObject({ error: { code: 'NOT_FOUND', message: expect.stringMatching(/not found/i) }, request_id: expect.any(String) });
     else expect(res.json).toMatchObject({ detail: expect.stringMatching(/not found/i) });
   });
 
