@@ -52,8 +52,10 @@ describe('path parameters of every route', () => {
     for (const marker of SECRET_MARKERS) expect(res.body.toString('latin1')).not.toContain(marker);
     expect(res.headers['set-cookie']).toBeUndefined();
     if (res.json === undefined) return; // refused by Node's HTTP parser itself (400 without a body)
-    const detail = res.json.detail ?? res.json.message ?? res.json.msg;
-    const reason = dialect === 's001' || dialect === 's002' || dialect === 's002+s003' ? res.json.code : res.json.reason; // s002: FastAPI's {detail} plus our code
+    // s003: {error: {code, message, reason}, timestamp, request_id}; a path that matched no route (`..`) gets the server's 404
+    const s003 = typeof res.json.error === 'object' && res.json.error !== null;
+    const detail = s003 ? res.json.error.message : res.json.detail ?? res.json.message ?? res.json.msg;
+    const reason = s003 ? res.json.error.reason : dialect === 's001' || dialect === 's002' || dialect === 's002+s003' ? res.json.code : res.json.reason; // s002: FastAPI's {detail} plus our code
     expect(typeof detail).toBe('string');
     expect(String(detail).length).toBeLessThan(2000); // a 10 kB value is not echoed whole
     const decoded = (() => {
