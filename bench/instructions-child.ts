@@ -4,7 +4,8 @@
  * (`InstructionsChildReport`). Run apart from the bench so that the generator's memory does not count:
  *   node --import tsx --conditions=source bench/instructions-child.ts <jsonl> <dataDir>
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { createRssSampler, readVmHwmBytes } from './support/rss-sampler.js';
 import path from 'node:path';
 import { createInstructionDatasetService, systemClock } from '@yoloops/core';
 import { createFsBlobStore, createSqliteInstructionDatasetStore, createSqliteProcessingTaskStore, openSqliteDatabase } from '@yoloops/core/node';
@@ -19,33 +20,6 @@ export interface InstructionsChildReport {
   hwmRssBytes?: number;
   samples: number;
   splits: { train: number; validation: number; test: number };
-}
-
-function readVmHwmBytes(): number | undefined {
-  try {
-    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return kib === undefined ? undefined : Number(kib) * 1024;
-  } catch {
-    return undefined;
-  }
-}
-
-function createRssSampler(intervalMs: number) {
-  let peak = 0;
-  const sample = () => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  };
-  const timer = setInterval(sample, intervalMs);
-  return {
-    /** The peak since the last call; starts a new window. */
-    take(): number {
-      sample();
-      const value = peak;
-      peak = 0;
-      return value;
-    },
-    stop: () => clearInterval(timer),
-  };
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,8 @@
  * bench so that the generator's memory does not count:
  *   node --import tsx --conditions=source bench/prepare-child.ts <zip> <dataDir>
  */
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { createRssSampler, readVmHwmBytes } from './support/rss-sampler.js';
 import { createNodePlatform } from '@yoloops/core/node';
 
 export interface PrepareChildReport {
@@ -21,33 +22,6 @@ export interface PrepareChildReport {
   uploadMs: number;
   prepareMs: number;
   imageCount: number;
-}
-
-function readVmHwmBytes(): number | undefined {
-  try {
-    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return kib === undefined ? undefined : Number(kib) * 1024;
-  } catch {
-    return undefined;
-  }
-}
-
-function createRssSampler(intervalMs: number) {
-  let peak = 0;
-  const sample = () => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  };
-  const timer = setInterval(sample, intervalMs);
-  return {
-    /** Returns the peak since the last call and starts a new window. */
-    take(): number {
-      sample();
-      const value = peak;
-      peak = 0;
-      return value;
-    },
-    stop: () => clearInterval(timer),
-  };
 }
 
 async function main(): Promise<void> {
