@@ -26,7 +26,7 @@ export interface RawResponse {
   headers: IncomingHttpHeaders;
   body: Buffer;
   /** The body as JSON, or undefined when it is not JSON. */
-  json: { detail?: unknown; code?: unknown; message?: unknown; msg?: unknown; reason?: unknown } | undefined;
+  json: { detail?: unknown; code?: unknown; message?: unknown; msg?: unknown; reason?: unknown; error?: { message?: unknown; reason?: unknown; code?: unknown } | null } | undefined;
 }
 
 /** SQLite's own files: the only things a rejected request may touch in the data root. */

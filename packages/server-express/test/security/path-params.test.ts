@@ -53,9 +53,9 @@ describe('path parameters of every route', () => {
     expect(res.headers['set-cookie']).toBeUndefined();
     if (res.json === undefined) return; // refused by Node's HTTP parser itself (400 without a body)
     // s003: {error: {code, message, reason}, timestamp, request_id}; a path that matched no route (`..`) gets the server's 404
-    const s003 = typeof res.json.error === 'object' && res.json.error !== null;
-    const detail = s003 ? res.json.error.message : res.json.detail ?? res.json.message ?? res.json.msg;
-    const reason = s003 ? res.json.error.reason : dialect === 's001' || dialect === 's002' || dialect === 's002+s003' ? res.json.code : res.json.reason; // s002: FastAPI's {detail} plus our code
+    const s003 = typeof res.json.error === 'object' && res.json.error !== null ? res.json.error : undefined;
+    const detail = s003 ? s003.message : res.json.detail ?? res.json.message ?? res.json.msg;
+    const reason = s003 ? s003.reason : dialect === 's001' || dialect === 's002' || dialect === 's002+s003' ? res.json.code : res.json.reason; // s002: FastAPI's {detail} plus our code
     expect(typeof detail).toBe('string');
     expect(String(detail).length).toBeLessThan(2000); // a 10 kB value is not echoed whole
     const decoded = (() => {
