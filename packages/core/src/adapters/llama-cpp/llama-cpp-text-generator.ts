@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import type { Llama } from 'node-llama-cpp';
 import { UnsupportedError, ValidationError } from '../../errors.js';
@@ -33,6 +34,9 @@ export interface LlamaCppTextGeneratorOptions {
  * token at a time syncs the threads per layer, and a second thread that must wait for a busy CPU stalls
  * both; running `cpuBudget()` generations side by side (the default `maxConcurrent`) uses the other CPUs.
  */
+/** How long `close()` waits for node-llama-cpp's binding to dispose. */
+const LLAMA_DISPOSE_WAIT_MS = 2000;
+
 export const defaultLlamaThreads = (): number => 1;
 
 function ggufRef(ref: TextModelRef): TextModelRef & { kind: 'gguf' } {
@@ -122,7 +126,10 @@ export function createLlamaCppTextGenerator(options: LlamaCppTextGeneratorOption
     },
     async close() {
       await cache.close();
-      await (await llama?.catch(() => undefined))?.dispose();
+      // node-llama-cpp 3.21's Llama.dispose() can wait forever once a model or LoRA failed to load (seen with an
+      // unknown architecture); models and contexts are freed above, so the binding gets a bounded wait.
+      const binding = await llama?.catch(() => undefined);
+      if (binding) await Promise.race([binding.dispose(), delay(LLAMA_DISPOSE_WAIT_MS, undefined, { ref: false })]);
     },
   };
 }
