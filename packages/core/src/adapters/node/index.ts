@@ -5,6 +5,10 @@ export { openSqliteDatabase, migrateSqliteDatabase, MIGRATIONS, type SqliteDatab
 export { createSqliteDatasetStore } from './sqlite-dataset-store.js';
 export { createSqliteAnnotationStore } from './sqlite-annotation-store.js';
 export { createSqliteJobStore } from './sqlite-job-store.js';
+export { openPostgresDatabase, fromPgPool, type PostgresDatabase, type PostgresQueryable, type PostgresResult } from '../postgres/postgres-database.js';
+export { openPgliteDatabase, fromPglite } from '../postgres/pglite-database.js';
+export { migratePostgresDatabase, POSTGRES_MIGRATIONS } from '../postgres/postgres-migrations.js';
+export { createPostgresJobStore } from '../postgres/postgres-job-store.js';
 export { createSqliteMetricStore } from './sqlite-metric-store.js';
 export { createExecaTrainingExecutor } from './execa-training-executor.js';
 export { loadBaseModelCatalog, defaultBaseModelCatalogPath } from './load-base-model-catalog.js';

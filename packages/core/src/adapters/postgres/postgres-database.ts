@@ -1,0 +1,71 @@
+import pg from 'pg';
+import { CoreError } from '../../errors.js';
+import { migratePostgresDatabase } from './postgres-migrations.js';
+
+/** One row set back from a statement. */
+export interface PostgresResult<R> {
+  rows: R[];
+}
+
+/** The part of a connection both `pg` and PGlite offer: a parameterised statement (`$1`, `$2` …). */
+export interface PostgresQueryable {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<PostgresResult<R>>;
+}
+
+/** A PostgreSQL database (a `pg.Pool` or a PGlite instance) the postgres adapters run on. */
+export interface PostgresDatabase extends PostgresQueryable {
+  /** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: PostgresQueryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const asExternal = (error: unknown, what: string): never => {
+  if (error instanceof CoreError) throw error;
+  throw new CoreError('EXTERNAL_FAILURE', `PostgreSQL ${what} failed: ${(error as Error).message}`, { cause: error });
+};
+
+/** Wraps a `pg.Pool`; a transaction checks out one client and releases it afterwards. */
+export function fromPgPool(pool: pg.Pool): PostgresDatabase {
+  return {
+    query: async <R>(text: string, params: readonly unknown[] = []) => {
+      const result = await pool.query(text, [...params]);
+      return { rows: result.rows as R[] };
+    },
+    async transaction(fn) {
+      const client = await pool.connect();
+      const tx: PostgresQueryable = {
+        query: async <R>(text: string, params: readonly unknown[] = []) => ({ rows: (await client.query(text, [...params])).rows as R[] }),
+      };
+      try {
+        await client.query('BEGIN');
+        const value = await fn(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * Connects a pool to the server at `url` (`postgres://user:pass@host:port/db`) and applies the pending migrations.
+ * @example const db = await openPostgresDatabase(process.env.YOLOOPS_DATABASE_URL!);
+ */
+export async function openPostgresDatabase(url: string, options: { max?: number } = {}): Promise<PostgresDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  // An idle client losing its server (a restart) emits 'error' on the pool; without a listener that kills the process.
+  pool.on('error', () => undefined);
+  const db = fromPgPool(pool);
+  try {
+    await migratePostgresDatabase(db);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    asExternal(error, `opening ${new URL(url).host}`);
+  }
+  return db;
+}
