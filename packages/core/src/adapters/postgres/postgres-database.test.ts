@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openPgliteDatabase } from './pglite-database.js';
+import { openPostgresDatabase } from './postgres-database.js';
 import { createPostgresJobStore } from './postgres-job-store.js';
 import { migratePostgresDatabase, POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
@@ -55,5 +56,21 @@ describe('openPgliteDatabase and migratePostgresDatabase', () => {
     })).rejects.toThrow('boom');
     expect((await db.query('SELECT a FROM t')).rows).toEqual([{ a: 1 }]);
     await db.close();
+  });
+});
+
+describe('openPostgresDatabase', () => {
+  test('refuses a URL that is not postgres:// with INVALID_INPUT, without showing it', async () => {
+    for (const url of ['not a url', 'mysql://root:secret@db/x', 'file:///etc/passwd']) {
+      const error = await openPostgresDatabase(url).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/postgres:\/\//) });
+      expect((error as Error).message).not.toContain('secret');
+    }
+  });
+
+  test('a server that refuses the connection is EXTERNAL_FAILURE naming the host but not the password', async () => {
+    const error = await openPostgresDatabase('postgres://yoloops:hunter2@127.0.0.1:1/yoloops').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EXTERNAL_FAILURE', message: expect.stringMatching(/127\.0\.0\.1:1/) });
+    expect((error as Error).message).not.toContain('hunter2');
   });
 });

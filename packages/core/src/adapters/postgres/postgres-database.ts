@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CoreError } from '../../errors.js';
+import { CoreError, ValidationError } from '../../errors.js';
 import { migratePostgresDatabase } from './postgres-migrations.js';
 
 /** One row set back from a statement. */
@@ -22,6 +22,15 @@ export interface PostgresDatabase extends PostgresQueryable {
 const asExternal = (error: unknown, what: string): never => {
   if (error instanceof CoreError) throw error;
   throw new CoreError('EXTERNAL_FAILURE', `PostgreSQL ${what} failed: ${(error as Error).message}`, { cause: error });
+};
+
+/** The `host:port` of a `postgres://` URL (what messages may show: never the password); ValidationError otherwise. */
+const postgresHost = (url: string): string => {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || !['postgres:', 'postgresql:'].includes(parsed.protocol)) {
+    throw new ValidationError('database URL must look like postgres://user:password@host:5432/database', { details: { protocol: parsed?.protocol ?? null } });
+  }
+  return parsed.host;
 };
 
 /** Wraps a `pg.Pool`; a transaction checks out one client and releases it afterwards. */
@@ -57,6 +66,7 @@ export function fromPgPool(pool: pg.Pool): PostgresDatabase {
  * @example const db = await openPostgresDatabase(process.env.YOLOOPS_DATABASE_URL!);
  */
 export async function openPostgresDatabase(url: string, options: { max?: number } = {}): Promise<PostgresDatabase> {
+  const host = postgresHost(url);
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle client losing its server (a restart) emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', () => undefined);
@@ -65,7 +75,7 @@ export async function openPostgresDatabase(url: string, options: { max?: number 
     await migratePostgresDatabase(db);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    asExternal(error, `opening ${new URL(url).host}`);
+    asExternal(error, `opening ${host}`);
   }
   return db;
 }
