@@ -63,7 +63,7 @@ export function fromPgPool(pool: pg.Pool): PostgresDatabase {
 
 /**
  * Connects a pool to the server at `url` (`postgres://user:pass@host:port/db`) and applies the pending migrations.
- * @example const db = await openPostgresDatabase(process.env.YOLOOPS_DATABASE_URL!);
+ * @example const db = await openPostgresDatabase('postgres://yoloops:secret@127.0.0.1:5432/yoloops');
  */
 export async function openPostgresDatabase(url: string, options: { max?: number } = {}): Promise<PostgresDatabase> {
   const host = postgresHost(url);
