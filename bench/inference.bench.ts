@@ -14,7 +14,7 @@ import path from 'node:path';
 import { drawDetectionsRaw, letterbox } from '@yoloops/core';
 import { createDetector, letterboxImage, openImage, processVideo } from '@yoloops/core/node';
 import * as ort from 'onnxruntime-node';
-import { createOnnxInferenceEngine, onnxSessionOptions } from '../packages/core/src/adapters/node/onnx-inference-engine.js';
+import { createOnnxInferenceEngine, onnxSessionOptions } from '../packages/core/src/adapters/onnxruntime/onnx-inference-engine.js';
 import { makeTestVideo } from '../packages/core/test/support/video-fixtures.js';
 import { fixturePath } from '../test/support/fixtures.js';
 import { isQuickRun, log, type Bench, type BenchResult } from './support/bench.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createMemoryModelStore } from '../src/adapters/memory/memory-model-store.js';
 import { createLlamaCppTextGenerator } from '../src/adapters/llama-cpp/llama-cpp-text-generator.js';
-import { createFsBlobStore } from '../src/adapters/node/fs-blob-store.js';
+import { createFsBlobStore } from '../src/adapters/fs/fs-blob-store.js';
 import { createModelService } from '../src/models/model-service.js';
 import { systemClock } from '../src/platform/clock.port.js';
 import { writeTinyGguf } from './support/tiny-gguf.js';

@@ -7,7 +7,7 @@ import { expectRejection } from '../../test/support/expect-core-error.js';
 import { createMemoryAnnotationStore } from '../adapters/memory/memory-annotation-store.js';
 import { createMemoryBlobStore } from '../adapters/memory/memory-blob-store.js';
 import { createMemoryDatasetStore } from '../adapters/memory/memory-dataset-store.js';
-import { createSharpImageProbe } from '../adapters/node/sharp-image-probe.js';
+import { createSharpImageProbe } from '../adapters/sharp/sharp-image-probe.js';
 import { createDatasetService } from '../datasets/dataset-service.js';
 import { InvalidStateError, NotFoundError } from '../errors.js';
 import type { Clock } from '../platform/clock.port.js';

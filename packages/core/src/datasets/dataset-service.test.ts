@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { fixturePath, zipDirectory, zipFiles } from '../../../../test/support/fixtures.js';
 import { createMemoryBlobStore } from '../adapters/memory/memory-blob-store.js';
 import { createMemoryDatasetStore } from '../adapters/memory/memory-dataset-store.js';
-import { createSharpImageProbe } from '../adapters/node/sharp-image-probe.js';
+import { createSharpImageProbe } from '../adapters/sharp/sharp-image-probe.js';
 import type { Clock } from '../platform/clock.port.js';
 import { createDatasetService } from './dataset-service.js';
 

@@ -7,7 +7,7 @@ import { fakeCompletion, startFakeOpenAiServer, type FakeOpenAiServer } from '..
 import { writeTinyGguf } from '../../test/support/tiny-gguf.js';
 import { createLlamaCppTextGenerator } from '../adapters/llama-cpp/llama-cpp-text-generator.js';
 import { createMemoryModelStore } from '../adapters/memory/memory-model-store.js';
-import { createFsBlobStore } from '../adapters/node/fs-blob-store.js';
+import { createFsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { createOpenAiCompatibleTextGenerator } from '../adapters/openai/openai-compatible-text-generator.js';
 import { CoreError, NotFoundError } from '../errors.js';
 import { createModelService } from '../models/model-service.js';

@@ -1,7 +1,7 @@
 /**
  * Shared shapes of the inference domain (issue 4). Pure data: no onnxruntime, no sharp, no ffmpeg.
  * The ONNX reader (`onnx/`), the pipeline (decode/NMS/letterbox maths), the Node adapters
- * (`adapters/node/onnx-*`, `sharp-*`, `ffmpeg-*`) and the HTTP routes all speak these types.
+ * (`adapters/onnxruntime/`, `adapters/sharp/`, `adapters/ffmpeg/`) and the HTTP routes all speak these types.
  */
 
 /** ONNX tensor element types we care about (TensorProto.DataType numbers). */

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { createMemoryBlobStore } from '../adapters/memory/memory-blob-store.js';
 import { createMemoryInstructionDatasetStore } from '../adapters/memory/memory-instruction-dataset-store.js';
 import { createMemoryProcessingTaskStore } from '../adapters/memory/memory-processing-task-store.js';
-import { createFsBlobStore } from '../adapters/node/fs-blob-store.js';
+import { createFsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import type { Clock } from '../platform/clock.port.js';
 import type { BlobStore } from '../storage/blob-store.port.js';
 import { createInstructionDatasetService } from './instruction-dataset-service.js';

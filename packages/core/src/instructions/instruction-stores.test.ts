@@ -4,11 +4,11 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import { createMemoryInstructionDatasetStore } from '../adapters/memory/memory-instruction-dataset-store.js';
 import { createMemoryProcessingTaskStore } from '../adapters/memory/memory-processing-task-store.js';
-import { openSqliteDatabase, type SqliteDatabase } from '../adapters/node/sqlite-database.js';
-import { createSqliteInstructionDatasetStore } from '../adapters/node/sqlite-instruction-dataset-store.js';
-import { createSqliteProcessingTaskStore } from '../adapters/node/sqlite-processing-task-store.js';
-import { describeInstructionDatasetStoreContract } from '../testing/instruction-dataset-store.contract.js';
-import { describeProcessingTaskStoreContract } from '../testing/processing-task-store.contract.js';
+import { openSqliteDatabase, type SqliteDatabase } from '../adapters/sqlite/sqlite-database.js';
+import { createSqliteInstructionDatasetStore } from '../adapters/sqlite/sqlite-instruction-dataset-store.js';
+import { createSqliteProcessingTaskStore } from '../adapters/sqlite/sqlite-processing-task-store.js';
+import { describeInstructionDatasetStoreContract } from '../../test/support/contracts/instruction-dataset-store.contract.js';
+import { describeProcessingTaskStoreContract } from '../../test/support/contracts/processing-task-store.contract.js';
 
 const dirs: string[] = [];
 const databases: SqliteDatabase[] = [];

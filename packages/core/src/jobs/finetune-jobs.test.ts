@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadBaseModelCatalog } from '../adapters/node/load-base-model-catalog.js';
-import { createJobWorld, readText, waitFor, waitForPid, waitForStatus } from './job-test-kit.js';
+import { createJobWorld, readText, waitFor, waitForPid, waitForStatus } from '../../test/support/job-test-kit.js';
 import { latestStepMetrics } from './step-reports.js';
 import type { Job, TrainerCommand } from './job.schema.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { createFsBlobStore } from '../adapters/node/fs-blob-store.js';
+import { createFsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { cleanLogLine, lastLinesOffset, readLastLogLines, readLogChunk } from './job-logs.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'yoloops-logs-'));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../errors.js';
 import { createJobNotify } from './job-notify.js';
-import { createJobWorld, waitForPid } from './job-test-kit.js';
+import { createJobWorld, waitForPid } from '../../test/support/job-test-kit.js';
 
 const A = '9f1c2b3a4d5e6f708192a3b4c5d6e7f8';
 const B = '0123456789abcdef0123456789abcdef';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { InvalidStateError, NotFoundError, UnsupportedError, ValidationError } from '../errors.js';
-import { createJobWorld, pidAlive, processesWith, readText, SCRIPTED_COMMAND, waitFor, waitForPid, waitForStatus } from './job-test-kit.js';
+import { createJobWorld, pidAlive, processesWith, readText, SCRIPTED_COMMAND, waitFor, waitForPid, waitForStatus } from '../../test/support/job-test-kit.js';
 
 const HEADER = 'epoch,time,train/box_loss,train/cls_loss,train/dfl_loss,metrics/precision(B),metrics/recall(B),metrics/mAP50(B),metrics/mAP50-95(B),val/box_loss,val/cls_loss,val/dfl_loss,lr/pg0,lr/pg1,lr/pg2';
 const csvEpochs = (runDir: string) => readText(path.join(runDir, 'results.csv')).trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createExecaTrainingExecutor } from '../adapters/node/execa-training-executor.js';
+import { createExecaTrainingExecutor } from '../adapters/execa/execa-training-executor.js';
 import { InvalidStateError } from '../errors.js';
-import { createJobWorld, SCRIPTED_COMMAND, waitFor, waitForPid, waitForStatus } from './job-test-kit.js';
+import { createJobWorld, SCRIPTED_COMMAND, waitFor, waitForPid, waitForStatus } from '../../test/support/job-test-kit.js';
 import type { Job } from './job.schema.js';
 
 let world: Awaited<ReturnType<typeof createJobWorld>>;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, test } from 'vitest';
 import { createNodePlatform, type NodePlatform } from '../adapters/node/create-node-platform.js';
-import { killAll, processesWith, SCRIPTED_COMMAND, waitFor, waitForStatus } from './job-test-kit.js';
+import { killAll, processesWith, SCRIPTED_COMMAND, waitFor, waitForStatus } from '../../test/support/job-test-kit.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let dir = '';
@@ -25,7 +25,7 @@ const jobOptions = (world: string) => ({
 function startServer(dataDir: string) {
   const script = `
     const { createNodePlatform } = await import(${JSON.stringify(path.join(here, '../adapters/node/create-node-platform.ts'))});
-    const { createSqliteDatasetStore } = await import(${JSON.stringify(path.join(here, '../adapters/node/sqlite-dataset-store.ts'))});
+    const { createSqliteDatasetStore } = await import(${JSON.stringify(path.join(here, '../adapters/sqlite/sqlite-dataset-store.ts'))});
     const p = await createNodePlatform({ dataDir: ${JSON.stringify(dataDir)}, jobs: ${JSON.stringify(jobOptions(dataDir))} });
     const at = '2024-01-01T00:00:00.000Z';
     await createSqliteDatasetStore(p.db).create({ dataset_id: 'ds_1', filename: 'a.zip', size: 1, sha256: 'x', uploaded_at: at, created_at: at, status: 'prepared', versions: ['v1'] });

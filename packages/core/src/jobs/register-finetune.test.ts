@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { writeTinyGguf } from '../../test/support/tiny-gguf.js';
 import { createMemoryJobStore } from '../adapters/memory/memory-job-store.js';
 import { createMemoryModelStore } from '../adapters/memory/memory-model-store.js';
-import { createFsBlobStore } from '../adapters/node/fs-blob-store.js';
+import { createFsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { createModelService } from '../models/model-service.js';
 import { systemClock } from '../platform/clock.port.js';
 import { createCompletionHook } from './finetune-completion.js';

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { fixturePath } from '../../../../test/support/fixtures.js';
 import { createMemoryBlobStore } from '../adapters/memory/memory-blob-store.js';
 import { createMemoryModelStore } from '../adapters/memory/memory-model-store.js';
-import { describeModelStoreContract } from '../testing/model-store.contract.js';
+import { describeModelStoreContract } from '../../test/support/contracts/model-store.contract.js';
 import { systemClock } from '../platform/clock.port.js';
 import { createModelService } from './model-service.js';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { zipBytes } from '../../test/support/craft-zip.js';
 import { encodeGguf, tinyLlama, tinyLora, writeTinyGguf } from '../../test/support/tiny-gguf.js';
 import { createMemoryModelStore } from '../adapters/memory/memory-model-store.js';
-import { createFsBlobStore } from '../adapters/node/fs-blob-store.js';
+import { createFsBlobStore } from '../adapters/fs/fs-blob-store.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { systemClock } from '../platform/clock.port.js';
 import { expectRejection } from '../../test/support/expect-core-error.js';

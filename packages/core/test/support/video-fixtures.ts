@@ -2,7 +2,7 @@ import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { fixturePath } from '../../../../test/support/fixtures.js';
-import { requireFfmpeg } from '../../src/adapters/node/ffmpeg-tools.js';
+import { requireFfmpeg } from '../../src/adapters/ffmpeg/ffmpeg-tools.js';
 
 export interface TestVideoOptions {
   /** Frame count (default 12): bus.jpg and zidane.jpg alternate, bus first. */

@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors.js';
 import { readGguf } from '../../generation/gguf/read-gguf.js';
 import { summarizeGguf } from '../../generation/gguf/summarize-gguf.js';
 import type { LlmInfo } from '../../generation/llm-info.schema.js';
-import { openFileRangeReader } from '../node/fs-range-reader.js';
+import { openFileRangeReader } from '../fs/fs-range-reader.js';
 
 /**
  * Checks a local GGUF with the GGUF reader before llama.cpp may load it (once per path, size and mtime;

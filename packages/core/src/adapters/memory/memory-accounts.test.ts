@@ -1,5 +1,5 @@
-import { describeRevocationStoreContract } from '../../testing/revocation-store.contract.js';
-import { describeUserStoreContract } from '../../testing/user-store.contract.js';
+import { describeRevocationStoreContract } from '../../../test/support/contracts/revocation-store.contract.js';
+import { describeUserStoreContract } from '../../../test/support/contracts/user-store.contract.js';
 import { createMemoryRevocationStore } from './memory-revocation-store.js';
 import { createMemoryUserStore } from './memory-user-store.js';
 

@@ -1,5 +1,5 @@
-import { describeProjectStoreContract } from '../../testing/project-store.contract.js';
-import { describeResourceIndexContract } from '../../testing/resource-index.contract.js';
+import { describeProjectStoreContract } from '../../../test/support/contracts/project-store.contract.js';
+import { describeResourceIndexContract } from '../../../test/support/contracts/resource-index.contract.js';
 import { createMemoryProjectStore } from './memory-project-store.js';
 import { createMemoryResourceIndex } from './memory-resource-index.js';
 

@@ -1,5 +1,5 @@
-import { describeJobStoreContract } from '../../testing/job-store.contract.js';
-import { describeMetricStoreContract } from '../../testing/metric-store.contract.js';
+import { describeJobStoreContract } from '../../../test/support/contracts/job-store.contract.js';
+import { describeMetricStoreContract } from '../../../test/support/contracts/metric-store.contract.js';
 import { createMemoryJobStore } from './memory-job-store.js';
 import { createMemoryMetricStore } from './memory-metric-store.js';
 

@@ -8,9 +8,9 @@ import { fixturePath } from '../../../../../test/support/fixtures.js';
 import type { Detection, DetectionResult, LetterboxTransform } from '../../inference/inference.types.js';
 import { createDetector, type Detector } from './create-detector.js';
 import { createDetectorCache } from './create-detector-cache.js';
-import { createOnnxInferenceEngine } from './onnx-inference-engine.js';
-import { drawDetections } from './sharp-draw-detections.js';
-import { letterboxImage } from './sharp-letterbox.js';
+import { createOnnxInferenceEngine } from '../onnxruntime/onnx-inference-engine.js';
+import { drawDetections } from '../sharp/sharp-draw-detections.js';
+import { letterboxImage } from '../sharp/sharp-letterbox.js';
 
 const MODEL = fixturePath('models/yolov8n_int8.onnx');
 const NAMES = Object.values(parse(await readFile(fixturePath('datasets/coco8/data.yaml'), 'utf8')).names as Record<number, string>);

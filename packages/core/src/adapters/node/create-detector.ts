@@ -7,9 +7,9 @@ import { letterbox, type LetterboxPlan } from '../../inference/letterbox.js';
 import { readOnnxModelInfo } from '../../inference/onnx/read-onnx-model-info.js';
 import type { OutputShapeProbe } from '../../inference/output-shape-probe.port.js';
 import { resolveDetectionModel } from '../../inference/resolve-detection-model.js';
-import { createOnnxInferenceEngine } from './onnx-inference-engine.js';
-import { sharedOnnxOutputProbe } from './onnx-output-probe.js';
-import { fillLetterboxTensor, letterboxLayoutKey, openImage, type ImageInput } from './sharp-letterbox.js';
+import { createOnnxInferenceEngine } from '../onnxruntime/onnx-inference-engine.js';
+import { sharedOnnxOutputProbe } from '../onnxruntime/onnx-output-probe.js';
+import { fillLetterboxTensor, letterboxLayoutKey, openImage, type ImageInput } from '../sharp/sharp-letterbox.js';
 
 export interface DetectorOptions {
   /** Class names (model.json `classes`); else the model's metadata `names`, else `class_<i>`. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createNodePlatform } from './create-node-platform.js';
-import { createSqliteProcessingTaskStore } from './sqlite-processing-task-store.js';
+import { createSqliteProcessingTaskStore } from '../sqlite/sqlite-processing-task-store.js';
 
 let dir: string;
 beforeEach(() => {

@@ -9,7 +9,7 @@ import { systemClock } from '../../platform/clock.port.js';
 import { createMemoryModelStore } from '../memory/memory-model-store.js';
 import { createDetectorCache, type DetectorCache } from './create-detector-cache.js';
 import type { Detector } from './create-detector.js';
-import { createFsBlobStore } from './fs-blob-store.js';
+import { createFsBlobStore } from '../fs/fs-blob-store.js';
 import { createInferenceService } from './inference-service.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'yoloops-inference-service-'));

@@ -14,8 +14,8 @@ import { createId, RESOURCE_ID_PATTERN } from '../../platform/ids.js';
 import type { BlobStore } from '../../storage/blob-store.port.js';
 import { createDetectorCache, type DetectorCache } from './create-detector-cache.js';
 import type { Detector } from './create-detector.js';
-import { processVideo } from './ffmpeg-video.js';
-import { drawDetections } from './sharp-draw-detections.js';
+import { processVideo } from '../ffmpeg/ffmpeg-video.js';
+import { drawDetections } from '../sharp/sharp-draw-detections.js';
 
 /** An uploaded image: its client file name and bytes. */
 export interface ImageUpload {

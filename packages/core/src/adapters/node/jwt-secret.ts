@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../errors.js';
-import { fsyncPath } from './fs-durable.js';
+import { fsyncPath } from '../fs/fs-durable.js';
 
 /** Secrets shipped in example configs of the origin systems and tutorials: never accepted. */
 export const KNOWN_DEFAULT_SECRETS: readonly string[] = [

@@ -2,9 +2,9 @@ import { createAccountService, type AccountService } from '../../accounts/accoun
 import type { PasswordCost } from '../../accounts/password-hash.js';
 import { systemClock, type Clock } from '../../platform/clock.port.js';
 import { loadOrCreateJwtSecret } from './jwt-secret.js';
-import type { SqliteDatabase } from './sqlite-database.js';
-import { createSqliteRevocationStore } from './sqlite-revocation-store.js';
-import { createSqliteUserStore } from './sqlite-user-store.js';
+import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
+import { createSqliteRevocationStore } from '../sqlite/sqlite-revocation-store.js';
+import { createSqliteUserStore } from '../sqlite/sqlite-user-store.js';
 
 export interface OpenAccountsOptions {
   /** An open, migrated yoloops database. */

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { openSqliteDatabase } from './sqlite-database.js';
+import { openSqliteDatabase } from '../sqlite/sqlite-database.js';
 import { createSystemProbe } from './system-probe.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'yoloops-probe-'));

@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { SqliteDatabase } from './sqlite-database.js';
+import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
 
 /** Bytes of the filesystem holding the data root (statfs: `free_bytes` is what an unprivileged process may still use) and of the data root itself. */
 export interface StorageUsage {

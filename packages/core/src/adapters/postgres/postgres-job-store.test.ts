@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Job } from '../../jobs/job.schema.js';
-import { describeJobStoreContract } from '../../testing/job-store.contract.js';
+import { describeJobStoreContract } from '../../../test/support/contracts/job-store.contract.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { createPostgresJobStore } from './postgres-job-store.js';

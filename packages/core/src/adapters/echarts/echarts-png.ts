@@ -6,7 +6,7 @@ import { CoreError } from '../../errors.js';
 import type { EpochMetrics } from '../../metrics/metric-series.js';
 import type { ChartLocale } from '../../metrics/to-echarts-option.js';
 import { toTrainingChart, TRAINING_CHART_SIZES, type TrainingChartType } from '../../metrics/training-charts.js';
-import { hardenSharp } from './sharp-image-probe.js';
+import { hardenSharp } from '../sharp/sharp-image-probe.js';
 
 /** Fonts handed to resvg (it sees no system font from WebAssembly): the faces shipped through npm, the same on every machine. */
 export interface ChartFonts {

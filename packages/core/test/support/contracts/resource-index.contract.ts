@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ResourceIndex } from '../catalog/resource-index.port.js';
+import type { ResourceIndex } from '../../../src/catalog/resource-index.port.js';
 
 /** The behaviour every `ResourceIndex` adapter must have. */
 export function describeResourceIndexContract(name: string, factory: () => Promise<ResourceIndex> | ResourceIndex): void {

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import type { GpuMonitor, GpuSnapshot } from '../../gpu/gpu-monitor.port.js';
 import { NVIDIA_SMI_FIELDS, parseNvidiaSmiCsv } from '../../gpu/parse-nvidia-smi.js';
 import { systemClock, type Clock } from '../../platform/clock.port.js';
-import { signalGroup } from './process-group.js';
+import { signalGroup } from '../execa/process-group.js';
 
 export interface NvidiaSmiGpuMonitorOptions {
   /** The program (default `nvidia-smi`, looked up on PATH). */

@@ -3,20 +3,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMemoryDatasetStore } from '../adapters/memory/memory-dataset-store.js';
-import { createMemoryJobStore } from '../adapters/memory/memory-job-store.js';
-import { createMemoryMetricStore } from '../adapters/memory/memory-metric-store.js';
-import { createExecaTrainingExecutor } from '../adapters/node/execa-training-executor.js';
-import { createFsBlobStore } from '../adapters/node/fs-blob-store.js';
-import { openSqliteDatabase } from '../adapters/node/sqlite-database.js';
-import { createSqliteJobStore } from '../adapters/node/sqlite-job-store.js';
-import { createSqliteMetricStore } from '../adapters/node/sqlite-metric-store.js';
-import type { Dataset } from '../datasets/dataset.schema.js';
-import type { Clock } from '../platform/clock.port.js';
-import { createJobService, type JobServiceDeps } from './job-service.js';
-import type { Job, JobStatus, TrainerCommand } from './job.schema.js';
+import { createMemoryDatasetStore } from '../../src/adapters/memory/memory-dataset-store.js';
+import { createMemoryJobStore } from '../../src/adapters/memory/memory-job-store.js';
+import { createMemoryMetricStore } from '../../src/adapters/memory/memory-metric-store.js';
+import { createExecaTrainingExecutor } from '../../src/adapters/execa/execa-training-executor.js';
+import { createFsBlobStore } from '../../src/adapters/fs/fs-blob-store.js';
+import { openSqliteDatabase } from '../../src/adapters/sqlite/sqlite-database.js';
+import { createSqliteJobStore } from '../../src/adapters/sqlite/sqlite-job-store.js';
+import { createSqliteMetricStore } from '../../src/adapters/sqlite/sqlite-metric-store.js';
+import type { Dataset } from '../../src/datasets/dataset.schema.js';
+import type { Clock } from '../../src/platform/clock.port.js';
+import { createJobService, type JobServiceDeps } from '../../src/jobs/job-service.js';
+import type { Job, JobStatus, TrainerCommand } from '../../src/jobs/job.schema.js';
 
-export const SCRIPTED_TRAINER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/scripted-trainer.mjs');
+export const SCRIPTED_TRAINER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/scripted-trainer.mjs');
 const KEYS = ['data={data}', 'model={model}', 'epochs={epochs}', 'imgsz={imgsz}', 'batch={batch}', 'project={project}', 'name={name}', 'exist_ok=True'];
 
 /** The scripted trainer as a trainer command template (run directly with node, no shell, no agent). */

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { DatasetStore } from '../datasets/dataset-store.port.js';
-import type { Dataset, DatasetImage, ValidationReport } from '../datasets/dataset.schema.js';
+import type { DatasetStore } from '../../../src/datasets/dataset-store.port.js';
+import type { Dataset, DatasetImage, ValidationReport } from '../../../src/datasets/dataset.schema.js';
 
 const dataset = (id: string, overrides: Partial<Dataset> = {}): Dataset => ({
   dataset_id: id,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { describeModelStoreContract } from '../../testing/model-store.contract.js';
+import { describeModelStoreContract } from '../../../test/support/contracts/model-store.contract.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import { createSqliteModelStore } from './sqlite-model-store.js';
 

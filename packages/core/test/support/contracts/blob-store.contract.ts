@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { BlobStore } from '../storage/blob-store.port.js';
+import type { BlobStore } from '../../../src/storage/blob-store.port.js';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 const UNSAFE_KEYS = ['', '..', '../x', 'a/../b', './a', '/abs', 'a//b', 'a/', 'a\\b', 'C:/x', 'a/\u0000b'];

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { InstructionDatasetStore } from '../instructions/instruction-dataset-store.port.js';
-import type { InstructionDataset } from '../instructions/instruction.schema.js';
+import type { InstructionDatasetStore } from '../../../src/instructions/instruction-dataset-store.port.js';
+import type { InstructionDataset } from '../../../src/instructions/instruction.schema.js';
 
 const dataset = (id: string, overrides: Partial<InstructionDataset> = {}): InstructionDataset => ({
   id,

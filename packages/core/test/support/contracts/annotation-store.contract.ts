@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { AnnotationStore } from '../annotations/annotation-store.port.js';
-import type { AnnotationTask, ImageAnnotation, StoredTaskItem } from '../annotations/annotation.schema.js';
+import type { AnnotationStore } from '../../../src/annotations/annotation-store.port.js';
+import type { AnnotationTask, ImageAnnotation, StoredTaskItem } from '../../../src/annotations/annotation.schema.js';
 
 const task = (id: string, overrides: Partial<AnnotationTask> = {}): AnnotationTask => ({
   task_id: id,

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { JobStore } from '../jobs/job-store.port.js';
-import type { Job } from '../jobs/job.schema.js';
+import type { JobStore } from '../../../src/jobs/job-store.port.js';
+import type { Job } from '../../../src/jobs/job.schema.js';
 
 const job = (id: string, overrides: Partial<Job> = {}): Job => ({
   job_id: id,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { ProjectStore } from '../catalog/project-store.port.js';
+import type { ProjectStore } from '../../../src/catalog/project-store.port.js';
 
 /** The behaviour every `ProjectStore` adapter must have. */
 export function describeProjectStoreContract(name: string, factory: () => Promise<ProjectStore> | ProjectStore): void {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { RevocationStore } from '../accounts/revocation-store.port.js';
+import type { RevocationStore } from '../../../src/accounts/revocation-store.port.js';
 
 /** The behaviour every `RevocationStore` adapter must have. */
 export function describeRevocationStoreContract(name: string, factory: () => Promise<RevocationStore> | RevocationStore): void {

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { CoreError, InvalidStateError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EngineOutput, InferenceEngine, InferenceLoadOptions, InferenceSessionHandle } from '../../inference/inference-engine.port.js';
 import { planSessions, scheduleSessions } from '../../inference/session-scheduler.js';
-import { cpuBudget } from './cpu-budget.js';
+import { cpuBudget } from '../node/cpu-budget.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-protocol.js';
 
 export interface OnnxInferenceEngineOptions extends InferenceLoadOptions {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { SettingsStore } from '../settings/settings-store.port.js';
+import type { SettingsStore } from '../../../src/settings/settings-store.port.js';
 
 /**
  * Behaviour every `SettingsStore` adapter must show; each test gets a fresh store from `factory`.

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { MetricStore } from '../jobs/metric-store.port.js';
+import type { MetricStore } from '../../../src/jobs/metric-store.port.js';
 
 const at = (n: number) => ({ attempt: 1, recorded_at: `2024-01-15T12:00:0${n}.000Z` });
 const values = (epoch: number) => ({ 'train/box_loss': 1 / epoch, 'metrics/mAP50(B)': epoch / 10, 'lr/pg0': 0.00001 });

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { createMemorySettingsStore } from '../memory/memory-settings-store.js';
 import { createSettingsService } from '../../settings/settings-service.js';
 import { DEFAULT_GPU_THRESHOLDS, DEFAULT_USER_PREFERENCES } from '../../settings/settings.schema.js';
-import { describeSettingsStoreContract } from '../../testing/settings-store.contract.js';
+import { describeSettingsStoreContract } from '../../../test/support/contracts/settings-store.contract.js';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { ModelStore } from '../models/model-store.port.js';
-import type { Model } from '../models/model.schema.js';
+import type { ModelStore } from '../../../src/models/model-store.port.js';
+import type { Model } from '../../../src/models/model.schema.js';
 
 const model = (id: string, overrides: Partial<Model> = {}): Model => ({
   model_id: id, task: 'detect', source: 'trained', classes: ['person', 'car'], created_at: '2024-01-15T12:00:00.000Z',

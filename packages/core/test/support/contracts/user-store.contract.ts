@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { NewUser, UserStore } from '../accounts/user-store.port.js';
+import type { NewUser, UserStore } from '../../../src/accounts/user-store.port.js';
 
 const user = (username: string, extra: Partial<NewUser> = {}): NewUser => ({ username, email: null, role: 'member', password_hash: `scrypt$hash-of-${username}`, ...extra });
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { ProcessingTask } from '../instructions/instruction.schema.js';
-import type { ProcessingTaskStore } from '../instructions/processing-task-store.port.js';
+import type { ProcessingTask } from '../../../src/instructions/instruction.schema.js';
+import type { ProcessingTaskStore } from '../../../src/instructions/processing-task-store.port.js';
 
 const task = (id: string, overrides: Partial<ProcessingTask> = {}): ProcessingTask => ({
   task_id: id,
