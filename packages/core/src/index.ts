@@ -184,3 +184,15 @@ export {
 } from './instructions/prompt-template.js';
 export { planInstructionSplits, resolveSplitRatios, SPLIT_NAMES, type SplitRatios, type InstructionSplitName } from './instructions/split-plan.js';
 export { buildDatasetInfo, type DatasetInfoEntry } from './instructions/dataset-info.js';
+export {
+  WORKER_ID_PATTERN, WORKER_LABEL_KEY_PATTERN, WORKER_LABEL_VALUE_PATTERN, MAX_WORKER_LABELS, MAX_OWN_LABELS,
+  WorkerIdSchema, WorkerLabelsSchema, WorkerOwnLabelsSchema, WorkerJobRefSchema, WorkerHeartbeatSchema, WorkerCancelReasonSchema,
+  WorkerCancelSchema, WorkerHeartbeatAnswerSchema, WorkerClaimSchema, ClaimRefusalReasonSchema, WorkOrderSchema, WorkerExitSchema,
+  WorkerExitAnswerSchema, WorkerViewSchema,
+  type WorkerLabels, type WorkerJobRef, type WorkerHeartbeat, type WorkerHeartbeatInput, type WorkerCancel, type WorkerHeartbeatAnswer,
+  type WorkerClaim, type ClaimRefusalReason, type WorkOrder, type WorkerExit, type WorkerExitInput, type WorkerExitAnswer,
+  type WorkerRecord, type WorkerView,
+} from './workers/worker.schema.js';
+export {
+  BASE_QUEUE, DispatchMessageSchema, queueNameFor, labelsSatisfy, queuesForWorker, dispatchJobId, redeliveryJobId, type DispatchMessage,
+} from './workers/worker-queues.js';
