@@ -34,7 +34,7 @@ describe('openPgliteDatabase and migratePostgresDatabase', () => {
     const db = await openPgliteDatabase(file);
     await db.query('INSERT INTO schema_migrations (version) VALUES ($1)', [POSTGRES_MIGRATIONS.length + 5]);
     await db.close();
-    await expect(openPgliteDatabase(file)).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringMatching(/schema version 6/) });
+    await expect(openPgliteDatabase(file)).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining(`schema version ${POSTGRES_MIGRATIONS.length + 5}`) });
   });
 
   test('a failing migration rolls back every statement of the run', async () => {
@@ -42,7 +42,7 @@ describe('openPgliteDatabase and migratePostgresDatabase', () => {
     const broken = [...POSTGRES_MIGRATIONS, ['CREATE TABLE half_done (a integer)'], ['SELECT FROM nowhere_at_all']];
     await expect(migratePostgresDatabase(db, broken)).rejects.toThrow(/nowhere_at_all/);
     expect((await db.query("SELECT to_regclass('half_done') AS t")).rows).toEqual([{ t: null }]);
-    expect(await versions(db)).toEqual([1]);
+    expect(await versions(db)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
     await db.close();
   });
 

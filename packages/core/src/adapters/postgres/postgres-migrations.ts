@@ -1,5 +1,6 @@
 import { CoreError } from '../../errors.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { MIGRATION_002 } from './migrations/002-catalog.js';
 
 /**
  * The schema, one list of statements per version (append only; never edit a released entry). `data` is the record as
@@ -19,6 +20,7 @@ export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
     'CREATE INDEX training_jobs_by_created ON training_jobs (created_at DESC, seq DESC)',
     'CREATE INDEX training_jobs_by_status ON training_jobs (status)',
   ],
+  MIGRATION_002,
 ];
 
 /** Any fixed number: the advisory lock that makes two processes migrating at once take turns. */
