@@ -1,6 +1,6 @@
 import type { Job, JobPatch, JobStatus } from './job.schema.js';
 
-/** A patch, or a function computing one from the record as it is inside the compare-and-set. */
+/** A patch, or a function computing one from the record as it is inside the compare-and-set; if the function throws, nothing is written and the error propagates. */
 export type JobPatchInput = JobPatch | ((current: Job) => JobPatch);
 
 /** Persistence of training jobs; status changes only through `transition` (compare-and-set). */

@@ -159,6 +159,13 @@ export function describeJobStoreContract(name: string, factory: () => Promise<Jo
         expect(await store.get('job_1')).toMatchObject({ status: 'queued', attempt: 4, pid: 9 });
       });
 
+      test('a function patch that throws changes nothing and its error reaches the caller (fenced moves rely on it)', async () => {
+        await store.create(job('job_1', { status: 'running', attempt: 2 }));
+        const refuse = () => { throw new Error('attempt changed'); };
+        await expect(store.transition('job_1', ['running'], 'failed', refuse)).rejects.toThrow('attempt changed');
+        expect(await store.get('job_1')).toStrictEqual(job('job_1', { status: 'running', attempt: 2 }));
+      });
+
       test('returns undefined and changes nothing when the status, the id or the from-list does not match', async () => {
         await store.create(job('job_1'));
         expect(await store.transition('job_1', ['running', 'stopped'], 'completed', { pid: 1 })).toBeUndefined();
