@@ -1,6 +1,7 @@
 import { CoreError } from '../../errors.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { MIGRATION_002 } from './migrations/002-catalog.js';
+import { MIGRATION_003 } from './migrations/003-catalog-accounts.js';
 
 /**
  * The schema, one list of statements per version (append only; never edit a released entry). `data` is the record as
@@ -21,6 +22,7 @@ export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
     'CREATE INDEX training_jobs_by_status ON training_jobs (status)',
   ],
   MIGRATION_002,
+  MIGRATION_003,
 ];
 
 /** Any fixed number: the advisory lock that makes two processes migrating at once take turns. */
