@@ -9,6 +9,12 @@ export { openPostgresDatabase, fromPgPool, type PostgresDatabase, type PostgresQ
 export { openPgliteDatabase, fromPglite } from '../postgres/pglite-database.js';
 export { migratePostgresDatabase, POSTGRES_MIGRATIONS } from '../postgres/postgres-migrations.js';
 export { createPostgresJobStore } from '../postgres/postgres-job-store.js';
+export { createPostgresProjectStore } from '../postgres/postgres-project-store.js';
+export { createPostgresUserStore } from '../postgres/postgres-user-store.js';
+export { createPostgresRevocationStore } from '../postgres/postgres-revocation-store.js';
+export { createPostgresResourceIndex } from '../postgres/postgres-resource-index.js';
+export { createPostgresProcessingTaskStore } from '../postgres/postgres-processing-task-store.js';
+export { createPostgresInstructionDatasetStore } from '../postgres/postgres-instruction-dataset-store.js';
 export { createSqliteMetricStore } from '../sqlite/sqlite-metric-store.js';
 export { createExecaTrainingExecutor } from '../execa/execa-training-executor.js';
 export { loadBaseModelCatalog, defaultBaseModelCatalogPath } from './load-base-model-catalog.js';
