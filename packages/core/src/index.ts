@@ -70,6 +70,12 @@ export {
 } from './jobs/training-catalog.js';
 export { createJobNotify, NOTIFY_STATUS_TYPES, type JobNotify, type JobNotifyDeps, type StatusReportResult } from './jobs/job-notify.js';
 export { cleanLogLine, lastLinesOffset, readLastLogLines, readLogChunk, LOG_CHUNK_LINES, LOG_LINES_CAP, type LogChunk } from './jobs/job-logs.js';
+export type { LogBus, LogBusListener, LogBusMessage } from './jobs/log-bus.port.js';
+export { createMemoryLogBus } from './adapters/memory/memory-log-bus.js';
+export {
+  createAgentUploads, cleanShippedLines, MAX_SHIPPED_LINES, MAX_SHIPPED_LINE_CHARS, DEFAULT_MAX_CHECKPOINT_BYTES,
+  type AgentUploads, type AgentUploadDeps, type ShippedLogBatch, type ShippedLogResult, type CheckpointResult,
+} from './jobs/agent-uploads.js';
 
 export {
   canonicalMetricName, canonicalizeMetrics, compareMetricKeys, metricInfo, normalizeMetricValue, percentToFraction, slugifyMetricName, KNOWN_METRIC_KEYS,

@@ -100,13 +100,16 @@ export function createJobNotify(deps: JobNotifyDeps) {
   return {
     /**
      * Stores one epoch's metrics (names canonicalised, percentages → fractions). `attempt` defaults to
-     * the job's current attempt. Returns whether the row was written (false: a later attempt owns it).
+     * the job's current attempt. Returns whether the row was written (false: a later attempt owns it, or the
+     * report is from an attempt older than the job's current one: `superseded` is then the current attempt).
      */
-    async recordEpoch(jobId: string, report: { epoch: number; metrics: Record<string, number | null | undefined>; attempt?: number }): Promise<{ stored: boolean; attempt: number; registered?: boolean }> {
+    async recordEpoch(jobId: string, report: { epoch: number; metrics: Record<string, number | null | undefined>; attempt?: number }): Promise<{ stored: boolean; attempt: number; registered?: boolean; superseded?: number }> {
       const values = canonicalizeMetrics(report.metrics);
       // Checked before a first report may register a job: bad input registers nothing.
       normalizeEpochMetrics(report.epoch, values, { attempt: report.attempt ?? 1, recorded_at: '' });
       const { job: found, registered } = await findOrRegister(jobId);
+      // Fencing: a report of an attempt the job has moved past (a killed worker's late replay) is never stored.
+      if (report.attempt !== undefined && report.attempt < found.attempt) return { stored: false, attempt: report.attempt, superseded: found.attempt };
       const job = await startedByEpoch(found);
       const attempt = report.attempt ?? job.attempt;
       const stored = await metrics.upsertEpoch(jobId, report.epoch, values, { attempt, recorded_at: clock.now().toISOString() });

@@ -6,6 +6,9 @@ import { assertRunHere } from './external-job.js';
 import { createCompletionHook, writeFinetuneConfig, type OnJobCompleted } from './finetune-completion.js';
 import { finetuneResumePoint, planFinetuneJob } from './finetune-requests.js';
 import type { CreateFinetuneJobRequest } from './finetune.schema.js';
+import { createAgentUploads } from './agent-uploads.js';
+import { createMemoryLogBus } from '../adapters/memory/memory-log-bus.js';
+import type { LogBus } from './log-bus.port.js';
 import { createJobNotify } from './job-notify.js';
 import { createJobRunner } from './job-runner.js';
 import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
@@ -55,6 +58,10 @@ export interface JobServiceDeps {
   interruptGraceMs?: number;
   /** Runs once a job completed (a fine-tune's `outputs` already collected), e.g. to register the model; errors land in `completion_error`. */
   onCompleted?: OnJobCompleted;
+  /** Where shipped log appends are announced to every replica's log streams (default: in-process). */
+  logBus?: LogBus;
+  /** Largest checkpoint an agent may upload (default 4 GiB). */
+  maxCheckpointBytes?: number;
 }
 
 const refuseFinetune = (job: Job): Job => {
@@ -221,6 +228,8 @@ export function createJobService(deps: JobServiceDeps) {
     /** Runs `checkAlive` every `intervalMs` (unref'd timer); returns the function that stops it. */
     /** What a trainer (agent or seed 004 caller) reports: epochs, status changes, its registered model. See job-notify.ts. */
     ...createJobNotify({ jobs, metrics: deps.metrics, clock, completion, ...(deps.maxExternalJobs === undefined ? {} : { maxExternalJobs: deps.maxExternalJobs }) }),
+    /** What a remote agent uploads: shipped log lines and checkpoints, fenced by attempt. See agent-uploads.ts. */
+    ...createAgentUploads({ jobs, blobs, logBus: deps.logBus ?? createMemoryLogBus(), ...(deps.maxCheckpointBytes === undefined ? {} : { maxCheckpointBytes: deps.maxCheckpointBytes }) }),
     startWatchdog(intervalMs = 5000): () => void {
       const timer = setInterval(() => void runner.checkAlive().catch(() => undefined), intervalMs);
       timer.unref();

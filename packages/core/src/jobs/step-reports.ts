@@ -52,14 +52,16 @@ function progressPatch(current: Job, attempt: number, progress: NonNullable<Step
  */
 export function createStepReports(deps: { jobs: JobStore; metrics: MetricStore; clock: Clock }) {
   return {
-    /** Stores a batch of steps; returns how many rows were written (a later attempt's rows are kept) and the attempt used. */
-    async recordSteps(jobId: string, report: StepReport): Promise<{ stored: number; attempt: number }> {
+    /** Stores a batch of steps; returns how many rows were written (a later attempt's rows are kept) and the attempt used; `superseded`: ignored, the job is on that newer attempt. */
+    async recordSteps(jobId: string, report: StepReport): Promise<{ stored: number; attempt: number; superseded?: number }> {
       if (!Array.isArray(report.rows) || report.rows.length > MAX_STEPS_PER_REPORT) throw invalid(`rows must be a list of at most ${MAX_STEPS_PER_REPORT} steps`);
       for (const row of report.rows) normalizeStepMetrics(row.step, row.values, { attempt: report.attempt ?? 1, recorded_at: '' });
       if (report.progress !== undefined) checkProgress(report.progress);
       const job = await deps.jobs.get(jobId);
       if (job === undefined) throw new NotFoundError(`unknown training job ${JSON.stringify(jobId)}`, { reason: 'job_not_found', details: { job_id: jobId } });
       const attempt = report.attempt ?? job.attempt;
+      // Fencing: an older attempt's late report stores nothing (its rows would otherwise fill steps the new attempt has not reached).
+      if (attempt < job.attempt) return { stored: 0, attempt, superseded: job.attempt };
       const at = deps.clock.now().toISOString();
       const results = await Promise.all(report.rows.map((row) => deps.metrics.upsertStep(jobId, row.step, row.values, { attempt, recorded_at: at })));
       const { progress } = report;

@@ -28,6 +28,12 @@ export interface BlobStore {
    * `durable: false` skips the per-file fsync (for staging files published later as one unit).
    */
   write(key: string, data: Readable | Uint8Array | string, options?: WriteOptions): Promise<{ size: number }>;
+  /**
+   * Appends bytes at the end of a blob (created when missing) and returns its new size; fsynced before it
+   * resolves. Appends are not atomic to readers (a reader may see part of one). Optional: callers fall
+   * back to a whole rewrite (`appendBlob`) on stores without it.
+   */
+  append?(key: string, data: Uint8Array | string): Promise<{ size: number }>;
   read(key: string): Promise<Readable>;
   readBytes(key: string): Promise<Buffer>;
   open(key: string): Promise<BlobReader>;

@@ -173,6 +173,21 @@ export function createFsBlobStore(rootDir: string): BlobStore & { localPath(key:
       if (durable) await fsyncPath(dir);
       return { size };
     },
+    async append(key, data) {
+      const target = resolveKey(key);
+      await mkdirs(path.dirname(target), true).catch((error: unknown) => Promise.reject(conflictOr(error, key)));
+      // O_APPEND: each write lands at the end even when another process appends to the same file.
+      const handle = await fsp
+        .open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW)
+        .catch((error: unknown) => Promise.reject(codeOf(error) === 'ELOOP' ? unsafe(key) : conflictOr(error, key)));
+      try {
+        await writeAll(handle, data);
+        await handle.sync();
+        return { size: (await handle.stat()).size };
+      } finally {
+        await handle.close();
+      }
+    },
     async read(key) {
       const { handle } = await openFile(key);
       return handle.createReadStream();

@@ -67,6 +67,14 @@ export function createMemoryBlobStore(): BlobStore {
       blobs.set(key, { data: buffer, modifiedAt: new Date() });
       return { size: buffer.length };
     },
+    async append(key, data) {
+      parseBlobKey(key);
+      const before = blobs.get(key)?.data ?? Buffer.alloc(0);
+      if (!blobs.has(key)) assertPlaceable(key);
+      const next = Buffer.concat([before, typeof data === 'string' ? Buffer.from(data, 'utf8') : data]);
+      blobs.set(key, { data: next, modifiedAt: new Date() });
+      return { size: next.length };
+    },
     async read(key) {
       return toReadable(entry(key).data);
     },

@@ -75,6 +75,16 @@ export function describeBlobStoreContract(name: string, factory: () => Promise<B
         expect(await store.list('')).toEqual(['k']);
       });
 
+      test('append (where the store has it) creates the blob, adds at the end and reports the new size', async () => {
+        if (store.append === undefined) return void expect(store.append).toBeUndefined();
+        expect(await store.append('logs/a.log', 'one\n')).toEqual({ size: 4 });
+        expect(await store.append('logs/a.log', Buffer.from('two\n'))).toEqual({ size: 8 });
+        expect((await store.readBytes('logs/a.log')).toString()).toBe('one\ntwo\n');
+        await store.write('logs/a.log', 'x');
+        expect(await store.append('logs/a.log', 'y')).toEqual({ size: 2 });
+        for (const key of UNSAFE_KEYS) await expect(store.append(key, 'z')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      });
+
       test('streams a 20 MB blob in and out without changing a byte', async () => {
         const chunks = Array.from({ length: 320 }, () => randomBytes(64 * 1024));
         const want = createHash('sha256');
