@@ -193,16 +193,8 @@ export function createModelService(deps: ModelServiceDeps) {
     }
   }
 
-  // Uses are counted one after another, so concurrent generations never lose an increment.
-  let uses: Promise<unknown> = Promise.resolve();
-  function recordUse(modelId: string, at: Date): Promise<Model | undefined> {
-    const next = uses.then(async () => {
-      const model = await models.get(modelId);
-      return model && models.update(modelId, { usage_count: (model.usage_count ?? 0) + 1, last_used: at.toISOString() });
-    });
-    uses = next.catch(() => undefined);
-    return next;
-  }
+  // The store counts a use atomically, so concurrent generations (on any server) never lose an increment.
+  const recordUse = (modelId: string, at: Date): Promise<Model | undefined> => models.recordUse(modelId, at.toISOString());
 
   const languageModel = (input: RegisterLanguageModelInput) => registerLanguageModel({ models, blobs, clock, claimed, dirOf: modelKey }, input);
 

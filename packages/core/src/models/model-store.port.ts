@@ -12,4 +12,9 @@ export interface ModelStore {
   delete(modelId: string): Promise<boolean>;
   /** The model registered from a training job, if any. */
   findByJob(jobId: string): Promise<Model | undefined>;
+  /**
+   * Counts one use in one atomic step (`usage_count` + 1, `last_used` = the later of it and `at`, ISO 8601), so
+   * concurrent uses from any number of servers are all counted; the new record, or `undefined` when there is no such model.
+   */
+  recordUse(modelId: string, at: string): Promise<Model | undefined>;
 }

@@ -6,6 +6,8 @@ import { storedCopy } from '../../platform/safe-json.js';
 const byNewest = (a: Model, b: Model) =>
   a.created_at === b.created_at ? (a.model_id < b.model_id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1;
 
+const latest = (stored: string | undefined, at: string) => (stored !== undefined && stored > at ? stored : at);
+
 /** In-memory `ModelStore` with the same semantics as the SQLite one. */
 export function createMemoryModelStore(): ModelStore {
   const models = new Map<string, Model>();
@@ -34,6 +36,13 @@ export function createMemoryModelStore(): ModelStore {
     async findByJob(jobId) {
       const model = [...models.values()].find((m) => m.job_id === jobId);
       return model && storedCopy(model);
+    },
+    async recordUse(modelId, at) {
+      const model = models.get(modelId);
+      if (!model) return undefined;
+      const next = storedCopy({ ...model, usage_count: (model.usage_count ?? 0) + 1, last_used: latest(model.last_used, at) });
+      models.set(modelId, next);
+      return storedCopy(next);
     },
   };
 }

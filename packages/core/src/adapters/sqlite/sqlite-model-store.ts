@@ -4,6 +4,8 @@ import type { Model } from '../../models/model.schema.js';
 import { storedCopy } from '../../platform/safe-json.js';
 import { parseStoredJson, type SqliteDatabase } from './sqlite-database.js';
 
+const latest = (stored: string | undefined, at: string) => (stored !== undefined && stored > at ? stored : at);
+
 /**
  * `ModelStore` on SQLite: the record is a JSON column, with `created_at` and `job_id` mirrored for
  * ordering and lookup.
@@ -41,5 +43,14 @@ export function createSqliteModelStore(db: SqliteDatabase): ModelStore {
     },
     delete: async (modelId) => q.delete.run(modelId).changes > 0,
     findByJob: async (jobId) => read(q.byJob.get(jobId)),
+    async recordUse(modelId, at) {
+      return db.transaction(() => {
+        const current = read(q.get.get(modelId));
+        if (!current) return undefined;
+        const next = storedCopy({ ...current, usage_count: (current.usage_count ?? 0) + 1, last_used: latest(current.last_used, at) });
+        q.save.run(next.created_at, next.job_id ?? null, JSON.stringify(next), modelId);
+        return next;
+      }).immediate();
+    },
   };
 }

@@ -53,6 +53,18 @@ export function describeModelStoreContract(name: string, factory: () => Promise<
       expect(await store.findByJob('job_a')).toBeUndefined();
     });
 
+    test('recordUse counts each of 25 concurrent uses and keeps the latest time; a missing model is undefined', async () => {
+      const store = await factory();
+      await store.create(model('m1', { name: 'llm' }));
+      const times = Array.from({ length: 25 }, (_, i) => `2024-01-15T12:00:${String((i * 7) % 25).padStart(2, '0')}.000Z`);
+      await Promise.all(times.map((at) => store.recordUse('m1', at)));
+      expect(await store.get('m1')).toMatchObject({ name: 'llm', usage_count: 25, last_used: '2024-01-15T12:00:24.000Z' });
+      expect(await store.recordUse('m1', '2024-01-15T11:00:00.000Z')).toMatchObject({ usage_count: 26, last_used: '2024-01-15T12:00:24.000Z' });
+      expect(await store.recordUse('m1', '2024-01-16T00:00:00.000Z')).toMatchObject({ usage_count: 27, last_used: '2024-01-16T00:00:00.000Z' });
+      expect(await store.recordUse('nope', 'T')).toBeUndefined();
+      expect(await store.get('nope')).toBeUndefined();
+    });
+
     test('stored data cannot pollute prototypes', async () => {
       const store = await factory();
       await store.create(JSON.parse('{"model_id":"p","task":"detect","source":"uploaded","classes":[],"created_at":"t","weights":[],"weights_path":"x","file_size":0,"file_size_mb":0,"__proto__":{"admin":true}}') as Model);
