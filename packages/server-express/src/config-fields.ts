@@ -228,3 +228,23 @@ export const executable: Parser<string> = (given) => {
   }
   throw new InvalidSetting(`must be the path of an executable file, got "${file}" (unset it to look the program up on PATH)`);
 };
+
+/** A `postgres://` or `postgresql://` URL (`postgres://user:password@host:5432/database`); its value is never echoed, as it holds a password. */
+export const databaseUrl: Parser<string> = (given) => {
+  const raw = given.trim();
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url === undefined || !['postgres:', 'postgresql:'].includes(url.protocol)) {
+    const got = url === undefined ? 'something that is not a URL' : `a ${url.protocol.replace(/:$/, '')}: URL`;
+    throw new InvalidSetting(`must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/database, got ${got}`);
+  }
+  return raw;
+};
+
+/** `per-data-root`, or a PostgreSQL schema name that needs no quoting (lower-case letters, digits, `_`). */
+export const databaseSchema: Parser<string> = (given) => {
+  const raw = given.trim();
+  if (raw !== 'per-data-root' && !/^[a-z_][a-z0-9_]{0,62}$/.test(raw)) {
+    throw new InvalidSetting(`must be per-data-root or a schema name of lower-case letters, digits and _ (at most 63, not starting with a digit), got "${raw}"`);
+  }
+  return raw;
+};

@@ -44,6 +44,8 @@ interface Case {
 /** The upstream's other settings need its URL. */
 const UPSTREAM = { YOLOOPS_LLM_BASE_URL: 'http://127.0.0.1:8000' };
 
+const DATABASE = { YOLOOPS_DATABASE_URL: 'postgres://yoloops:hunter2@127.0.0.1:5432/yoloops' };
+
 const rate = (name: string, pick: (s: StartServerOptions) => unknown): Case => ({
   pick, good: '5/second', want: { limit: 5, windowMs: 1000 }, bad: '10 per hour', message: `${name} must be N/second, N/minute or N/hour with N ≥ 1 (e.g. 10/hour), or off; got "10 per hour"`,
 });
@@ -54,6 +56,14 @@ const CASES: Record<SettingName, Case> = {
   PORT: { pick: (s) => s.port, unset: 8000, good: '0', want: 0, bad: '65536', message: 'PORT must be a port number from 0 to 65535 (0: any free port), got "65536"' },
   HOST: { pick: (s) => s.host, unset: '127.0.0.1', good: '[::]', want: '::', bad: 'my host', message: 'HOST must be an IP address or a host name (e.g. 127.0.0.1, 0.0.0.0, ::), got "my host"' },
   YOLOOPS_DATA_DIR: { pick: (s) => s.dataDir, unset: './data', good: ` ${dir} `, want: dir, bad: program, message: `YOLOOPS_DATA_DIR must be a directory (or where to make one), got "${program}", which is a file` },
+  YOLOOPS_DATABASE_URL: {
+    pick: (s) => s.database, good: DATABASE.YOLOOPS_DATABASE_URL, want: { url: DATABASE.YOLOOPS_DATABASE_URL }, bad: 'mysql://root:hunter2@db/x',
+    message: 'YOLOOPS_DATABASE_URL must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/database, got a mysql: URL',
+  },
+  YOLOOPS_DATABASE_SCHEMA: {
+    env: DATABASE, pick: (s) => (s.database || undefined)?.schema, good: 'per-data-root', want: 'per-data-root', bad: 'My-Schema', message: 'YOLOOPS_DATABASE_SCHEMA must be per-data-root or a schema name of lower-case letters',
+  },
+  YOLOOPS_DATABASE_POOL_MAX: { env: DATABASE, pick: (s) => (s.database || undefined)?.poolMax, good: '4', want: 4, badEnv: {}, bad: '4', message: 'YOLOOPS_DATABASE_POOL_MAX is set without YOLOOPS_DATABASE_URL' },
   YOLOOPS_MAX_UPLOAD_BYTES: { pick: (s) => s.limits, good: '1048576', want: { maxUploadBytes: 1048576 }, bad: '1e3x', message: 'YOLOOPS_MAX_UPLOAD_BYTES must be a positive integer, got "1e3x"' },
   YOLOOPS_MAX_IMAGE_PIXELS: { pick: (s) => s.maxImagePixels, good: '1000000', want: 1000000, bad: '0', message: 'YOLOOPS_MAX_IMAGE_PIXELS must be a positive integer, got "0"' },
   YOLOOPS_IMAGE_CHECK: { pick: (s) => s.imageCheck, good: 'decode', want: 'decode', bad: 'full', message: 'YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "full"' },
@@ -128,6 +138,12 @@ describe('loadConfig', () => {
     if (c.want !== undefined) expect(c.pick(serve({ ...env, [name]: c.good }))).toEqual(c.want);
     else expect(() => serve({ ...env, [name]: c.good })).not.toThrow();
     expect(problem({ ...(c.badEnv ?? env), [name]: c.bad })).toContain(c.message);
+  });
+
+  test('a database URL is never echoed: a bad one names its scheme only, and the schema is checked', () => {
+    for (const bad of ['mysql://root:hunter2@db/x', 'hunter2', 'file:///hunter2']) expect(problem({ YOLOOPS_DATABASE_URL: bad })).not.toContain('hunter2');
+    expect(serve({ ...DATABASE, YOLOOPS_DATABASE_SCHEMA: 'yoloops_ci', YOLOOPS_DATABASE_POOL_MAX: '3' }).database).toEqual({ ...{ url: DATABASE.YOLOOPS_DATABASE_URL }, schema: 'yoloops_ci', poolMax: 3 });
+    expect(problem({ YOLOOPS_DATABASE_SCHEMA: 'public' })).toContain('YOLOOPS_DATABASE_SCHEMA is set without YOLOOPS_DATABASE_URL');
   });
 
   test('every setting of the schema has its case here', () => {

@@ -3,7 +3,7 @@ import { DEFAULT_DATASET_LIMITS, DEFAULT_FINETUNE_COMMAND, DEFAULT_TOKEN_TTL_S, 
 import { OpenAiUpstreamEnvSchema, type NodePlatformOptions } from '@yoloops/core/node';
 import { z } from 'zod';
 import {
-  argv, argvOrNone, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, readableFile, secondsToMs, setting,
+  argv, argvOrNone, databaseSchema, databaseUrl, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, readableFile, secondsToMs, setting,
   type SettingMeta,
 } from './config-fields.js';
 import { DEFAULT_RATE_LIMITS } from './http/rate-limit.js';
@@ -21,6 +21,9 @@ export const ServeEnvSchema = z.object({
   PORT: setting(port, { description: 'port to listen on (0: any free port)', default: '8000', flag: '--port N' }, 8000),
   HOST: setting(host, { description: 'address to listen on (0.0.0.0 or :: for every interface; beyond loopback auth is required by default)', default: '127.0.0.1', flag: '--host H' }, '127.0.0.1'),
   YOLOOPS_DATA_DIR: setting(directory, { description: 'data root: yoloops.db, uploads, datasets, models, secrets', default: './data', flag: '--data DIR' }, './data'),
+  YOLOOPS_DATABASE_URL: setting(databaseUrl, { description: 'PostgreSQL server holding the metadata instead of <data dir>/yoloops.db (postgres://user:password@host:5432/database); files stay in the data root', default: 'none: SQLite in the data root' }),
+  YOLOOPS_DATABASE_SCHEMA: setting(databaseSchema, { description: 'PostgreSQL schema of the tables, created when missing (per-data-root: one per data root, from its real path; meant for test isolation)', default: 'public' }),
+  YOLOOPS_DATABASE_POOL_MAX: setting(integer(1), { description: 'PostgreSQL connections this server opens at most', default: '10' }),
   YOLOOPS_MAX_UPLOAD_BYTES: setting(integer(1), { description: 'largest upload (dataset or model ZIP, video) in bytes', default: `${DEFAULT_DATASET_LIMITS.maxUploadBytes} (${DEFAULT_DATASET_LIMITS.maxUploadBytes / GIB} GiB)` }),
   YOLOOPS_MAX_IMAGE_PIXELS: setting(integer(1), { description: 'largest image accepted, in pixels', default: '40000000' }),
   YOLOOPS_IMAGE_CHECK: setting(oneOf('structure', 'decode'), { description: 'image check at dataset prepare: structure (Ultralytics\' own) or decode (decode every image)', default: 'structure' }),
@@ -148,6 +151,7 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
       finetuneCommand: finetuneCommand(env), baseModelsFile: env.YOLOOPS_LLM_BASE_MODELS, interruptGraceMs: env.YOLOOPS_FINETUNE_STOP_GRACE,
     }),
     generation: generation(env),
+    database: env.YOLOOPS_DATABASE_URL === undefined ? undefined : compact({ url: env.YOLOOPS_DATABASE_URL, schema: env.YOLOOPS_DATABASE_SCHEMA, poolMax: env.YOLOOPS_DATABASE_POOL_MAX }),
     ...security(env),
   };
   return compact(options) as StartServerOptions;
@@ -157,6 +161,9 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
 export const ServeConfigSchema = ServeEnvSchema.superRefine((env, ctx) => {
   if (env.YOLOOPS_TRAINER_RESUME_COMMAND !== undefined && env.YOLOOPS_TRAINER_COMMAND === undefined) {
     ctx.addIssue({ code: 'custom', path: ['YOLOOPS_TRAINER_RESUME_COMMAND'], message: 'needs YOLOOPS_TRAINER_COMMAND as well' });
+  }
+  for (const name of ['YOLOOPS_DATABASE_SCHEMA', 'YOLOOPS_DATABASE_POOL_MAX'] as const) {
+    if (env.YOLOOPS_DATABASE_URL === undefined && env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set without YOLOOPS_DATABASE_URL: set the database URL too, or unset it' });
   }
   if (env.YOLOOPS_LLM_BASE_URL === undefined) {
     for (const name of UPSTREAM_NAMES) {

@@ -15,7 +15,10 @@ export const DetailedHealthSchema = z
     timestamp: z.string(),
     checks: z.object({
       database: z.union([
-        z.object({ status: z.literal('healthy'), schema_version: z.number().int(), tables: z.number().int(), latency_ms: z.number() }),
+        z.object({
+          status: z.literal('healthy'), engine: z.enum(['sqlite', 'postgresql']).describe('Where the metadata lives: SQLite in the data root, or PostgreSQL (YOLOOPS_DATABASE_URL).'),
+          version: z.string().describe('The engine\'s version (sqlite_version(), or the PostgreSQL server_version).'), schema_version: z.number().int(), tables: z.number().int(), latency_ms: z.number(),
+        }),
         z.object({ status: z.literal('unhealthy'), error: z.string() }),
       ]),
       disk: z.object({ status: z.enum(['healthy', 'low']), path: z.string(), total_gb: z.number(), used_gb: z.number(), free_gb: z.number() }),
@@ -40,7 +43,7 @@ export async function detailedHealth(services: AppServices): Promise<DetailedHea
     services.system.storage(), services.gpu.status(), lookUpVideoTools().catch(() => ({ ffmpeg: null })),
     program(services, trainerCommand.train[0] ?? ''), agentCommand === null ? Promise.resolve(null) : program(services, agentCommand[0] ?? ''),
   ]);
-  const database = services.system.checkDatabase();
+  const database = await services.system.checkDatabase();
   const disk = {
     status: usage.free_bytes < LOW_DISK_BYTES ? ('low' as const) : ('healthy' as const), path: services.system.dataDir,
     total_gb: gb(usage.total_bytes), used_gb: gb(usage.used_bytes), free_gb: gb(usage.free_bytes),

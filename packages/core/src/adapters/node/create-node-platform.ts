@@ -8,31 +8,24 @@ import type { ResourceIndex } from '../../catalog/resource-index.port.js';
 import type { ProjectStore } from '../../catalog/project-store.port.js';
 import { createFsBlobStore, sweepFsBlobStore } from '../fs/fs-blob-store.js';
 import { createSharpImageProbe } from '../sharp/sharp-image-probe.js';
-import { createSqliteAnnotationStore } from '../sqlite/sqlite-annotation-store.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../sqlite/sqlite-database.js';
-import { createSqliteDatasetStore } from '../sqlite/sqlite-dataset-store.js';
 import { createInstructionDatasetService, type InstructionDatasetService } from '../../instructions/instruction-dataset-service.js';
-import { createSqliteInstructionDatasetStore } from '../sqlite/sqlite-instruction-dataset-store.js';
-import { createSqliteProcessingTaskStore } from '../sqlite/sqlite-processing-task-store.js';
 import { createJobService, type JobServiceDeps } from '../../jobs/job-service.js';
 import { createExecaTrainingExecutor } from '../execa/execa-training-executor.js';
-import { createSqliteJobStore } from '../sqlite/sqlite-job-store.js';
-import { createSqliteModelStore } from '../sqlite/sqlite-model-store.js';
 import { createModelService } from '../../models/model-service.js';
 import { createInferenceService, type InferenceService } from './inference-service.js';
 import { sharedOnnxOutputProbe } from '../onnxruntime/onnx-output-probe.js';
-import { createSqliteMetricStore } from '../sqlite/sqlite-metric-store.js';
-import { createSqliteResourceIndex } from '../sqlite/sqlite-resource-index.js';
-import { createSqliteProjectStore } from '../sqlite/sqlite-project-store.js';
 import { DEFAULT_DATASET_LIMITS } from '../../datasets/dataset-limits.js';
 import { createGpuService, type GpuService } from '../../gpu/gpu-service.js';
 import { createSettingsService, type SettingsService } from '../../settings/settings-service.js';
 import { createNvidiaSmiGpuMonitor } from '../nvidia-smi/nvidia-smi-gpu-monitor.js';
-import { createSqliteSettingsStore } from '../sqlite/sqlite-settings-store.js';
 import { createSystemProbe, type SystemProbe } from './system-probe.js';
 import { loadBaseModelCatalog } from './load-base-model-catalog.js';
 import { createFinetuneRegistration } from '../../jobs/register-finetune.js';
 import { openAccounts } from './open-accounts.js';
+import { databaseOptionsFromEnv, openNodeDatabase, type NodeDatabaseOptions } from './node-database.js';
+import { createPlatformStores, type PlatformStores } from './platform-stores.js';
+import type { PostgresDatabase } from '../postgres/postgres-database.js';
 import type { AccountService } from '../../accounts/account-service.js';
 import type { PasswordCost } from '../../accounts/password-hash.js';
 import { createGenerationService, type GenerationService } from '../../generation/generation-service.js';
@@ -79,6 +72,11 @@ export interface NodePlatformOptions {
    * node-llama-cpp loads on the first generation) and an OpenAI-compatible upstream (none by default).
    */
   generation?: { llama?: LlamaCppTextGeneratorOptions | false; upstream?: OpenAiCompatibleTextGeneratorOptions };
+  /**
+   * Metadata on a PostgreSQL server instead of `<dataDir>/yoloops.db` (default: `YOLOOPS_DATABASE_URL`,
+   * `YOLOOPS_DATABASE_SCHEMA`, `YOLOOPS_DATABASE_POOL_MAX` when the URL is set; `false`: SQLite whatever the environment says).
+   */
+  database?: NodeDatabaseOptions | false;
 }
 
 /**
@@ -96,33 +94,37 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const gpu = createGpuService({ monitor: createNvidiaSmiGpuMonitor({ ...(nvidiaSmi ? { nvidiaSmi } : {}), clock: gpuClock }), clock: gpuClock, ...gpuOptions });
   mkdirSync(dataDir, { recursive: true });
   await sweepFsBlobStore(dataDir);
+  const databaseOptions = options.database === false ? undefined : (options.database ?? databaseOptionsFromEnv());
+  const postgres: PostgresDatabase | undefined = databaseOptions === undefined ? undefined : await openNodeDatabase(databaseOptions, dataDir);
   const db: SqliteDatabase = openSqliteDatabase(path.join(dataDir, 'yoloops.db'));
+  const clock = options.clock ?? systemClock;
+  const stores: PlatformStores = createPlatformStores({ db, clock, ...(postgres ? { postgres } : {}) });
   const blobs = createFsBlobStore(dataDir);
   // Scratch space of uploads in flight (model ZIPs, videos): nothing in it survives a restart.
   await blobs.delete('tmp');
-  const clock = options.clock ?? systemClock;
   // First, so a refused secret or admin password stops the start before any job work begins.
-  const accounts = await openAccounts({ db, dataDir, clock, ...options.accounts }).catch((error: unknown) => {
+  const accounts = await openAccounts({ db, stores, dataDir, clock, ...options.accounts }).catch(async (error: unknown) => {
     db.close();
+    await postgres?.close();
     throw error;
   });
-  const datasetStore = createSqliteDatasetStore(db);
+  const datasetStore = stores.datasets;
   const datasets = createDatasetService({
     datasets: datasetStore, blobs, clock, images: createSharpImageProbe({ maxPixels: options.maxImagePixels, check: options.imageCheck }), limits: options.limits,
   });
   const annotations = createAnnotationService({
-    annotations: createSqliteAnnotationStore(db), datasets: datasetStore, datasetService: datasets, blobs, clock,
+    annotations: stores.annotations, datasets: datasetStore, datasetService: datasets, blobs, clock,
   });
   await datasets.recoverInterrupted();
   // Instruction datasets (seed 003) share the dataset upload cap; runs a stopped server left `running` are marked failed.
   const instructions = createInstructionDatasetService({
-    datasets: createSqliteInstructionDatasetStore(db), tasks: createSqliteProcessingTaskStore(db), blobs, clock,
+    datasets: stores.instructionDatasets, tasks: stores.processingTasks, blobs, clock,
     ...(options.limits?.maxUploadBytes ? { limits: { maxUploadBytes: options.limits.maxUploadBytes } } : {}),
   });
   await instructions.recoverOnStart();
   let inference: InferenceService | undefined;
   const models = createModelService({
-    models: createSqliteModelStore(db), blobs, clock, probe: sharedOnnxOutputProbe(), onModelChanged: (id) => void inference?.evict(id),
+    models: stores.models, blobs, clock, probe: sharedOnnxOutputProbe(), onModelChanged: (id) => void inference?.evict(id),
   });
   inference = createInferenceService({ models, blobs, clock, ...(options.maxImagePixels ? { maxImagePixels: options.maxImagePixels } : {}), ...options.inference });
   /** Fine-tuning starts from a registered model's PyTorch weights (Ultralytics cannot train from ONNX). */
@@ -132,7 +134,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     const pt = model.weights.find((w) => w.format === 'pt');
     return { formats: model.weights.map((w) => w.format), ...(pt ? { ptKey: models.weightsKey(model, pt.file) } : {}) };
   };
-  const jobMetrics = createSqliteMetricStore(db);
+  const jobMetrics = stores.metrics;
   const { watchdogMs, baseModelsFile, onCompleted, ...jobOptions } = options.jobs ?? {};
   const baseModels = jobOptions.baseModels ?? loadBaseModelCatalog(baseModelsFile);
   // A completed fine-tune's adapter (and GGUF export) becomes a text-generation model of the registry, then the caller's hook runs.
@@ -141,7 +143,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     ggufBaseOf: (id) => baseModels.models.find((m) => m.id === id)?.gguf_model_id,
   });
   const jobs = createJobService({
-    jobs: createSqliteJobStore(db), metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
+    jobs: stores.jobs, metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
     resolveModelWeights, baseModels, ...jobOptions,
     onCompleted: async (job) => {
       try {
@@ -156,30 +158,33 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   await jobs.recoverOnStart();
   const stopWatchdog = jobs.startWatchdog(watchdogMs);
   /** Seed 002's numeric ids, owners and projects of every resource. */
-  const resources = createSqliteResourceIndex(db, { clock });
-  const projects = createSqliteProjectStore(db, { clock });
+  const resources = stores.resources;
+  const projects = stores.projects;
   void gpu.start(); // history only while GPUs exist; the first reading never delays the start
-  const settings = createSettingsService({ store: createSqliteSettingsStore(db, clock) });
+  const settings = createSettingsService({ store: stores.settings });
   // Model ZIPs get the model service's default cap (the dataset default), as the platform passes it none.
   const system = createSystemProbe({
-    dataDir, db, limits: { maxDatasetUploadBytes: options.limits?.maxUploadBytes ?? DEFAULT_DATASET_LIMITS.maxUploadBytes, maxModelUploadBytes: DEFAULT_DATASET_LIMITS.maxUploadBytes },
+    dataDir, db, ...(postgres ? { postgres } : {}), limits: { maxDatasetUploadBytes: options.limits?.maxUploadBytes ?? DEFAULT_DATASET_LIMITS.maxUploadBytes, maxModelUploadBytes: DEFAULT_DATASET_LIMITS.maxUploadBytes },
   });
   const { llama, upstream } = options.generation ?? {};
   const generation = createGenerationService({
     models, clock, ...(llama === false ? {} : { embedded: createLlamaCppTextGenerator(llama ?? {}) }), ...(upstream ? { upstream: createOpenAiCompatibleTextGenerator(upstream) } : {}),
   });
   const platform: {
-    dataDir: string; db: SqliteDatabase; blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): void;
+    dataDir: string; db: SqliteDatabase; postgres: PostgresDatabase | undefined; stores: PlatformStores;
+    blobs: typeof blobs; datasets: typeof datasets; annotations: typeof annotations; close(): Promise<void>;
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
     resources: ResourceIndex; projects: ProjectStore; accounts: AccountService; instructions: InstructionDatasetService;
     gpu: GpuService; settings: SettingsService; system: SystemProbe; generation: GenerationService;
   } = {
-    dataDir, db, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, instructions, generation, close: () => {
+    dataDir, db, postgres, stores, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, instructions, generation,
+    close: async () => {
       gpu.stop();
       stopWatchdog();
       void inference?.close();
       void generation.close();
       db.close();
+      await postgres?.close();
     },
   };
   return platform;

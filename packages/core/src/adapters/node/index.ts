@@ -7,6 +7,8 @@ export { createSqliteAnnotationStore } from '../sqlite/sqlite-annotation-store.j
 export { createSqliteJobStore } from '../sqlite/sqlite-job-store.js';
 export { openPostgresDatabase, fromPgPool, type PostgresDatabase, type PostgresQueryable, type PostgresResult } from '../postgres/postgres-database.js';
 export { openPgliteDatabase, fromPglite } from '../postgres/pglite-database.js';
+export { openNodeDatabase, databaseOptionsFromEnv, schemaForDataRoot, resolveDatabaseSchema, PER_DATA_ROOT_SCHEMA, type NodeDatabaseOptions } from './node-database.js';
+export { createPlatformStores, type PlatformStores } from './platform-stores.js';
 export { migratePostgresDatabase, POSTGRES_MIGRATIONS } from '../postgres/postgres-migrations.js';
 export { createPostgresJobStore } from '../postgres/postgres-job-store.js';
 export { createPostgresProjectStore } from '../postgres/postgres-project-store.js';

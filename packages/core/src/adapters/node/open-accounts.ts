@@ -2,6 +2,8 @@ import { createAccountService, type AccountService } from '../../accounts/accoun
 import type { PasswordCost } from '../../accounts/password-hash.js';
 import { systemClock, type Clock } from '../../platform/clock.port.js';
 import { loadOrCreateJwtSecret } from './jwt-secret.js';
+import type { RevocationStore } from '../../accounts/revocation-store.port.js';
+import type { UserStore } from '../../accounts/user-store.port.js';
 import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
 import { createSqliteRevocationStore } from '../sqlite/sqlite-revocation-store.js';
 import { createSqliteUserStore } from '../sqlite/sqlite-user-store.js';
@@ -9,6 +11,8 @@ import { createSqliteUserStore } from '../sqlite/sqlite-user-store.js';
 export interface OpenAccountsOptions {
   /** An open, migrated yoloops database. */
   db: SqliteDatabase;
+  /** The stores to use instead of `db`'s (the platform's, e.g. on PostgreSQL). */
+  stores?: { users: UserStore; revocations: RevocationStore };
   /** Where `secrets/jwt-secret` lives when `jwtSecret` is not given. */
   dataDir: string;
   /** `YOLOOPS_JWT_SECRET` (≥ 32 bytes, not a published default). */
@@ -27,10 +31,10 @@ export interface OpenAccountsOptions {
  */
 export async function openAccounts(options: OpenAccountsOptions): Promise<AccountService> {
   const clock = options.clock ?? systemClock;
-  const revocations = createSqliteRevocationStore(options.db);
+  const revocations = options.stores?.revocations ?? createSqliteRevocationStore(options.db);
   await revocations.prune(Math.floor(clock.now().getTime() / 1000));
   const accounts = createAccountService({
-    users: createSqliteUserStore(options.db, { clock }),
+    users: options.stores?.users ?? createSqliteUserStore(options.db, { clock }),
     revocations,
     secret: await loadOrCreateJwtSecret(options.dataDir, options.jwtSecret),
     clock,

@@ -2,6 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { openPgliteDatabase } from '../postgres/pglite-database.js';
+import { POSTGRES_MIGRATIONS } from '../postgres/postgres-migrations.js';
 import { openSqliteDatabase } from '../sqlite/sqlite-database.js';
 import { createSystemProbe } from './system-probe.js';
 
@@ -33,12 +35,25 @@ describe('createSystemProbe', () => {
     expect((await createSystemProbe({ dataDir, db, limits, dataDirCacheMs: 0 }).storage()).data_dir_bytes).toBe(3355);
   });
 
-  test('checkDatabase runs a real query: healthy with the schema version, unhealthy with the error once closed', () => {
+  test('checkDatabase runs a real query: healthy with the schema version, unhealthy with the error once closed', async () => {
     const own = openSqliteDatabase(path.join(root, 'check', 'yoloops.db'));
     const probe = createSystemProbe({ dataDir: root, db: own, limits });
-    expect(probe.checkDatabase()).toMatchObject({ status: 'healthy', schema_version: own.pragma('user_version', { simple: true }), tables: expect.any(Number) });
+    expect(await probe.checkDatabase()).toMatchObject({
+      status: 'healthy', engine: 'sqlite', version: expect.stringMatching(/^3\.\d+/), schema_version: own.pragma('user_version', { simple: true }), tables: expect.any(Number),
+    });
     own.close();
-    expect(probe.checkDatabase()).toStrictEqual({ status: 'unhealthy', error: expect.stringMatching(/not open/) });
+    expect(await probe.checkDatabase()).toStrictEqual({ status: 'unhealthy', error: expect.stringMatching(/not open/) });
+  });
+
+  test('checkDatabase on PostgreSQL (PGlite) reports its engine, server version and migration version; unhealthy once closed', async () => {
+    const pg = await openPgliteDatabase();
+    const probe = createSystemProbe({ dataDir: root, db, postgres: pg, limits });
+    expect(await probe.checkDatabase()).toMatchObject({
+      status: 'healthy', engine: 'postgresql', version: expect.stringMatching(/^\d+\.\d+/), schema_version: POSTGRES_MIGRATIONS.length, tables: expect.any(Number),
+    });
+    expect(((await probe.checkDatabase()) as { tables: number }).tables).toBeGreaterThanOrEqual(2);
+    await pg.close();
+    expect(await probe.checkDatabase()).toMatchObject({ status: 'unhealthy', error: expect.any(String) });
   });
 
   test('findProgram: an executable on PATH, a path given, else null', async () => {

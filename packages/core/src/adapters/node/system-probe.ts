@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
+import type { PostgresDatabase } from '../postgres/postgres-database.js';
 import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
 
 /** Bytes of the filesystem holding the data root (statfs: `free_bytes` is what an unprivileged process may still use) and of the data root itself. */
@@ -14,12 +15,16 @@ export interface StorageUsage {
 }
 
 export type DatabaseCheck =
-  | { status: 'healthy'; schema_version: number; tables: number; latency_ms: number }
+  | { status: 'healthy'; engine: 'sqlite' | 'postgresql'; version: string; schema_version: number; tables: number; latency_ms: number }
   | { status: 'unhealthy'; error: string };
 
 export interface SystemProbeOptions {
   dataDir: string;
   db: SqliteDatabase;
+  /** The PostgreSQL database holding the metadata, when there is one: the database check queries it instead of `db`. */
+  postgres?: PostgresDatabase;
+  /** How long the PostgreSQL check waits for its answer (default 5 s). */
+  databaseTimeoutMs?: number;
   /** Upload caps in force (bytes), reported by `/settings/storage`. */
   limits: { maxDatasetUploadBytes: number; maxModelUploadBytes: number };
   /** How long a measured data-root size is reused (default 30 s); callers during a walk share it. */
@@ -44,6 +49,25 @@ async function isExecutable(file: string): Promise<boolean> {
     return (await lstat(file).then((s) => !s.isDirectory()));
   } catch {
     return false;
+  }
+}
+
+/** The PostgreSQL server's version, the schema's migration version and its table count, or a throw after `timeoutMs`. */
+async function postgresFacts(db: PostgresDatabase, timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const query = db.query<{ version: string; schema_version: number | null; tables: string }>(
+    `SELECT current_setting('server_version') AS version, (SELECT max(version) FROM schema_migrations) AS schema_version,
+            (SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()) AS tables`,
+  );
+  try {
+    const row = (await Promise.race([query, timeout])).rows[0];
+    return { status: 'healthy' as const, engine: 'postgresql' as const, version: row?.version ?? '', schema_version: row?.schema_version ?? 0, tables: Number(row?.tables ?? 0) };
+  } finally {
+    clearTimeout(timer);
+    query.catch(() => undefined);
   }
 }
 
@@ -79,13 +103,15 @@ export function createSystemProbe(options: SystemProbeOptions) {
         data_dir_measured_at: own.at,
       };
     },
-    /** Runs a real query on the database (its schema version and table count). */
-    checkDatabase(): DatabaseCheck {
+    /** Runs a real query on the database (its engine, server version, schema version and table count). */
+    async checkDatabase(): Promise<DatabaseCheck> {
       const started = performance.now();
+      const latency = () => Math.round((performance.now() - started) * 1000) / 1000;
       try {
+        if (options.postgres !== undefined) return { ...(await postgresFacts(options.postgres, options.databaseTimeoutMs ?? 5000)), latency_ms: latency() };
         const schemaVersion = options.db.pragma('user_version', { simple: true }) as number;
-        const row = options.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM sqlite_master WHERE type = ?').get('table');
-        return { status: 'healthy', schema_version: schemaVersion, tables: row?.n ?? 0, latency_ms: Math.round((performance.now() - started) * 1000) / 1000 };
+        const row = options.db.prepare<[string], { n: number; v: string }>('SELECT count(*) AS n, sqlite_version() AS v FROM sqlite_master WHERE type = ?').get('table');
+        return { status: 'healthy', engine: 'sqlite', version: row?.v ?? '', schema_version: schemaVersion, tables: row?.n ?? 0, latency_ms: latency() };
       } catch (error) {
         return { status: 'unhealthy', error: (error as Error).message };
       }

@@ -61,17 +61,46 @@ export function fromPgPool(pool: pg.Pool): PostgresDatabase {
   };
 }
 
+/** What a schema name may be: a plain lower-case identifier, so it never needs quoting (`public`, `yoloops_ab12`). */
+export const POSTGRES_SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface OpenPostgresOptions {
+  /** Connections in the pool (default 10). */
+  max?: number;
+  /** The schema every table lives in (`search_path`), created when missing (default `public`). */
+  schema?: string;
+}
+
+/** Creates `schema` unless it exists; two processes creating it at once both succeed. */
+async function ensureSchema(db: PostgresDatabase, schema: string): Promise<void> {
+  if (schema === 'public') return;
+  try {
+    await db.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (error) {
+    // IF NOT EXISTS still races in the catalog: a concurrent creator wins with unique_violation / duplicate_schema.
+    if (!['23505', '42P06'].includes((error as { code?: string }).code ?? '')) throw error;
+  }
+}
+
 /**
- * Connects a pool to the server at `url` (`postgres://user:pass@host:port/db`) and applies the pending migrations.
- * @example const db = await openPostgresDatabase('postgres://yoloops:secret@127.0.0.1:5432/yoloops');
+ * Connects a pool to the server at `url` (`postgres://user:pass@host:port/db`), with every connection's
+ * `search_path` set to `options.schema` (created if missing), and applies the pending migrations.
+ * @example const db = await openPostgresDatabase('postgres://yoloops:secret@127.0.0.1:5432/yoloops', { schema: 'yoloops' });
  */
-export async function openPostgresDatabase(url: string, options: { max?: number } = {}): Promise<PostgresDatabase> {
+export async function openPostgresDatabase(url: string, options: OpenPostgresOptions = {}): Promise<PostgresDatabase> {
   const host = postgresHost(url);
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  const schema = options.schema ?? 'public';
+  if (!POSTGRES_SCHEMA_NAME.test(schema)) {
+    throw new ValidationError('database schema must be a lower-case identifier (letters, digits, _; at most 63)', { details: { schema } });
+  }
+  const pool = new pg.Pool({
+    connectionString: url, max: options.max ?? 10, options: `-c search_path=${schema}`, connectionTimeoutMillis: 15_000,
+  });
   // An idle client losing its server (a restart) emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', () => undefined);
   const db = fromPgPool(pool);
   try {
+    await ensureSchema(db, schema);
     await migratePostgresDatabase(db);
   } catch (error) {
     await pool.end().catch(() => undefined);

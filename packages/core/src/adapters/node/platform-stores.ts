@@ -1,0 +1,41 @@
+import type { Clock } from '../../platform/clock.port.js';
+import type { PostgresDatabase } from '../postgres/postgres-database.js';
+import { createPostgresJobStore } from '../postgres/postgres-job-store.js';
+import { createSqliteAnnotationStore } from '../sqlite/sqlite-annotation-store.js';
+import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
+import { createSqliteDatasetStore } from '../sqlite/sqlite-dataset-store.js';
+import { createSqliteInstructionDatasetStore } from '../sqlite/sqlite-instruction-dataset-store.js';
+import { createSqliteJobStore } from '../sqlite/sqlite-job-store.js';
+import { createSqliteMetricStore } from '../sqlite/sqlite-metric-store.js';
+import { createSqliteModelStore } from '../sqlite/sqlite-model-store.js';
+import { createSqliteProcessingTaskStore } from '../sqlite/sqlite-processing-task-store.js';
+import { createSqliteProjectStore } from '../sqlite/sqlite-project-store.js';
+import { createSqliteResourceIndex } from '../sqlite/sqlite-resource-index.js';
+import { createSqliteRevocationStore } from '../sqlite/sqlite-revocation-store.js';
+import { createSqliteSettingsStore } from '../sqlite/sqlite-settings-store.js';
+import { createSqliteUserStore } from '../sqlite/sqlite-user-store.js';
+
+/**
+ * Every metadata store of the node platform: on PostgreSQL when `postgres` is given (each port that has a
+ * PostgreSQL adapter), else on the SQLite database `db`.
+ * @example const stores = createPlatformStores({ db: openSqliteDatabase('data/yoloops.db'), clock: systemClock });
+ */
+export function createPlatformStores(deps: { db: SqliteDatabase; postgres?: PostgresDatabase; clock: Clock }) {
+  const { db, postgres, clock } = deps;
+  return {
+    datasets: createSqliteDatasetStore(db),
+    annotations: createSqliteAnnotationStore(db),
+    instructionDatasets: createSqliteInstructionDatasetStore(db),
+    processingTasks: createSqliteProcessingTaskStore(db),
+    models: createSqliteModelStore(db),
+    metrics: createSqliteMetricStore(db),
+    jobs: postgres ? createPostgresJobStore(postgres) : createSqliteJobStore(db),
+    resources: createSqliteResourceIndex(db, { clock }),
+    projects: createSqliteProjectStore(db, { clock }),
+    settings: createSqliteSettingsStore(db, clock),
+    users: createSqliteUserStore(db, { clock }),
+    revocations: createSqliteRevocationStore(db),
+  };
+}
+
+export type PlatformStores = ReturnType<typeof createPlatformStores>;
