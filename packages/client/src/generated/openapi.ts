@@ -2041,8 +2041,6 @@ export interface components {
             batch?: number;
             /** @default null */
             base_model_id?: string | null;
-            /** @description Dispatch mode: labels the worker that trains the job must have, e.g. {"gpu": "a100"}. */
-            worker_labels?: components["schemas"]["WorkerLabels"];
         };
         CreatedTask: {
             task_id: string;
@@ -3781,10 +3779,6 @@ export interface components {
             outputs?: components["schemas"]["FinetuneOutputs"];
             /** @description Why collecting or registering a completed run's outputs failed (the job stays completed). */
             completion_error?: string;
-            /** @description Dispatch mode: the remote worker that holds the current attempt. */
-            worker_id?: string;
-            /** @description Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}. */
-            worker_labels?: components["schemas"]["WorkerLabels"];
         };
         TrainingJobConfig: {
             job_id: string;
@@ -3891,10 +3885,6 @@ export interface components {
             outputs?: components["schemas"]["FinetuneOutputs"];
             /** @description Why collecting or registering a completed run's outputs failed (the job stays completed). */
             completion_error?: string;
-            /** @description Dispatch mode: the remote worker that holds the current attempt. */
-            worker_id?: string;
-            /** @description Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}. */
-            worker_labels?: components["schemas"]["WorkerLabels"];
             /** @description `<public url>/notify/<job_id>/<secret>/`: a seed 004 caller that sends no Authorization header appends `api/model/train/notify/result` (or `/status`) to it. The secret is the job's own; keep the URL private. */
             notify_url: string;
         };
@@ -4052,10 +4042,6 @@ export interface components {
             format: "onnx" | "pt" | "data" | "gguf";
             size: number;
             sha256: string;
-        };
-        /** @description Labels a worker must have to take the job (≤ 3 pairs), e.g. {"gpu": "a100"}. */
-        WorkerLabels: {
-            [key: string]: string;
         };
     };
     responses: never;
