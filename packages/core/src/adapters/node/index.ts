@@ -17,6 +17,11 @@ export { createPostgresRevocationStore } from '../postgres/postgres-revocation-s
 export { createPostgresResourceIndex } from '../postgres/postgres-resource-index.js';
 export { createPostgresProcessingTaskStore } from '../postgres/postgres-processing-task-store.js';
 export { createPostgresInstructionDatasetStore } from '../postgres/postgres-instruction-dataset-store.js';
+export { createPostgresMetricStore } from '../postgres/postgres-metric-store.js';
+export { createPostgresModelStore } from '../postgres/postgres-model-store.js';
+export { createPostgresDatasetStore } from '../postgres/postgres-dataset-store.js';
+export { createPostgresAnnotationStore } from '../postgres/postgres-annotation-store.js';
+export { createPostgresSettingsStore } from '../postgres/postgres-settings-store.js';
 export { createSqliteMetricStore } from '../sqlite/sqlite-metric-store.js';
 export { createExecaTrainingExecutor } from '../execa/execa-training-executor.js';
 export { loadBaseModelCatalog, defaultBaseModelCatalogPath } from './load-base-model-catalog.js';
