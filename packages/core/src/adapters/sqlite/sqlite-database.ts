@@ -157,6 +157,11 @@ export const MIGRATIONS: readonly string[] = [
    ) STRICT;
    CREATE INDEX processing_tasks_by_created ON processing_tasks (created_at DESC, task_id DESC);
    CREATE INDEX processing_tasks_by_dataset ON processing_tasks (dataset_id);`,
+  `CREATE TABLE workers (
+     worker_id TEXT PRIMARY KEY,
+     last_heartbeat TEXT NOT NULL,
+     data TEXT NOT NULL
+   ) STRICT;`,
 ];
 
 export { parseStoredJson } from '../../platform/safe-json.js';

@@ -25,3 +25,6 @@ export { createMemoryInstructionDatasetStore } from '../../../src/adapters/memor
 export { createMemoryProcessingTaskStore } from '../../../src/adapters/memory/memory-processing-task-store.js';
 export { describeInstructionDatasetStoreContract } from './instruction-dataset-store.contract.js';
 export { describeProcessingTaskStoreContract } from './processing-task-store.contract.js';
+export { createMemoryWorkerStore } from '../../../src/adapters/memory/memory-worker-store.js';
+export { createMemoryJobDispatcher, type MemoryJobDispatcher, type PendingDispatch } from '../../../src/adapters/memory/memory-job-dispatcher.js';
+export { describeWorkerStoreContract } from './worker-store.contract.js';
