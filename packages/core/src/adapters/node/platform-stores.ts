@@ -1,6 +1,15 @@
 import type { Clock } from '../../platform/clock.port.js';
 import type { PostgresDatabase } from '../postgres/postgres-database.js';
+import { createPostgresInstructionDatasetStore } from '../postgres/postgres-instruction-dataset-store.js';
 import { createPostgresJobStore } from '../postgres/postgres-job-store.js';
+import { createPostgresMetricStore } from '../postgres/postgres-metric-store.js';
+import { createPostgresModelStore } from '../postgres/postgres-model-store.js';
+import { createPostgresProcessingTaskStore } from '../postgres/postgres-processing-task-store.js';
+import { createPostgresProjectStore } from '../postgres/postgres-project-store.js';
+import { createPostgresResourceIndex } from '../postgres/postgres-resource-index.js';
+import { createPostgresRevocationStore } from '../postgres/postgres-revocation-store.js';
+import { createPostgresSettingsStore } from '../postgres/postgres-settings-store.js';
+import { createPostgresUserStore } from '../postgres/postgres-user-store.js';
 import { createSqliteAnnotationStore } from '../sqlite/sqlite-annotation-store.js';
 import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
 import { createSqliteDatasetStore } from '../sqlite/sqlite-dataset-store.js';
@@ -25,16 +34,16 @@ export function createPlatformStores(deps: { db: SqliteDatabase; postgres?: Post
   return {
     datasets: createSqliteDatasetStore(db),
     annotations: createSqliteAnnotationStore(db),
-    instructionDatasets: createSqliteInstructionDatasetStore(db),
-    processingTasks: createSqliteProcessingTaskStore(db),
-    models: createSqliteModelStore(db),
-    metrics: createSqliteMetricStore(db),
+    instructionDatasets: postgres ? createPostgresInstructionDatasetStore(postgres) : createSqliteInstructionDatasetStore(db),
+    processingTasks: postgres ? createPostgresProcessingTaskStore(postgres) : createSqliteProcessingTaskStore(db),
+    models: postgres ? createPostgresModelStore(postgres) : createSqliteModelStore(db),
+    metrics: postgres ? createPostgresMetricStore(postgres) : createSqliteMetricStore(db),
     jobs: postgres ? createPostgresJobStore(postgres) : createSqliteJobStore(db),
-    resources: createSqliteResourceIndex(db, { clock }),
-    projects: createSqliteProjectStore(db, { clock }),
-    settings: createSqliteSettingsStore(db, clock),
-    users: createSqliteUserStore(db, { clock }),
-    revocations: createSqliteRevocationStore(db),
+    resources: postgres ? createPostgresResourceIndex(postgres, { clock }) : createSqliteResourceIndex(db, { clock }),
+    projects: postgres ? createPostgresProjectStore(postgres, { clock }) : createSqliteProjectStore(db, { clock }),
+    settings: postgres ? createPostgresSettingsStore(postgres, clock) : createSqliteSettingsStore(db, clock),
+    users: postgres ? createPostgresUserStore(postgres, { clock }) : createSqliteUserStore(db, { clock }),
+    revocations: postgres ? createPostgresRevocationStore(postgres) : createSqliteRevocationStore(db),
   };
 }
 

@@ -33,28 +33,62 @@ const postgresHost = (url: string): string => {
   return parsed.host;
 };
 
-/** Wraps a `pg.Pool`; a transaction checks out one client and releases it afterwards. */
+/** SQLSTATEs of a connection the server ended (terminated, crashed, restarting) or lost. */
+const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+/** Whether `error` says the connection died before the statement could run (a restart, pg_terminate_backend, a reset). */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return LOST_CODES.has(code ?? '') || /Connection terminated|ECONNRESET|EPIPE|connection error/i.test(message ?? '');
+}
+
+/** Tries a statement again on another connection when its own was found dead; pooled connections a restart killed go one by one. */
+async function retryLost<T>(attempts: number, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= attempts || !isConnectionLost(error)) throw error;
+    }
+  }
+}
+
+/**
+ * Wraps a `pg.Pool`; a transaction checks out one client and releases it afterwards. A statement (or a transaction's
+ * BEGIN) that meets a connection the server ended runs again on a fresh one, so the pool outlives a server restart.
+ */
 export function fromPgPool(pool: pg.Pool): PostgresDatabase {
+  const attempts = (pool.options.max ?? 10) + 1;
+  const begin = async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      return client;
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
+  };
   return {
     query: async <R>(text: string, params: readonly unknown[] = []) => {
-      const result = await pool.query(text, [...params]);
+      const result = await retryLost(attempts, () => pool.query(text, [...params]));
       return { rows: result.rows as R[] };
     },
     async transaction(fn) {
-      const client = await pool.connect();
+      const client = await retryLost(attempts, begin);
       const tx: PostgresQueryable = {
         query: async <R>(text: string, params: readonly unknown[] = []) => ({ rows: (await client.query(text, [...params])).rows as R[] }),
       };
+      let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
         const value = await fn(tx);
         await client.query('COMMIT');
         return value;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch((rollback: unknown) => (broken = rollback as Error));
         throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     close: () => pool.end(),
