@@ -16,6 +16,7 @@ const MAX_ROWS = 1000;
 type Pending = { row: MetricRow; resolve: (stored: boolean) => void; reject: (error: unknown) => void };
 
 const rowKey = (row: MetricRow) => `${row.jobId}\u0000${row.key}`;
+const byKey = (a: MetricRow, b: MetricRow) => (a.jobId === b.jobId ? a.key - b.key : a.jobId < b.jobId ? -1 : 1);
 
 /**
  * Splits a batch into runs with distinct (job, key): ON CONFLICT may touch a row once per statement, so the
@@ -47,7 +48,8 @@ export function createMetricGroupCommit(db: PostgresDatabase, table: 'training_e
     RETURNING job_id, ${column} AS key`;
 
   const send = async (run: Pending[]) => {
-    const rows = run.map((p) => p.row);
+    // Rows in one fixed order, so two servers' statements lock shared rows in the same order and never deadlock.
+    const rows = run.map((p) => p.row).sort(byKey);
     try {
       const { rows: stored } = await db.query<{ job_id: string; key: number }>(sql, [
         rows.map((r) => r.jobId), rows.map((r) => r.key), rows.map((r) => r.attempt),
