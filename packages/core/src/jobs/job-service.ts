@@ -11,6 +11,11 @@ import { createMemoryLogBus } from '../adapters/memory/memory-log-bus.js';
 import type { LogBus } from './log-bus.port.js';
 import { createJobNotify } from './job-notify.js';
 import { createJobRunner } from './job-runner.js';
+import { createDispatchRunner } from './dispatch-runner.js';
+import type { JobDispatcher } from './job-dispatcher.port.js';
+import { createWorkerDispatch } from '../workers/worker-dispatch.js';
+import type { WorkerStore } from '../workers/worker-store.port.js';
+import type { WorkerLabels } from '../workers/worker.schema.js';
 import { dataYamlKey, jobKeys, type LocalBlobStore } from './job-paths.js';
 import { planChildJob, planNewJob, requireDataYaml, RESUMED_FROM_START, type ResolveModelWeights } from './job-requests.js';
 import { assertTransition, isTerminal, RESUMABLE, transitionJob } from './job-state.js';
@@ -58,6 +63,11 @@ export interface JobServiceDeps {
   interruptGraceMs?: number;
   /** Runs once a job completed (a fine-tune's `outputs` already collected), e.g. to register the model; errors land in `completion_error`. */
   onCompleted?: OnJobCompleted;
+  /**
+   * Dispatch mode: queued jobs become messages for remote workers (`yoloops worker`) instead of local processes;
+   * claims, heartbeats and exits arrive through `workers` (the worker routes).
+   */
+  dispatch?: { dispatcher: JobDispatcher; workers: WorkerStore; timeoutMs?: number; heartbeatMs?: number; onError?: (error: unknown, job: Job) => void };
   /** Where shipped log appends are announced to every replica's log streams (default: in-process). */
   logBus?: LogBus;
   /** Largest checkpoint an agent may upload (default 4 GiB). */
@@ -128,7 +138,15 @@ export function createJobService(deps: JobServiceDeps) {
     `the trainer exited cleanly, but the trainer agent's reports never reached this server (it reported to ${serverUrl}), ` +
     'so no epoch, status or model of this run was recorded; the job log shows what the agent met. ' +
     'If trainers reach this server under another address, set YOLOOPS_PUBLIC_URL (library: serverUrl)';
-  const runner = createJobRunner({
+  const dispatch = deps.dispatch;
+  const workers = dispatch && createWorkerDispatch({
+    jobs, workers: dispatch.workers, blobs, clock, timeoutMs: dispatch.timeoutMs, heartbeatMs: dispatch.heartbeatMs, describeUnreportedExit: unreported,
+    trainerFor: (job) => job.trainer_command ?? (job.kind === 'llm-finetune' ? finetuneTrainer : trainer),
+    agentTokenFor: async (job) => (deps.envFor ? ((await deps.envFor(job)).YOLOOPS_AGENT_TOKEN ?? null) : null),
+  });
+  const runner = dispatch && workers ? createDispatchRunner({
+    jobs, dispatcher: dispatch.dispatcher, workers: dispatch.workers, clock, isStale: workers.isStale, ...(dispatch.onError ? { onDispatchError: dispatch.onError } : {}),
+  }) : createJobRunner({
     jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError, completion,
     interruptGraceFor: (job) => (job.kind === 'llm-finetune' ? interruptGraceMs : undefined),
     ...(agent === null ? {} : { describeUnreportedExit: unreported }),
@@ -221,7 +239,14 @@ export function createJobService(deps: JobServiceDeps) {
     resume,
     delete: remove,
     /** Queues a child job training `extraEpochs` more from this job's last (or best) weights. */
-    extend: async (jobId: string, extraEpochs: number) => enqueue(await planChildJob(planDeps, refuseFinetune(assertRunHere(await mustGet(jobId), 'extend')), extraEpochs)),
+    extend: async (jobId: string, extraEpochs: number, options: { workerLabels?: WorkerLabels } = {}) => {
+      const parent = refuseFinetune(assertRunHere(await mustGet(jobId), 'extend'));
+      const child = await planChildJob(planDeps, parent, extraEpochs);
+      const labels = options.workerLabels ?? parent.worker_labels;
+      return enqueue(labels === undefined ? child : { ...child, worker_labels: labels });
+    },
+    /** Dispatch mode's worker use cases (heartbeat, claim, exit, list); undefined when trainers run here. */
+    workers,
     /** Call once at start-up: crashed jobs are marked, survivors adopted, interrupted stops finished, the queue filled. */
     recoverOnStart: () => runner.recover(),
     checkAlive: () => runner.checkAlive(),

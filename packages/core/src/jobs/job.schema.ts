@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RESOURCE_ID_PATTERN } from '../platform/ids.js';
+import { WorkerLabelsSchema } from '../workers/worker.schema.js';
 import { FinetuneOutputsSchema } from './finetune-outputs.schema.js';
 import { JobKindSchema, JobProgressSchema, LlmFinetuneSchema } from './finetune.schema.js';
 
@@ -80,6 +81,8 @@ export const JobSchema = z
     progress: JobProgressSchema.optional().describe('llm-finetune: the trainer\'s last reported step progress.'),
     outputs: FinetuneOutputsSchema.optional().describe('llm-finetune: what the completed run produced (adapter, GGUF files, final metrics).'),
     completion_error: z.string().optional().describe('Why collecting or registering a completed run\'s outputs failed (the job stays completed).'),
+    worker_id: z.string().optional().describe('Dispatch mode: the remote worker that holds the current attempt.'),
+    worker_labels: WorkerLabelsSchema.optional().describe('Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}.'),
   })
   .meta({ id: 'TrainingJob' });
 /** A stored training job. */
@@ -98,6 +101,7 @@ export const CreateJobRequestSchema = z
     imgsz: z.number().int().min(32).max(8192).default(640),
     batch: BATCH.default(-1),
     base_model_id: z.string().regex(RESOURCE_ID_PATTERN, 'invalid base_model_id').nullable().default(null),
+    worker_labels: WorkerLabelsSchema.optional().describe('Dispatch mode: labels the worker that trains the job must have, e.g. {"gpu": "a100"}.'),
   })
   .meta({ id: 'CreateTrainingJobRequest' });
 /** Input of `createJobService().create` (defaults applied inside). */

@@ -1,0 +1,73 @@
+import type { Clock } from '../platform/clock.port.js';
+import type { WorkerStore } from '../workers/worker-store.port.js';
+import type { JobDispatcher } from './job-dispatcher.port.js';
+import { transitionJob } from './job-state.js';
+import type { JobStore } from './job-store.port.js';
+import type { Job } from './job.schema.js';
+
+/** What the dispatch runner needs: jobs, the queue, the worker registry and how to tell a silent worker. */
+export interface DispatchRunnerDeps {
+  jobs: JobStore;
+  dispatcher: JobDispatcher;
+  workers: WorkerStore;
+  clock: Clock;
+  /** Whether the worker holding a running job is silent (its jobs then go to another worker). */
+  isStale(workerId: string): Promise<boolean>;
+  /** Told about a dispatch that failed (Redis away…); the watchdog tries again. */
+  onDispatchError?: (error: unknown, job: Job) => void;
+  /** Workers silent this long are dropped from the registry (default 24 h). */
+  forgetWorkersAfterMs?: number;
+}
+
+const FINETUNE_REMOTE = 'llm-finetune jobs run on the server\'s own executor: start the server without YOLOOPS_REDIS_URL to fine-tune language models';
+
+/**
+ * The dispatch-mode replacement of the process runner (same interface): queued jobs become queue messages,
+ * trainers run on remote workers, and the watchdog re-sends what Redis lost and what silent workers held.
+ */
+export function createDispatchRunner(deps: DispatchRunnerDeps) {
+  const { jobs, dispatcher } = deps;
+  let queue: Promise<void> = Promise.resolve();
+  const now = () => deps.clock.now().toISOString();
+
+  const send = async (job: Job, redelivery: boolean) => {
+    try {
+      await dispatcher.dispatch({ job_id: job.job_id, attempt: job.attempt, worker_labels: job.worker_labels }, { redelivery });
+    } catch (error) {
+      deps.onDispatchError?.(error, job);
+    }
+  };
+  async function dispatchQueued(): Promise<void> {
+    for (const job of await jobs.list({ status: ['queued'] })) {
+      if (job.external === true) continue;
+      if (job.kind === 'llm-finetune') {
+        await transitionJob(jobs, job.job_id, ['queued'], 'failed', { error: FINETUNE_REMOTE, failed_at: now(), finished_at: now() });
+        continue;
+      }
+      await send(job, false);
+    }
+  }
+  /** Sends a message for every queued job (idempotent per attempt); serialized, never rejects. */
+  function pump(): Promise<void> {
+    queue = queue.then(dispatchQueued).catch(() => undefined);
+    return queue;
+  }
+  /** Re-dispatches queued jobs (Redis may have lost them) and the running jobs of silent workers; forgets long-gone workers. */
+  async function checkAlive(): Promise<void> {
+    await pump();
+    for (const job of await jobs.list({ status: ['running'] })) {
+      if (job.worker_id !== undefined && (await deps.isStale(job.worker_id))) await send(job, true);
+    }
+    const forgetMs = deps.forgetWorkersAfterMs ?? 86_400_000;
+    await deps.workers.forgetStaleAfter(new Date(deps.clock.now().getTime() - forgetMs).toISOString());
+  }
+
+  return {
+    pump,
+    /** Nothing runs here: a stop reaches the worker through its next heartbeat's `cancel`. */
+    halt: async (_jobId: string) => undefined,
+    checkAlive,
+    recover: checkAlive,
+    has: (_jobId: string) => false,
+  };
+}
