@@ -4,8 +4,13 @@ import { runTrainer } from './run-trainer.js';
 
 /** Entry point of `yoloops-agent`; returns the process exit code (2 on a usage error, 1 when the agent cannot start). */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'worker') {
+    // Loaded only for `worker`: `run` starts without BullMQ and ioredis.
+    const { runWorkerCli } = await import('./worker/worker-cli.js');
+    process.exit(await runWorkerCli(argv.slice(1)));
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${USAGE}\n       yoloops-agent worker --help   (a remote training worker)\n`);
     return argv.length === 0 ? 2 : 0;
   }
   try {

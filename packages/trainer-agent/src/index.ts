@@ -9,3 +9,6 @@ export { classifyResponse, createAgentHttp, routeUrl, type AgentHttp, type Agent
 export { agentCliPath } from './cli-path.js';
 export { startStepTail, type StepTail, type StepTailOptions, type StepBatch } from './step-tail.js';
 export { trainerLogEntry, trainerStateRows, entryValues, parsePythonJson, type StepRow, type StepValues, type StepProgress } from './step-rows.js';
+export { createTrainingWorker, type TrainingWorker, type TrainingWorkerOptions } from './worker/create-training-worker.js';
+export { runWorkerCli, type WorkerCliIo } from './worker/worker-cli.js';
+export { parseWorkerArgs, parseLabels, WORKER_USAGE, type WorkerArgs } from './worker/worker-args.js';

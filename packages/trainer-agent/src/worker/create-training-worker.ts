@@ -1,0 +1,180 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DispatchMessageSchema, queuesForWorker, WorkerIdSchema, WorkerOwnLabelsSchema, ValidationError,
+  type GpuMonitor, type TrainingExecutor, type WorkerJobRef,
+} from '@yoloops/core';
+import { createExecaTrainingExecutor, createNvidiaSmiGpuMonitor } from '@yoloops/core/node';
+import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.js';
+import { createAttemptRunner } from './attempt-runner.js';
+import { createDatasetCache } from './dataset-cache.js';
+import { startHeartbeat } from './heartbeat.js';
+import { createSlots } from './slots.js';
+import { agentVersion, defaultAgentCommand, defaultAgentFlags, defaultWorkerId } from './worker-defaults.js';
+import { createWorkerHttp } from './worker-http.js';
+
+/** Options of {@link createTrainingWorker}; `serverUrl` and `redisUrl` are required. */
+export interface TrainingWorkerOptions {
+  /** Base URL of a yoloops server (any replica). */
+  serverUrl: string;
+  /** Redis the servers dispatch through, e.g. `redis://10.0.0.5:6379`. */
+  redisUrl: string;
+  /** Worker token (`yoloops workers token`), sent as `Authorization: Bearer`; none with auth off. */
+  token?: string;
+  /** Default `<hostname>-<pid>-<random>`; give a stable one so a restarted worker is known as itself. */
+  workerId?: string;
+  /** Labels such as `{ gpu: 'a100' }` (≤ 6): the worker consumes the queue of every subset of ≤ 3. */
+  labels?: Record<string, string>;
+  /** Attempts run at once, over all its queues (default 1). */
+  concurrency?: number;
+  /** Datasets, run folders and logs (default `./yoloops-worker`). */
+  workDir?: string;
+  /** Program of the trainer agent (default this installation's `yoloops-agent`). */
+  agentCommand?: string[];
+  /** Extra `yoloops-agent run` flags (default `--ship-logs --checkpoints` where the agent knows them). */
+  agentFlags?: string[];
+  executor?: TrainingExecutor;
+  gpus?: GpuMonitor;
+  /** BullMQ lock of a message being run, renewed at half of it (default 30 s): a dead worker's message returns to the queue after it. */
+  lockDurationMs?: number;
+  /** How often BullMQ looks for stalled messages (default 30 s). */
+  stalledIntervalMs?: number;
+  /** Backoff of every retry while the server is away (default 500 ms base, 30 s cap). */
+  retry?: Partial<BackoffOptions>;
+  /** SIGTERM → SIGKILL grace of a cancelled trainer (default 10 s). */
+  stopGraceMs?: number;
+  /** SIGINT → SIGTERM grace for llm-finetune (default 30 s). */
+  interruptGraceMs?: number;
+  /** Largest dataset ZIP (default 20 GiB). */
+  maxDatasetBytes?: number;
+  log?: (line: string) => void;
+}
+
+/** A running worker. */
+export interface TrainingWorker {
+  readonly workerId: string;
+  /** BullMQ queues it consumes. */
+  readonly queues: readonly string[];
+  /** Attempts it holds now. */
+  jobs(): WorkerJobRef[];
+  /** Stops taking messages, kills its trainers, hands their messages back (delayed past the server's worker timeout) and closes. */
+  close(): Promise<void>;
+}
+
+function checkOptions(options: TrainingWorkerOptions) {
+  const id = WorkerIdSchema.safeParse(options.workerId ?? defaultWorkerId());
+  if (!id.success) throw new ValidationError(`worker id: ${id.error.issues[0]?.message ?? 'invalid'}`, { reason: 'invalid_worker_id' });
+  const labels = WorkerOwnLabelsSchema.safeParse(options.labels ?? {});
+  if (!labels.success) throw new ValidationError(`worker labels: ${labels.error.issues[0]?.message ?? 'invalid'}`, { reason: 'invalid_labels' });
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ValidationError(`concurrency must be an integer 1–64 (got ${concurrency})`, { reason: 'invalid_concurrency' });
+  for (const [name, url] of [['server URL', options.serverUrl], ['Redis URL', options.redisUrl]] as const) {
+    if (!URL.canParse(url)) throw new ValidationError(`${name} ${JSON.stringify(url)} is not a URL`, { reason: 'invalid_url' });
+  }
+  return { workerId: id.data, labels: labels.data, concurrency };
+}
+
+/**
+ * Starts a remote training worker: one BullMQ `Worker` per queue its labels cover, sharing `concurrency`
+ * slots; each message is claimed from the server, its dataset version and weights downloaded, the trainer
+ * run under `yoloops-agent` in its own process group, cancels from the heartbeat obeyed, the exit posted,
+ * and only then the message completed. The server or Redis being away is retried; the trainers go on.
+ * @example
+ * const worker = createTrainingWorker({ serverUrl: 'http://10.0.0.2:8000', redisUrl: 'redis://10.0.0.5:6379', labels: { gpu: 'a100' } });
+ * process.once('SIGTERM', () => void worker.close());
+ */
+export function createTrainingWorker(options: TrainingWorkerOptions): TrainingWorker {
+  const { workerId, labels, concurrency } = checkOptions(options);
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const workDir = path.resolve(options.workDir ?? 'yoloops-worker');
+  const http = createWorkerHttp({ serverUrl: options.serverUrl, ...(options.token ? { token: options.token } : {}) });
+  const shutdown = new AbortController();
+  const retry = { backoff: { ...DEFAULT_BACKOFF, ...options.retry }, log, signal: shutdown.signal };
+  const runner = createAttemptRunner({
+    workerId, serverUrl: options.serverUrl.replace(/\/+$/, ''), http, retry, log, jobsDir: path.join(workDir, 'jobs'),
+    datasets: createDatasetCache({ http, dir: path.join(workDir, 'datasets'), retry, ...(options.maxDatasetBytes ? { maxZipBytes: options.maxDatasetBytes } : {}) }),
+    executor: options.executor ?? createExecaTrainingExecutor(),
+    agentCommand: options.agentCommand ?? defaultAgentCommand(), agentFlags: options.agentFlags ?? defaultAgentFlags(),
+    ...(options.stopGraceMs !== undefined ? { graceMs: options.stopGraceMs } : {}),
+    ...(options.interruptGraceMs !== undefined ? { interruptGraceMs: options.interruptGraceMs } : {}),
+  });
+  const heartbeat = startHeartbeat({
+    http, workerId, log, jobs: runner.jobs, onCancel: runner.cancel,
+    info: { labels, concurrency, hostname: hostname().slice(0, 255), version: agentVersion() },
+    gpus: options.gpus ?? createNvidiaSmiGpuMonitor({ timeoutMs: 1500 }),
+  });
+  const slots = createSlots(concurrency);
+  const queues = queuesForWorker(labels);
+  const workers: Worker[] = [];
+  const syncPause = () => {
+    const full = slots.used >= slots.size || shutdown.signal.aborted;
+    for (const worker of workers) {
+      if (full && !worker.isPaused()) void worker.pause(true);
+      else if (!full && worker.isPaused()) worker.resume();
+    }
+  };
+  /** Puts a message back, due when the server will have taken this worker for dead (so a claim then makes a new attempt). */
+  const handBack = async (job: Job, token: string | undefined) => {
+    await job.moveToDelayed(Date.now() + heartbeat.timeoutMs() + 2000, token);
+    throw new DelayedError();
+  };
+  async function processMessage(job: Job, token?: string): Promise<string> {
+    const message = DispatchMessageSchema.safeParse(job.data);
+    if (!message.success) {
+      log(`yoloops worker: message ${job.id ?? '?'} on ${job.queueName} is not a dispatch message; dropped`);
+      return 'invalid';
+    }
+    if (shutdown.signal.aborted) return handBack(job, token);
+    if (!slots.tryAcquire()) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    syncPause();
+    try {
+      const outcome = await runner.handle(message.data, shutdown.signal).catch((error: unknown) => (shutdown.signal.aborted ? 'abandoned' : Promise.reject(error)));
+      return outcome === 'abandoned' ? await handBack(job, token) : outcome;
+    } finally {
+      slots.release();
+      syncPause();
+    }
+  }
+  for (const queue of queues) {
+    const worker = new Worker(queue, processMessage, {
+      connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+      concurrency, lockDuration: options.lockDurationMs ?? 30_000, stalledInterval: options.stalledIntervalMs ?? 30_000,
+      // A message whose worker died goes back to its queue every time, never to "failed": the server decides whether it still runs.
+      maxStalledCount: 1_000_000,
+    });
+    worker.on('error', (error) => logError(log, queue, error));
+    workers.push(worker);
+  }
+  log(`yoloops worker ${workerId}: consuming ${queues.join(', ')} (concurrency ${concurrency}) for ${options.serverUrl}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    workerId,
+    queues,
+    jobs: runner.jobs,
+    close: () => (closing ??= (async () => {
+      shutdown.abort(new Error('the worker is shutting down'));
+      syncPause();
+      await runner.abandonAll();
+      const closed = Promise.all(workers.map((worker) => worker.close()));
+      // Redis away: the hand-backs cannot finish; their locks expire and BullMQ re-delivers the messages anyway.
+      if ((await Promise.race([closed.then(() => true), sleep(5000).then(() => false)])) === false) await Promise.all(workers.map((worker) => worker.close(true)));
+      await heartbeat.stop();
+      await http.close();
+    })()),
+  };
+}
+
+const lastErrorAt = new Map<string, number>();
+/** Logs a BullMQ/ioredis connection error at most every 10 s per queue (they repeat while Redis is away). */
+function logError(log: (line: string) => void, queue: string, error: Error): void {
+  const now = Date.now();
+  if (now - (lastErrorAt.get(queue) ?? 0) < 10_000) return;
+  lastErrorAt.set(queue, now);
+  log(`yoloops worker: queue ${queue}: ${error.message} (retrying)`);
+}
