@@ -202,3 +202,9 @@ export {
 export {
   BASE_QUEUE, DispatchMessageSchema, queueNameFor, labelsSatisfy, queuesForWorker, dispatchJobId, redeliveryJobId, type DispatchMessage,
 } from './workers/worker-queues.js';
+export type { JobDispatcher, DispatchRequest } from './jobs/job-dispatcher.port.js';
+export type { WorkerStore } from './workers/worker-store.port.js';
+export { createWorkerDispatch, type WorkerDispatch, type WorkerDispatchDeps } from './workers/worker-dispatch.js';
+export { buildWorkOrder, attemptWeightsKey, resumesFromCheckpoint, workerDownloadPaths } from './workers/work-order.js';
+export { createMemoryWorkerStore } from './adapters/memory/memory-worker-store.js';
+export { createMemoryJobDispatcher, type MemoryJobDispatcher, type PendingDispatch } from './adapters/memory/memory-job-dispatcher.js';

@@ -64,3 +64,6 @@ export { createSqliteInstructionDatasetStore } from '../sqlite/sqlite-instructio
 export { createSqliteProcessingTaskStore } from '../sqlite/sqlite-processing-task-store.js';
 export { createLlamaCppTextGenerator, defaultLlamaThreads, type LlamaCppTextGeneratorOptions } from '../llama-cpp/llama-cpp-text-generator.js';
 export { openFileRangeReader } from '../fs/fs-range-reader.js';
+export { createBullmqJobDispatcher, type BullmqJobDispatcherOptions } from '../bullmq/bullmq-job-dispatcher.js';
+export { createSqliteWorkerStore } from '../sqlite/sqlite-worker-store.js';
+export { createPostgresWorkerStore } from '../postgres/postgres-worker-store.js';
