@@ -87,6 +87,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agent/tasks/{task_id}/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Trainer agent: upload the latest checkpoint (weights/last.pt) of a job
+         * @description Streams the `file` part into the job's run folder as weights/last.pt (atomically: a scratch file renamed over it), what a resume of the job starts from on any worker. At most 4 GiB (larger is a `success:false` 413, the stored one stays). An upload of an attempt older than the job's, or one the job moved past while it arrived, is drained and ignored (`stored: false`). Auth: the job's agent token, an admin's token or the job owner's; another job's agent token is a 403.
+         */
+        put: operations["uploadTaskCheckpoint"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/tasks/{task_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trainer agent: ship a batch of a job's trainer output
+         * @description Appends the lines (cleaned as the log routes read them) to the job log that /logs/tail, /logs/lines and /logs/stream serve on every replica, and announces them on the log bus. Stored once per (attempt, seq): a retried batch is acknowledged with `stored: false`. A batch of an attempt older than the job's (a replaced worker) is acknowledged and ignored; one ahead of the job is a `success:false` 409. Auth: the job's agent token, an admin's token or the job owner's; another job's agent token is a 403.
+         */
+        post: operations["uploadTaskLogs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agent/tasks/{task_id}/steps": {
         parameters: {
             query?: never;
@@ -118,7 +158,7 @@ export interface paths {
         put?: never;
         /**
          * Trainer agent: register a finished job's weights
-         * @description Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job's trained model (classes from its dataset) and sets the job's `model_id`. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged. Auth: the job's agent token (`YOLOOPS_AGENT_TOKEN`), an admin's token or the job owner's; another job's agent token is a 403.
+         * @description Registers the uploaded weights (one to four `file` parts: best.onnx for inference, best.pt for fine-tuning, and any external data of the ONNX) as the job's trained model (classes from its dataset) and sets the job's `model_id`. With `?attempt=N` older than the job's attempt the upload is drained and ignored. The first upload wins: a later upload for a job that already has a model is drained and answered with that model, unchanged. Auth: the job's agent token (`YOLOOPS_AGENT_TOKEN`), an admin's token or the job owner's; another job's agent token is a 403.
          */
         post: operations["uploadTaskWeights"];
         delete?: never;
@@ -1430,7 +1470,7 @@ export interface paths {
         };
         /**
          * Follow a job log (SSE)
-         * @description The origin's route: the last 50 lines, then new lines as they are appended; closes after the job ends (after a final read). `Log file not found` when no log appears.
+         * @description The origin's route: the last 50 lines, then new lines as they are appended (by a local trainer, or shipped by a remote worker's agent to any server replica: the log bus brings them to this one); closes after the job ends (after a final read). `Log file not found` when no log appears.
          */
         get: operations["streamJobLog"];
         put?: never;
@@ -2041,6 +2081,8 @@ export interface components {
             batch?: number;
             /** @default null */
             base_model_id?: string | null;
+            /** @description Dispatch mode: labels the worker that trains the job must have, e.g. {"gpu": "a100"}. */
+            worker_labels?: components["schemas"]["WorkerLabels"];
         };
         CreatedTask: {
             task_id: string;
@@ -3691,6 +3733,10 @@ export interface components {
             /** @description Resume from a checkpoint; {model} is the last.pt path. */
             resume: components["schemas"]["ArgvTemplate"];
         };
+        TrainingCheckpointResult: {
+            stored: boolean;
+            size: number;
+        };
         TrainingEpoch: {
             epoch: number;
             /** @description Job attempt (1 + resumes) that wrote the row. */
@@ -3779,6 +3825,10 @@ export interface components {
             outputs?: components["schemas"]["FinetuneOutputs"];
             /** @description Why collecting or registering a completed run's outputs failed (the job stays completed). */
             completion_error?: string;
+            /** @description Dispatch mode: the remote worker that holds the current attempt. */
+            worker_id?: string;
+            /** @description Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}. */
+            worker_labels?: components["schemas"]["WorkerLabels"];
         };
         TrainingJobConfig: {
             job_id: string;
@@ -3885,8 +3935,28 @@ export interface components {
             outputs?: components["schemas"]["FinetuneOutputs"];
             /** @description Why collecting or registering a completed run's outputs failed (the job stays completed). */
             completion_error?: string;
+            /** @description Dispatch mode: the remote worker that holds the current attempt. */
+            worker_id?: string;
+            /** @description Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}. */
+            worker_labels?: components["schemas"]["WorkerLabels"];
             /** @description `<public url>/notify/<job_id>/<secret>/`: a seed 004 caller that sends no Authorization header appends `api/model/train/notify/result` (or `/status`) to it. The secret is the job's own; keep the URL private. */
             notify_url: string;
+        };
+        TrainingLogBatch: {
+            /** @description Attempt (1 + resumes) whose trainer printed the lines; an older one than the job's is ignored. */
+            attempt: number;
+            /** @description Batch number within the attempt, from 1; a batch already stored is acknowledged and not stored again. */
+            seq: number;
+            /** @description Output lines, oldest first (universal newlines; blank lines dropped). */
+            lines: string[];
+            /** @description Idempotency key of the agent's outbox (informational: (attempt, seq) is the key). */
+            eventId?: string;
+        };
+        TrainingLogBatchResult: {
+            stored: boolean;
+            lines: number;
+            /** @description Size of the job log after the call. */
+            size: number;
         };
         TrainingSettings: {
             /** @description null: the trainer's own (Ultralytics lr0), as jobs pass none. */
@@ -4042,6 +4112,10 @@ export interface components {
             format: "onnx" | "pt" | "data" | "gguf";
             size: number;
             sha256: string;
+        };
+        /** @description Labels a worker must have to take the job (≤ 3 pairs), e.g. {"gpu": "a100"}. */
+        WorkerLabels: {
+            [key: string]: string;
         };
     };
     responses: never;
@@ -4322,6 +4396,79 @@ export interface operations {
             };
         };
     };
+    uploadTaskCheckpoint: {
+        parameters: {
+            query: {
+                /** @description Attempt whose trainer wrote the checkpoint. */
+                attempt: string;
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description weights/last.pt as the `file` part
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`; `msg` says why nothing was stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: components["schemas"]["TrainingCheckpointResult"];
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
+    uploadTaskLogs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrainingLogBatch"];
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`; `msg` says why nothing was stored (`ignored: …`, `already stored: …`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: components["schemas"]["TrainingLogBatchResult"];
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
     reportTaskSteps: {
         parameters: {
             query?: never;
@@ -4356,7 +4503,10 @@ export interface operations {
     };
     uploadTaskWeights: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Attempt whose trainer wrote the weights; one older than the job's is drained and ignored (fencing). */
+                attempt?: string;
+            };
             header?: never;
             path: {
                 task_id: string;

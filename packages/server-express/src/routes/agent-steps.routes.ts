@@ -38,9 +38,10 @@ export const agentStepsRoutes: Route[] = [
     body: StepsReportSchema, jsonLimit: MAX_STEPS_BYTES,
     responses: { 200: { description: '`{success, code, msg, data}`: `success:false` with code 400 (a bad row, naming it) or 404 (unknown job).', schema: z.string() } },
     handler: async ({ params, body, services }) => {
-      const { stored, attempt } = await services.jobs.recordSteps(params.task_id, {
+      const { stored, attempt, superseded } = await services.jobs.recordSteps(params.task_id, {
         rows: body.rows, ...(body.progress === undefined ? {} : { progress: body.progress }), ...(body.attempt === undefined ? {} : { attempt: body.attempt }),
       });
+      if (superseded !== undefined) return new ReplyWithMessage(`ignored: report from attempt ${attempt}, the job is on attempt ${superseded}`, '');
       const kept = body.rows.length - stored;
       return new ReplyWithMessage(kept === 0 ? 'ok' : `ok: ${kept} step(s) kept from a later attempt than ${attempt}`, '');
     },

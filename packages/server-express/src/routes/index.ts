@@ -7,6 +7,7 @@ import { logsRoutes } from './logs.routes.js';
 import { notifyRoutes } from './notify.routes.js';
 import { agentRoutes } from './agent.routes.js';
 import { agentStepsRoutes } from './agent-steps.routes.js';
+import { agentUploadsRoutes } from './agent-uploads.routes.js';
 import { modelsRoutes } from './models.routes.js';
 import { seed000Routes } from './seed000.routes.js';
 import { inferRoutes } from './infer.routes.js';
@@ -32,7 +33,7 @@ import { inferenceStreamRoutes } from './inference-stream.routes.js';
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
   ...systemRoutes, ...datasetRoutes, ...annotationRoutes, ...trainingRoutes, ...logsRoutes, ...modelsRoutes, ...inferRoutes,
-  ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes,
+  ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes, ...agentUploadsRoutes,
   ...projectsRoutes, ...tasksRoutes, ...seed003DatasetRoutes, ...seed003TrainingRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes, ...seed003GenerateRoutes, ...seed002InferenceRoutes, ...inferenceStreamRoutes,
   ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,

@@ -1,6 +1,6 @@
-import { isTerminal, jobKeys, lastLinesOffset, LOG_CHUNK_LINES, readLastLogLines, readLogChunk, type JobStatus } from '@yoloops/core';
+import { isTerminal, jobKeys, lastLinesOffset, LOG_CHUNK_LINES, readLastLogLines, readLogChunk, type JobStatus, type LogBusMessage } from '@yoloops/core';
 import { z } from 'zod';
-import { openSse } from '../http/sse.js';
+import { openSse, type SseChannel } from '../http/sse.js';
 import { defineRoute, type Route, type RouteContext } from '../http/route.js';
 import { errorResponses, refParam } from './params.js';
 
@@ -43,11 +43,37 @@ async function lines({ services }: RouteContext<unknown, unknown, unknown>, jobI
   return { lines: read.lines, total: read.total, returned: read.lines.length, ...(read.exists ? {} : { error: 'Log file not found' }) };
 }
 
-/** SSE: the last 50 raw lines, then new lines as they are written; ends after the job has ended. */
+/** Bus messages of one job queued for its stream; `wait` resolves at the next message or after `ms`. */
+function busInbox(sse: SseChannel) {
+  const queue: LogBusMessage[] = [];
+  let wake: (() => void) | undefined;
+  return {
+    listener(message: LogBusMessage) {
+      queue.push(message);
+      wake?.();
+    },
+    take: () => queue.splice(0),
+    async wait(ms: number) {
+      if (queue.length > 0) return;
+      await Promise.race([sse.sleep(ms), new Promise<void>((resolve) => (wake = resolve))]);
+      wake = undefined;
+    },
+  };
+}
+
+/**
+ * SSE: the last 50 raw lines, then new lines as they are appended; ends after the job has ended. Lines
+ * shipped to any replica arrive on the log bus: a message that starts where the stream stands is sent as
+ * it is, anything else (a gap, a bus without lines, a local trainer writing the file) is read from the
+ * stored log at the stream's byte offset, so no line is lost or sent twice.
+ */
 async function stream({ req, res, services }: RouteContext<unknown, unknown, unknown>, jobId: string): Promise<void> {
   const sse = openSse(req, res);
   const key = jobKeys(jobId).log;
   const status = async (): Promise<JobStatus | undefined> => (await services.jobs.get(jobId).catch(() => undefined))?.status;
+  const inbox = busInbox(sse);
+  // Subscribed before the first read: an append after it is either in that read or heard.
+  const unsubscribe = await services.jobs.followLog(jobId, inbox.listener).catch(() => () => {});
   try {
     for (let waited = 0; !(await services.blobs.stat(key)); waited += POLL_MS) {
       const now = await status();
@@ -56,10 +82,15 @@ async function stream({ req, res, services }: RouteContext<unknown, unknown, unk
         await sse.send('Log file not found');
         return;
       }
-      await sse.sleep(POLL_MS);
+      await inbox.wait(POLL_MS);
     }
     let offset = await lastLinesOffset(services.blobs, key, LOG_CHUNK_LINES);
     const drain = async (final: boolean) => {
+      for (const message of inbox.take()) {
+        if (message.lines === undefined || message.offset !== offset || message.end === undefined) continue;
+        for (const line of message.lines) await sse.send(line);
+        offset = message.end;
+      }
       while (!sse.closed) {
         const chunk = await readLogChunk(services.blobs, key, offset, { maxLines: LOG_CHUNK_LINES, final });
         for (const line of chunk.lines) await sse.send(line);
@@ -75,11 +106,12 @@ async function stream({ req, res, services }: RouteContext<unknown, unknown, unk
         await drain(true);
         return;
       }
-      await sse.sleep(POLL_MS);
+      await inbox.wait(POLL_MS);
     }
   } catch (error) {
     await sse.send(`Error reading log: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
+    unsubscribe();
     sse.end();
   }
 }
@@ -91,7 +123,7 @@ const linesResponses = { 200: { description: 'The last n non-blank lines', schem
 export const logsRoutes: Route[] = [
   defineRoute({
     method: 'get', path: '/logs/stream', operationId: 'streamJobLog', summary: 'Follow a job log (SSE)', tags: ['logs'],
-    description: 'The origin\'s route: the last 50 lines, then new lines as they are appended; closes after the job ends (after a final read). `Log file not found` when no log appears.',
+    description: 'The origin\'s route: the last 50 lines, then new lines as they are appended (by a local trainer, or shipped by a remote worker\'s agent to any server replica: the log bus brings them to this one); closes after the job ends (after a final read). `Log file not found` when no log appears.',
     query: JobQuery, responses: streamResponses,
     handler: (ctx) => stream(ctx, ctx.query.job_id),
   }),

@@ -62,8 +62,9 @@ const plainRoutes: Route[] = [
       for (const name of SEED_FIELDS) if (body[name] !== undefined) values[name] = body[name];
       for (const [name, value] of Object.entries(body.metrics ?? {})) if (name !== 'epoch' && !Object.hasOwn(values, name)) values[name] = value;
       const jobId = String(body.trainTaskId);
-      const { stored, attempt: by, registered } = await services.jobs.recordEpoch(jobId, { epoch: body.epoch, metrics: values, ...(body.attempt === undefined ? {} : { attempt: body.attempt }) });
+      const { stored, attempt: by, registered, superseded } = await services.jobs.recordEpoch(jobId, { epoch: body.epoch, metrics: values, ...(body.attempt === undefined ? {} : { attempt: body.attempt }) });
       if (registered) return new ReplyWithMessage('ok: registered as an external job (running)', '');
+      if (superseded !== undefined) return new ReplyWithMessage(`ignored: report from attempt ${by}, the job is on attempt ${superseded}`, '');
       return new ReplyWithMessage(stored ? 'ok' : `ok: epoch ${body.epoch} is kept from a later attempt than ${by}`, '');
     },
   }),

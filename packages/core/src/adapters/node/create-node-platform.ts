@@ -24,6 +24,8 @@ import { loadBaseModelCatalog } from './load-base-model-catalog.js';
 import { createFinetuneRegistration } from '../../jobs/register-finetune.js';
 import { openAccounts } from './open-accounts.js';
 import { databaseOptionsFromEnv, openNodeDatabase, type NodeDatabaseOptions } from './node-database.js';
+import { openNodeLogBus } from './node-log-bus.js';
+import type { LogBus } from '../../jobs/log-bus.port.js';
 import { createPlatformStores, type PlatformStores } from './platform-stores.js';
 import type { PostgresDatabase } from '../postgres/postgres-database.js';
 import type { AccountService } from '../../accounts/account-service.js';
@@ -36,7 +38,7 @@ import type { OpenAiCompatibleTextGeneratorOptions } from '../openai/openai-upst
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
 export type NodeJobOptions = Partial<Pick<JobServiceDeps,
   'concurrency' | 'trainerCommand' | 'agentCommand' | 'serverUrl' | 'env' | 'stopGraceMs' | 'resolveModelWeights' | 'maxExternalJobs' |
-  'finetuneCommand' | 'interruptGraceMs' | 'onCompleted' | 'baseModels'>> & {
+  'finetuneCommand' | 'interruptGraceMs' | 'onCompleted' | 'baseModels' | 'maxCheckpointBytes'>> & {
   watchdogMs?: number;
   /** Base-model catalog file of fine-tune jobs (`YOLOOPS_LLM_BASE_MODELS`; default: the one shipped in @yoloops/core); ignored when `baseModels` is given. */
   baseModelsFile?: string;
@@ -77,6 +79,12 @@ export interface NodePlatformOptions {
    * `YOLOOPS_DATABASE_SCHEMA`, `YOLOOPS_DATABASE_POOL_MAX` when the URL is set; `false`: SQLite whatever the environment says).
    */
   database?: NodeDatabaseOptions | false;
+  /**
+   * Where shipped log lines are announced to every server's `/logs/stream` (default: Redis pub/sub when
+   * `YOLOOPS_REDIS_URL` is set, else PostgreSQL LISTEN/NOTIFY with a database URL, else in-process). A bus
+   * given here is shared, not closed by `close()`.
+   */
+  logBus?: LogBus;
 }
 
 /**
@@ -142,9 +150,11 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     registerLanguageModel: (input) => models.registerLanguageModel(input), attachModel: (jobId, modelId) => jobs.attachModel(jobId, modelId),
     ggufBaseOf: (id) => baseModels.models.find((m) => m.id === id)?.gguf_model_id,
   });
+  const ownBus = options.logBus === undefined;
+  const logBus = options.logBus ?? openNodeLogBus({ redisUrl: process.env.YOLOOPS_REDIS_URL?.trim() || undefined, databaseUrl: databaseOptions?.url, postgres });
   const jobs = createJobService({
     jobs: stores.jobs, metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
-    resolveModelWeights, baseModels, ...jobOptions,
+    resolveModelWeights, baseModels, logBus, ...jobOptions,
     onCompleted: async (job) => {
       try {
         await registerFinetune(job);
@@ -184,6 +194,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
       void inference?.close();
       void generation.close();
       db.close();
+      if (ownBus) await logBus.close().catch(() => undefined);
       await postgres?.close();
     },
   };

@@ -64,6 +64,9 @@ export { createSqliteInstructionDatasetStore } from '../sqlite/sqlite-instructio
 export { createSqliteProcessingTaskStore } from '../sqlite/sqlite-processing-task-store.js';
 export { createLlamaCppTextGenerator, defaultLlamaThreads, type LlamaCppTextGeneratorOptions } from '../llama-cpp/llama-cpp-text-generator.js';
 export { openFileRangeReader } from '../fs/fs-range-reader.js';
+export { createRedisLogBus, type RedisLogBusOptions } from '../redis/redis-log-bus.js';
+export { createPostgresLogBus, type PostgresLogBusOptions } from '../postgres/postgres-log-bus.js';
+export { openNodeLogBus, type NodeLogBusOptions } from './node-log-bus.js';
 export { createBullmqJobDispatcher, type BullmqJobDispatcherOptions } from '../bullmq/bullmq-job-dispatcher.js';
 export { createSqliteWorkerStore } from '../sqlite/sqlite-worker-store.js';
 export { createPostgresWorkerStore } from '../postgres/postgres-worker-store.js';

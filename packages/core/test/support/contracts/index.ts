@@ -28,3 +28,4 @@ export { describeProcessingTaskStoreContract } from './processing-task-store.con
 export { createMemoryWorkerStore } from '../../../src/adapters/memory/memory-worker-store.js';
 export { createMemoryJobDispatcher, type MemoryJobDispatcher, type PendingDispatch } from '../../../src/adapters/memory/memory-job-dispatcher.js';
 export { describeWorkerStoreContract } from './worker-store.contract.js';
+export { describeLogBusContract, heardAtLeast, type LogBusPair } from './log-bus.contract.js';
