@@ -25,10 +25,9 @@ const jobOptions = (world: string) => ({
 function startServer(dataDir: string) {
   const script = `
     const { createNodePlatform } = await import(${JSON.stringify(path.join(here, '../adapters/node/create-node-platform.ts'))});
-    const { createSqliteDatasetStore } = await import(${JSON.stringify(path.join(here, '../adapters/sqlite/sqlite-dataset-store.ts'))});
     const p = await createNodePlatform({ dataDir: ${JSON.stringify(dataDir)}, jobs: ${JSON.stringify(jobOptions(dataDir))} });
     const at = '2024-01-01T00:00:00.000Z';
-    await createSqliteDatasetStore(p.db).create({ dataset_id: 'ds_1', filename: 'a.zip', size: 1, sha256: 'x', uploaded_at: at, created_at: at, status: 'prepared', versions: ['v1'] });
+    await p.stores.datasets.create({ dataset_id: 'ds_1', filename: 'a.zip', size: 1, sha256: 'x', uploaded_at: at, created_at: at, status: 'prepared', versions: ['v1'] });
     await p.blobs.write('datasets/ds_1/v1/data.yaml', 'names: [cat]\\n');
     for (const job of [await p.jobs.create({ dataset_id: 'ds_1', epochs: 200 }), await p.jobs.create({ dataset_id: 'ds_1', epochs: 200 })]) {
       for (;;) {

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createNodePlatform } from './create-node-platform.js';
-import { createSqliteProcessingTaskStore } from '../sqlite/sqlite-processing-task-store.js';
 
 let dir: string;
 beforeEach(() => {
@@ -16,15 +15,15 @@ const open = () => createNodePlatform({ dataDir: dir, jobs: { agentCommand: null
 const records = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ instruction: `q${i}`, output: `a${i}` })));
 
 describe('createNodePlatform: instruction datasets', () => {
-  test('keeps datasets in SQLite and files under the data root; a run left running by a stopped server is failed on the next open', async () => {
+  test('keeps datasets in the database and files under the data root; a run left running by a stopped server is failed on the next open', async () => {
     const first = await open();
     const ds = await first.instructions.upload({ body: Readable.from([records(10)]), filename: 'd.json', name: 'd' });
     expect(ds.path.startsWith(dir)).toBe(true);
     const at = new Date().toISOString();
-    await createSqliteProcessingTaskStore(first.db).create({
+    await first.stores.processingTasks.create({
       task_id: 'task_stale', kind: 'dataset_process', dataset_id: ds.id, output_name: 'o', status: 'running', progress: 40, created_at: at, updated_at: at, owner_id: null,
     });
-    first.close();
+    await first.close();
     const second = await open();
     try {
       expect(await second.instructions.get(ds.id)).toEqual(ds);

@@ -1,5 +1,7 @@
 import type { Clock } from '../../platform/clock.port.js';
 import type { PostgresDatabase } from '../postgres/postgres-database.js';
+import { createPostgresAnnotationStore } from '../postgres/postgres-annotation-store.js';
+import { createPostgresDatasetStore } from '../postgres/postgres-dataset-store.js';
 import { createPostgresInstructionDatasetStore } from '../postgres/postgres-instruction-dataset-store.js';
 import { createPostgresJobStore } from '../postgres/postgres-job-store.js';
 import { createPostgresMetricStore } from '../postgres/postgres-metric-store.js';
@@ -32,8 +34,8 @@ import { createSqliteUserStore } from '../sqlite/sqlite-user-store.js';
 export function createPlatformStores(deps: { db: SqliteDatabase; postgres?: PostgresDatabase; clock: Clock }) {
   const { db, postgres, clock } = deps;
   return {
-    datasets: createSqliteDatasetStore(db),
-    annotations: createSqliteAnnotationStore(db),
+    datasets: postgres ? createPostgresDatasetStore(postgres) : createSqliteDatasetStore(db),
+    annotations: postgres ? createPostgresAnnotationStore(postgres) : createSqliteAnnotationStore(db),
     instructionDatasets: postgres ? createPostgresInstructionDatasetStore(postgres) : createSqliteInstructionDatasetStore(db),
     processingTasks: postgres ? createPostgresProcessingTaskStore(postgres) : createSqliteProcessingTaskStore(db),
     models: postgres ? createPostgresModelStore(postgres) : createSqliteModelStore(db),
