@@ -28,6 +28,11 @@ async function serve(args: string[]): Promise<void> {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'serve the API and the docs (yoloops serve --help lists every setting)', run: serve },
   users: { summary: 'manage accounts: add, list, disable, enable, passwd (yoloops users --help)', run: (args) => usersCommand(args) },
+  worker: {
+    summary: 'run a training worker on this machine: takes jobs from Redis, reports to a server (yoloops worker --help)',
+    // runWorkerCli resolves once SIGTERM/SIGINT closed the worker (or at once on --help / a usage error).
+    run: async (args) => process.exit(await (await import('@yoloops/trainer-agent')).runWorkerCli(args)),
+  },
 };
 
 function usage(): string {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { WorkerIdSchema, WorkerOwnLabelsSchema } from '@yoloops/core';
+import { WORKER_LABEL_KEY_PATTERN, WORKER_LABEL_VALUE_PATTERN, WorkerIdSchema, WorkerOwnLabelsSchema } from '@yoloops/core';
 import { UsageError } from '../cli-args.js';
 import type { TrainingWorkerOptions } from './create-training-worker.js';
 
@@ -34,8 +34,11 @@ export function parseLabels(text: string): Record<string, string> {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new UsageError(`--labels: ${JSON.stringify(pair)} is not key=value`);
     const key = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
     if (Object.hasOwn(labels, key)) throw new UsageError(`--labels: ${JSON.stringify(key)} is given twice`);
-    labels[key] = pair.slice(eq + 1);
+    if (!WORKER_LABEL_KEY_PATTERN.test(key)) throw new UsageError(`--labels: label keys are 1–32 of a-z 0-9 . _ - starting with a letter or digit (got ${JSON.stringify(key)})`);
+    if (!WORKER_LABEL_VALUE_PATTERN.test(value)) throw new UsageError(`--labels: label values are 1–64 of A-Z a-z 0-9 . _ - (got ${JSON.stringify(value)} for ${key})`);
+    labels[key] = value;
   }
   const checked = WorkerOwnLabelsSchema.safeParse(labels);
   if (!checked.success) throw new UsageError(`--labels: ${checked.error.issues[0]?.message ?? 'invalid'}`);
