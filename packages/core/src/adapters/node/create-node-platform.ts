@@ -23,6 +23,7 @@ import { createSystemProbe, type SystemProbe } from './system-probe.js';
 import { loadBaseModelCatalog } from './load-base-model-catalog.js';
 import { createFinetuneRegistration } from '../../jobs/register-finetune.js';
 import { openAccounts } from './open-accounts.js';
+import { dispatchOptionsFromEnv, openNodeDispatch, type NodeDispatchOptions } from './node-dispatch.js';
 import { databaseOptionsFromEnv, openNodeDatabase, type NodeDatabaseOptions } from './node-database.js';
 import { openNodeLogBus } from './node-log-bus.js';
 import type { LogBus } from '../../jobs/log-bus.port.js';
@@ -42,6 +43,8 @@ export type NodeJobOptions = Partial<Pick<JobServiceDeps,
   watchdogMs?: number;
   /** Base-model catalog file of fine-tune jobs (`YOLOOPS_LLM_BASE_MODELS`; default: the one shipped in @yoloops/core); ignored when `baseModels` is given. */
   baseModelsFile?: string;
+  /** Dispatch mode: jobs go to remote `yoloops worker`s through BullMQ on Redis (default: from `YOLOOPS_REDIS_URL`; `false`: local trainers whatever the environment says). */
+  dispatch?: NodeDispatchOptions | false;
 };
 
 export interface NodePlatformOptions {
@@ -143,7 +146,9 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     return { formats: model.weights.map((w) => w.format), ...(pt ? { ptKey: models.weightsKey(model, pt.file) } : {}) };
   };
   const jobMetrics = stores.metrics;
-  const { watchdogMs, baseModelsFile, onCompleted, ...jobOptions } = options.jobs ?? {};
+  const { watchdogMs, baseModelsFile, onCompleted, dispatch: dispatchSetting, ...jobOptions } = options.jobs ?? {};
+  const dispatchOptions = dispatchSetting === false ? undefined : (dispatchSetting ?? dispatchOptionsFromEnv());
+  const dispatch = dispatchOptions === undefined ? undefined : openNodeDispatch(dispatchOptions, stores.workers);
   const baseModels = jobOptions.baseModels ?? loadBaseModelCatalog(baseModelsFile);
   // A completed fine-tune's adapter (and GGUF export) becomes a text-generation model of the registry, then the caller's hook runs.
   const registerFinetune = createFinetuneRegistration({
@@ -154,7 +159,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const logBus = options.logBus ?? openNodeLogBus({ redisUrl: process.env.YOLOOPS_REDIS_URL?.trim() || undefined, databaseUrl: databaseOptions?.url, postgres });
   const jobs = createJobService({
     jobs: stores.jobs, metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
-    resolveModelWeights, baseModels, logBus, ...jobOptions,
+    resolveModelWeights, baseModels, logBus, ...jobOptions, ...(dispatch ? { dispatch: dispatch.deps } : {}),
     onCompleted: async (job) => {
       try {
         await registerFinetune(job);
@@ -191,6 +196,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     close: async () => {
       gpu.stop();
       stopWatchdog();
+      await dispatch?.close().catch(() => undefined);
       void inference?.close();
       void generation.close();
       db.close();

@@ -12,6 +12,7 @@ import { createPostgresResourceIndex } from '../postgres/postgres-resource-index
 import { createPostgresRevocationStore } from '../postgres/postgres-revocation-store.js';
 import { createPostgresSettingsStore } from '../postgres/postgres-settings-store.js';
 import { createPostgresUserStore } from '../postgres/postgres-user-store.js';
+import { createPostgresWorkerStore } from '../postgres/postgres-worker-store.js';
 import { createSqliteAnnotationStore } from '../sqlite/sqlite-annotation-store.js';
 import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
 import { createSqliteDatasetStore } from '../sqlite/sqlite-dataset-store.js';
@@ -25,6 +26,7 @@ import { createSqliteResourceIndex } from '../sqlite/sqlite-resource-index.js';
 import { createSqliteRevocationStore } from '../sqlite/sqlite-revocation-store.js';
 import { createSqliteSettingsStore } from '../sqlite/sqlite-settings-store.js';
 import { createSqliteUserStore } from '../sqlite/sqlite-user-store.js';
+import { createSqliteWorkerStore } from '../sqlite/sqlite-worker-store.js';
 
 /**
  * Every metadata store of the node platform: on PostgreSQL when `postgres` is given (each port that has a
@@ -46,6 +48,8 @@ export function createPlatformStores(deps: { db: SqliteDatabase; postgres?: Post
     settings: postgres ? createPostgresSettingsStore(postgres, clock) : createSqliteSettingsStore(db, clock),
     users: postgres ? createPostgresUserStore(postgres, { clock }) : createSqliteUserStore(db, { clock }),
     revocations: postgres ? createPostgresRevocationStore(postgres) : createSqliteRevocationStore(db),
+    /** Remote training workers (dispatch mode): their labels and last heartbeats. */
+    workers: postgres ? createPostgresWorkerStore(postgres) : createSqliteWorkerStore(db),
   };
 }
 
