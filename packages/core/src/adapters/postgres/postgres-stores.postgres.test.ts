@@ -1,6 +1,8 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describeAnnotationStoreContract } from '../../../test/support/contracts/annotation-store.contract.js';
+import { describeDatasetStoreContract } from '../../../test/support/contracts/dataset-store.contract.js';
 import { describeInstructionDatasetStoreContract } from '../../../test/support/contracts/instruction-dataset-store.contract.js';
 import { describeJobStoreContract } from '../../../test/support/contracts/job-store.contract.js';
 import { describeMetricStoreContract } from '../../../test/support/contracts/metric-store.contract.js';
@@ -11,8 +13,11 @@ import { describeResourceIndexContract } from '../../../test/support/contracts/r
 import { describeRevocationStoreContract } from '../../../test/support/contracts/revocation-store.contract.js';
 import { describeSettingsStoreContract } from '../../../test/support/contracts/settings-store.contract.js';
 import { describeUserStoreContract } from '../../../test/support/contracts/user-store.contract.js';
+import { describeWorkerStoreContract } from '../../../test/support/contracts/worker-store.contract.js';
 import { createTestSchema, testPostgresUrl, type TestSchema } from '../../../test/support/postgres-server.js';
+import { createPostgresAnnotationStore } from './postgres-annotation-store.js';
 import type { PostgresDatabase } from './postgres-database.js';
+import { createPostgresDatasetStore } from './postgres-dataset-store.js';
 import { createPostgresInstructionDatasetStore } from './postgres-instruction-dataset-store.js';
 import { createPostgresJobStore } from './postgres-job-store.js';
 import { createPostgresMetricStore } from './postgres-metric-store.js';
@@ -24,6 +29,7 @@ import { createPostgresResourceIndex } from './postgres-resource-index.js';
 import { createPostgresRevocationStore } from './postgres-revocation-store.js';
 import { createPostgresSettingsStore } from './postgres-settings-store.js';
 import { createPostgresUserStore } from './postgres-user-store.js';
+import { createPostgresWorkerStore } from './postgres-worker-store.js';
 
 // The contract suites that have a PostgreSQL adapter, on the real server of YOLOOPS_TEST_POSTGRES_URL (PGlite runs them in npm test).
 testPostgresUrl();
@@ -49,6 +55,9 @@ function onFreshSchema<S>(name: string, describeContract: (name: string, factory
   });
 }
 
+onFreshSchema('datasets', describeDatasetStoreContract, createPostgresDatasetStore);
+onFreshSchema('annotations', describeAnnotationStoreContract, createPostgresAnnotationStore);
+onFreshSchema('workers', describeWorkerStoreContract, createPostgresWorkerStore);
 onFreshSchema('jobs', describeJobStoreContract, createPostgresJobStore);
 onFreshSchema('metrics', describeMetricStoreContract, createPostgresMetricStore);
 onFreshSchema('models', describeModelStoreContract, createPostgresModelStore);
