@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { NewUser } from '../../accounts/user-store.port.js';
+import { openAccounts } from '../node/open-accounts.js';
+import { openSqliteDatabase } from '../sqlite/sqlite-database.js';
 import type { ProcessingTask } from '../../instructions/instruction.schema.js';
 import { fromPgPool, type PostgresDatabase } from './postgres-database.js';
 import { createPostgresInstructionDatasetStore } from './postgres-instruction-dataset-store.js';
@@ -95,5 +100,27 @@ describe('postgres: catalog and account stores shared by two servers', () => {
     await both(10, (db, i) => createPostgresRevocationStore(db).add('d'.repeat(64), 1_000 + i));
     expect(await createPostgresRevocationStore(b).prune(1_008)).toBe(0);
     expect(await createPostgresRevocationStore(a).prune(1_010)).toBe(1);
+  });
+
+  test('accounts on two servers: one bootstrapped admin, and a token revoked or a user disabled on one is refused by the other', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'yoloops-pg-accounts-'));
+    const sqlite = openSqliteDatabase(path.join(dir, 'unused.db'));
+    try {
+      const common = { db: sqlite, dataDir: dir, jwtSecret: randomBytes(32).toString('hex'), passwordCost: { N: 2 ** 10, r: 8, p: 1 }, adminPassword: 'first admin pw' };
+      const account = (db: PostgresDatabase) => openAccounts({ ...common, stores: { users: createPostgresUserStore(db), revocations: createPostgresRevocationStore(db) } });
+      const [onA, onB] = await Promise.all([account(a), account(b)]);
+      expect((await onB.list()).map((u) => [u.id, u.username, u.role])).toEqual([[1, 'admin', 'admin']]);
+      const ada = await onA.createUser({ username: 'Ada', password: 'correct horse' });
+      const [revoked, kept] = [(await onA.issueToken(ada)).token, (await onA.issueToken(ada)).token];
+      expect((await onB.verify(revoked)).kind).toBe('user');
+      await onA.revoke(revoked);
+      await expect(onB.verify(revoked)).rejects.toMatchObject({ reason: 'revoked' });
+      await onB.setActive(ada.id, false);
+      await expect(onA.verify(kept)).rejects.toMatchObject({ reason: 'inactive' });
+      expect(sqlite.prepare('SELECT count(*) FROM users').pluck().get()).toBe(0);
+    } finally {
+      sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
