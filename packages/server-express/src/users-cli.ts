@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAccountService, isCoreError, systemClock, type AccountService, type User } from '@yoloops/core';
-import { createSqliteRevocationStore, createSqliteUserStore, openSqliteDatabase } from '@yoloops/core/node';
+import { mkdirSync } from 'node:fs';
+import {
+  createPostgresRevocationStore, createPostgresUserStore, createSqliteRevocationStore, createSqliteUserStore, databaseOptionsFromEnv, openNodeDatabase, openSqliteDatabase,
+} from '@yoloops/core/node';
 import { readPassword } from './read-password.js';
 
 const HELP = `usage: yoloops users <command> [--data DIR]
@@ -15,7 +18,8 @@ commands:
   passwd NAME                     set a new password (every token of the account ends)
 
 Passwords are read from a prompt without echo, or from the first line of stdin when it is piped,
-never from the command line. --data DIR (default $YOLOOPS_DATA_DIR, else ./data) holds yoloops.db.`;
+never from the command line. --data DIR (default $YOLOOPS_DATA_DIR, else ./data) holds yoloops.db;
+with YOLOOPS_DATABASE_URL set the accounts are on that PostgreSQL server (YOLOOPS_DATABASE_SCHEMA), as for yoloops serve.`;
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -56,12 +60,20 @@ function parse(args: string[]) {
  * The accounts of a data dir's database, without the rest of the platform. These commands never issue
  * or check tokens, so the token key is a throwaway one: the CLI neither needs nor creates the server's secret.
  */
-function openUsers(dataDir: string): { accounts: AccountService; close(): void } {
+async function openUsers(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ accounts: AccountService; close(): Promise<void> }> {
+  const secret = randomBytes(32);
+  const database = databaseOptionsFromEnv(env);
+  if (database !== undefined) {
+    mkdirSync(dataDir, { recursive: true }); // per-data-root names the schema after the data root's real path
+    const pg = await openNodeDatabase(database, dataDir);
+    const accounts = createAccountService({ users: createPostgresUserStore(pg), revocations: createPostgresRevocationStore(pg), secret, clock: systemClock });
+    return { accounts, close: () => pg.close() };
+  }
   const db = openSqliteDatabase(path.join(path.resolve(dataDir), 'yoloops.db'));
   const accounts = createAccountService({
-    users: createSqliteUserStore(db), revocations: createSqliteRevocationStore(db), secret: randomBytes(32), clock: systemClock,
+    users: createSqliteUserStore(db), revocations: createSqliteRevocationStore(db), secret, clock: systemClock,
   });
-  return { accounts, close: () => db.close() };
+  return { accounts, close: async () => db.close() };
 }
 
 const describeUser = (u: User) => `${u.id}\t${u.username}\t${u.role}\t${u.is_active ? 'active' : 'disabled'}\t${u.email ?? '-'}\t${u.created_at}`;
@@ -115,13 +127,21 @@ export async function usersCommand(args: string[], env: NodeJS.ProcessEnv = proc
     console.log(HELP);
     return;
   }
-  const { accounts, close } = openUsers(parsed.values.data ?? (env.YOLOOPS_DATA_DIR || './data'));
+  let opened: Awaited<ReturnType<typeof openUsers>>;
+  try {
+    opened = await openUsers(parsed.values.data ?? (env.YOLOOPS_DATA_DIR || './data'), env);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+    return;
+  }
+  const { accounts, close } = opened;
   try {
     console.log(await run(accounts, parsed.command, parsed.name, parsed.values));
   } catch (error) {
     console.error(isCoreError(error) || error instanceof Error ? error.message : String(error));
     process.exitCode = 1;
   } finally {
-    close();
+    await close();
   }
 }
