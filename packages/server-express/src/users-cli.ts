@@ -73,7 +73,7 @@ async function openUsers(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ acc
   const accounts = createAccountService({
     users: createSqliteUserStore(db), revocations: createSqliteRevocationStore(db), secret, clock: systemClock,
   });
-  return { accounts, close: async () => db.close() };
+  return { accounts, close: async () => void db.close() };
 }
 
 const describeUser = (u: User) => `${u.id}\t${u.username}\t${u.role}\t${u.is_active ? 'active' : 'disabled'}\t${u.email ?? '-'}\t${u.created_at}`;
