@@ -35,13 +35,15 @@ export interface TrainingWorkerOptions {
   agentCommand?: string[];
   /** Extra `yoloops-agent run` flags (default `--ship-logs --checkpoints` where the agent knows them). */
   agentFlags?: string[];
+  /** How long an agent keeps sending its last reports while the server is away, after its trainer ended (default 3600 s); its slot stays taken meanwhile. */
+  agentFlushTimeoutS?: number;
   executor?: TrainingExecutor;
   gpus?: GpuMonitor;
   /** BullMQ lock of a message being run, renewed at half of it (default 30 s): a dead worker's message returns to the queue after it. */
   lockDurationMs?: number;
   /** How often BullMQ looks for stalled messages (default 30 s). */
   stalledIntervalMs?: number;
-  /** Backoff of every retry while the server is away (default 500 ms base, 30 s cap). */
+  /** Backoff of every retry while the server is away (default 500 ms base, 30 s cap), the agents' (YOLOOPS_AGENT_RETRY_CAP_MS) included. */
   retry?: Partial<BackoffOptions>;
   /** SIGTERM → SIGKILL grace of a cancelled trainer (default 10 s). */
   stopGraceMs?: number;
@@ -97,6 +99,7 @@ export function createTrainingWorker(options: TrainingWorkerOptions): TrainingWo
     datasets: createDatasetCache({ http, dir: path.join(workDir, 'datasets'), retry, ...(options.maxDatasetBytes ? { maxZipBytes: options.maxDatasetBytes } : {}) }),
     executor: options.executor ?? createExecaTrainingExecutor(),
     agentCommand: options.agentCommand ?? defaultAgentCommand(), agentFlags: options.agentFlags ?? defaultAgentFlags(),
+    ...(options.agentFlushTimeoutS !== undefined ? { agentFlushTimeoutS: options.agentFlushTimeoutS } : {}),
     ...(options.stopGraceMs !== undefined ? { graceMs: options.stopGraceMs } : {}),
     ...(options.interruptGraceMs !== undefined ? { interruptGraceMs: options.interruptGraceMs } : {}),
   });

@@ -24,6 +24,8 @@ export interface AttemptDeps {
   agentCommand: readonly string[];
   /** Extra `yoloops-agent run` flags (`--ship-logs`, `--checkpoints`). */
   agentFlags: readonly string[];
+  /** `--flush-timeout` of the agent: how long it keeps its reports coming after the trainer ended while the server is away (default 3600 s). */
+  agentFlushTimeoutS?: number;
   retry: RetryOptions;
   log: (line: string) => void;
 }
@@ -63,7 +65,8 @@ export async function prepareAttempt(deps: AttemptDeps, order: WorkOrder, signal
     data, model, epochs: order.values.epochs, imgsz: order.values.imgsz, batch: order.values.batch, project: paths.project, name: order.values.name,
     job_id: order.job_id, run_dir: paths.runDir, server: deps.serverUrl, config: '',
   };
-  const agent = [...deps.agentCommand, 'run', '--server', deps.serverUrl, '--task', order.job_id, '--attempt', String(order.attempt), '--run-dir', paths.runDir, ...deps.agentFlags, '--'];
+  const agent = [...deps.agentCommand, 'run', '--server', deps.serverUrl, '--task', order.job_id, '--attempt', String(order.attempt), '--run-dir', paths.runDir,
+    '--flush-timeout', String(deps.agentFlushTimeoutS ?? 3600), ...deps.agentFlags, '--'];
   return { paths, argv: [...agent, ...renderArgv(order.trainer, values)] };
 }
 

@@ -29,6 +29,8 @@ export interface FakeWorkerServer {
   /** Bodies of the agent's status and result notifications. */
   notifications(): Record<string, unknown>[];
   stop(): Promise<void>;
+  /** Listens again on the same port (after `stop()`). */
+  start(): Promise<void>;
 }
 
 const send = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -73,14 +75,20 @@ export async function startFakeWorkerServer(): Promise<FakeWorkerServer> {
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const start = () => new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => (server.off('error', reject), resolve()));
+  });
   return Object.assign(fake, {
     url: `http://127.0.0.1:${port}`,
     requests,
     exits: () => requests.filter((r) => /\/exit$/.test(r.path)).map((r) => ({ path: r.path, body: r.body as Record<string, unknown> })),
     notifications: () => requests.filter((r) => r.path.startsWith('/api/model/train/notify/')).map((r) => r.body as Record<string, unknown>),
     stop: () => new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
       server.closeAllConnections();
       server.close(() => resolve());
     }),
+    start,
   });
 }

@@ -109,4 +109,23 @@ describe('attempt runner', () => {
     expect(existsSync(path.join(runDir('job_1', 2), 'got-sigterm'))).toBe(false);
     expect(server.exits()).toEqual([]);
   });
+
+  test('the server away while the trainer runs: training goes on, the agent holds its last reports and the exit follows once the server is back', async () => {
+    server.claims.push({ status: 200, order: workOrder(dir.trainer, { attempt: 2, extra: ['epochs=4'] }) });
+    const handled = runner().handle({ job_id: 'job_1', attempt: 2 });
+    await waitFor('the trainer started', () => existsSync(path.join(runDir('job_1', 2), 'args.json')));
+    await server.stop();
+    const csv = path.join(runDir('job_1', 2), 'results.csv');
+    await waitFor('the trainer done while the server is away', () => existsSync(csv) && readFileSync(csv, 'utf8').split('\n').length >= 6);
+    // The agent is still retrying its reports (its trainer is done); give it a few failed tries.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const stored = server.notifications().length;
+    await server.start();
+    expect(await handled).toBe('done');
+    // The agent held its last reports until the server was back (no "reports never arrived" failure), then the exit followed.
+    expect(server.notifications().slice(stored).map((n) => n.eventId)).toContain('job_1:2:status:3');
+    expect(eventIds().filter((id) => String(id).includes(':epoch:'))).toEqual(['job_1:2:epoch:1', 'job_1:2:epoch:2', 'job_1:2:epoch:3', 'job_1:2:epoch:4']);
+    expect(server.requests.findIndex((r) => r.path.endsWith('/exit'))).toBeGreaterThan(server.requests.findIndex((r) => r.body !== null && typeof r.body === 'object' && (r.body as { eventId?: string }).eventId === 'job_1:2:status:3'));
+    expect(server.exits().map((e) => e.body)).toEqual([expect.objectContaining({ attempt: 2, code: 0 })]);
+  });
 });

@@ -21,7 +21,7 @@ const pidFiles: string[] = [];
 function options(over: Partial<TrainingWorkerOptions> = {}): TrainingWorkerOptions {
   return {
     serverUrl: server.url, redisUrl: redis.url, workerId: 'w1', workDir: path.join(dir.root, 'w1'), agentCommand: SOURCE_AGENT, agentFlags: [],
-    retry: { baseMs: 10, capMs: 100 }, log: () => undefined, ...over,
+    retry: { baseMs: 10, capMs: 100 }, log: process.env.DEBUG_WORKER ? (line) => console.error(line) : () => undefined, ...over,
   };
 }
 function start(over: Partial<TrainingWorkerOptions> = {}): TrainingWorker {
@@ -139,6 +139,26 @@ describe('training worker on BullMQ', () => {
       ['/api/workers/wB/claims', { job_id: 'job_1', attempt: 1 }],
     ]);
     await waitFor('the message completed', async () => (await state(q, 'job_1.1')) === 'completed');
+  });
+
+  test('Redis restarted mid-run (persisted): the training goes on, the worker reconnects, the exit is posted and the message completed', async () => {
+    await redis.close();
+    redis = await startTestRedis({ persist: true });
+    const lines: string[] = [];
+    start({ stopGraceMs: 3000, log: (line) => void lines.push(line) });
+    server.claims.push({ status: 200, order: workOrder(dir.trainer, { job_id: 'job_1', extra: ['hang=1'] }) });
+    const q = queue('train');
+    await q.add('dispatch', { job_id: 'job_1', attempt: 1 }, { jobId: 'job_1.1' });
+    const pidFile = path.join(runDir('w1', 'job_1', 1), 'trainer.pid');
+    pidFiles.push(pidFile);
+    await waitFor('the trainer waiting', () => existsSync(pidFile), 30_000);
+    await redis.stop();
+    await waitFor('the worker noticing', () => lines.some((line) => /queue train: .*\(retrying\)/.test(line)), 30_000);
+    await redis.start();
+    expect(processLives(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+    server.cancels.push({ job_id: 'job_1', attempt: 1, reason: 'stopped' });
+    await waitFor('the exit', () => server.exits().length === 1, 30_000);
+    await waitFor('the message completed', async () => (await state(q, 'job_1.1')) === 'completed', 30_000);
   });
 
   test('yoloops-agent worker: heartbeats as the given id with its labels; SIGTERM closes it and it exits 0', async () => {
