@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Dispatcher } from 'undici';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-import { MAX_STEP_ROWS, resultEvent, statusEvent, stepsEvent, type EpochMetrics, type NotifyEvent, type TrainStatus } from './events.js';
+import { logsEvent, MAX_STEP_ROWS, resultEvent, statusEvent, stepsEvent, type EpochMetrics, type NotifyEvent, type TrainStatus } from './events.js';
 import { createAgentHttp, type AgentHttp } from './http.js';
 import { openOutbox, type Outbox } from './outbox.js';
 import { startSender } from './sender.js';
@@ -37,6 +37,8 @@ export interface TrainerAgent {
   reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
   /** Journals logging steps (in events of ≤ 1000 rows, the progress on the last) and queues them for sending. */
   reportSteps(rows: readonly StepRow[], progress?: StepProgress): Promise<void>;
+  /** Journals one batch of trainer output lines (≤ 500, numbered on from the journal) and queues it for sending. */
+  reportLogLines(lines: readonly string[]): Promise<void>;
   /** Journals a status change (durable when the promise resolves) and queues it for sending. */
   reportStatus(status: TrainStatus, message?: string): Promise<void>;
   /** Waits until every journaled event is settled; false when `timeoutMs` (default 30 s) passes first. */
@@ -76,6 +78,8 @@ export function createTrainerAgent(options: TrainerAgentOptions): TrainerAgent {
   const http = createAgentHttp(options);
   const sender = startSender({ outbox, http, log, backoff: { ...DEFAULT_BACKOFF, ...options.retry } });
   let closed = false;
+  // Log batches number on from what this attempt already journaled (an agent restarted mid-attempt goes on, never repeats).
+  let logSeq: number | undefined;
 
   async function enqueue(build: () => NotifyEvent): Promise<void> {
     if (closed) throw new Error('trainer agent is closed');
@@ -87,6 +91,11 @@ export function createTrainerAgent(options: TrainerAgentOptions): TrainerAgent {
     outboxFiles: outbox.files,
     reportEpoch: (epoch, metrics) => enqueue(() => resultEvent(taskId, attempt, epoch, metrics)),
     reportStatus: (status, message) => enqueue(() => statusEvent(taskId, attempt, status, message)),
+    reportLogLines(lines) {
+      logSeq ??= outbox.lastNumber(`${taskId}:${attempt}:logs:`);
+      const seq = (logSeq += 1);
+      return enqueue(() => logsEvent(taskId, attempt, seq, lines));
+    },
     async reportSteps(rows, progress) {
       const batches = Math.max(1, Math.ceil(rows.length / MAX_STEP_ROWS));
       for (let i = 0; i < batches; i++) {

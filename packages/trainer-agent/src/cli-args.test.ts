@@ -7,12 +7,18 @@ describe('parseRunArgs', () => {
       ['run', '--server', 'http://s', '--task', 'j1', '--run-dir', '/r', '--attempt', '2', '--no-export', '--', 'yolo', 'train', '--epochs', '3', '--', 'x'],
       {},
     );
-    expect(args).toEqual({ server: 'http://s', task: 'j1', runDir: '/r', attempt: 2, noExport: true, flushTimeoutMs: 20_000, command: ['yolo', 'train', '--epochs', '3', '--', 'x'] });
+    expect(args).toEqual({ server: 'http://s', task: 'j1', runDir: '/r', attempt: 2, noExport: true, flushTimeoutMs: 20_000, shipLogs: false, checkpoints: false, command: ['yolo', 'train', '--epochs', '3', '--', 'x'] });
   });
 
   test('takes token, attempt and retry cap from the environment when not given', () => {
     const args = parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--', 't'], { YOLOOPS_AGENT_TOKEN: 'tok', YOLOOPS_AGENT_ATTEMPT: '3', YOLOOPS_AGENT_RETRY_CAP_MS: '200' });
     expect(args).toMatchObject({ token: 'tok', attempt: 3, retryCapMs: 200 });
+  });
+
+  test('--ship-logs and --checkpoints switch on log shipping and checkpoint uploads; the interval comes from the environment', () => {
+    const args = parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--ship-logs', '--checkpoints', '--', 't'], { YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS: '500' });
+    expect(args).toMatchObject({ shipLogs: true, checkpoints: true, checkpointIntervalMs: 500 });
+    expect(() => parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--', 't'], { YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS: 'soon' })).toThrow(/YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS/);
   });
 
   test.each([

@@ -14,6 +14,12 @@ export interface RunArgs {
   flushTimeoutMs: number;
   /** Backoff cap for retries (`YOLOOPS_AGENT_RETRY_CAP_MS`, default 30 s). */
   retryCapMs?: number;
+  /** Forward the trainer's stdout/stderr lines to the server's job log (remote workers). */
+  shipLogs: boolean;
+  /** Upload weights/last.pt when it changed, at most every `checkpointIntervalMs`, and once at the end. */
+  checkpoints: boolean;
+  /** Least time between checkpoint uploads (`YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS`, default 30 s). */
+  checkpointIntervalMs?: number;
   command: string[];
 }
 
@@ -24,7 +30,8 @@ export class UsageError extends Error {
 
 /** The `--help` text. */
 export const USAGE = `usage: yoloops-agent run --server URL --task ID [--run-dir DIR] [--token T] [--attempt N]
-                         [--export-cmd "CMD {weights}" | --no-export] [--flush-timeout SEC] -- <trainer command…>
+                         [--export-cmd "CMD {weights}" | --no-export] [--flush-timeout SEC]
+                         [--ship-logs] [--checkpoints] -- <trainer command…>
 
   --server URL         yoloops server base URL
   --task ID            training task (job) id
@@ -35,7 +42,11 @@ export const USAGE = `usage: yoloops-agent run --server URL --task ID [--run-dir
   --export-cmd CMD     post-train export; {weights} is replaced by best.pt
                        (default: yolo export model={weights} format=onnx)
   --no-export          skip the post-train export
-  --flush-timeout SEC  how long to wait for the server before exiting (default 20)`;
+  --flush-timeout SEC  how long to wait for the server before exiting (default 20)
+  --ship-logs          send the trainer's output lines to the server's job log
+                       (batched, through the outbox: nothing lost while the server is away)
+  --checkpoints        upload weights/last.pt when it changed, at most every 30 s
+                       (env YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS) and once at the end`;
 
 function positiveInt(value: string | undefined, label: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -57,6 +68,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       options: {
         server: { type: 'string' }, task: { type: 'string' }, 'run-dir': { type: 'string' }, token: { type: 'string' },
         attempt: { type: 'string' }, 'export-cmd': { type: 'string' }, 'no-export': { type: 'boolean' }, 'flush-timeout': { type: 'string' },
+        'ship-logs': { type: 'boolean' }, checkpoints: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -70,6 +82,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (values['export-cmd'] !== undefined && values['no-export']) throw new UsageError('--export-cmd and --no-export exclude each other');
   const token = values.token ?? env.YOLOOPS_AGENT_TOKEN;
   const retryCapMs = positiveInt(env.YOLOOPS_AGENT_RETRY_CAP_MS, 'YOLOOPS_AGENT_RETRY_CAP_MS');
+  const checkpointIntervalMs = positiveInt(env.YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS, 'YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS');
   return {
     server: values.server,
     task: values.task,
@@ -80,6 +93,9 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     noExport: values['no-export'] ?? false,
     flushTimeoutMs: (positiveInt(values['flush-timeout'], '--flush-timeout') ?? 20) * 1000,
     ...(retryCapMs !== undefined ? { retryCapMs } : {}),
+    shipLogs: values['ship-logs'] ?? false,
+    checkpoints: values.checkpoints ?? false,
+    ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
     command,
   };
 }

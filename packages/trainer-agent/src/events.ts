@@ -119,3 +119,20 @@ export function stepsEvent(taskId: string, attempt: number, rows: readonly StepR
   const eventId = `${taskId}:${attempt}:steps:${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 24)}`;
   return { eventId, path: stepsPath(taskId), body: { ...content, attempt, eventId } };
 }
+
+/** The agent route that takes a batch of a job's trainer output lines. */
+export const logsPath = (taskId: string) => `/api/agent/tasks/${encodeURIComponent(taskId)}/logs`;
+
+/** Most lines and bytes (UTF-8, all lines together) one shipped log batch carries. */
+export const MAX_LOG_BATCH = { lines: 500, bytes: 256 * 1024 } as const;
+
+/**
+ * The logs event of batch `seq` (1, 2, … within the attempt) of trainer output lines. The server stores a
+ * batch once per (attempt, seq), so a replay after a lost acknowledgement never doubles a line.
+ */
+export function logsEvent(taskId: string, attempt: number, seq: number, lines: readonly string[]): NotifyEvent {
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new ValidationError(`a log batch number must be a positive integer (got ${String(seq)})`, { reason: 'invalid_log_seq' });
+  if (lines.length > MAX_LOG_BATCH.lines) throw new ValidationError(`a log batch carries at most ${MAX_LOG_BATCH.lines} lines (got ${lines.length})`, { reason: 'too_many_lines' });
+  const eventId = `${taskId}:${attempt}:logs:${seq}`;
+  return { eventId, path: logsPath(taskId), body: { attempt, seq, lines: [...lines], eventId } };
+}

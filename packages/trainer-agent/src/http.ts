@@ -17,8 +17,8 @@ export type SendOutcome =
 /** The agent's only HTTP edge: JSON notifications and one multipart upload, over a keep-alive undici Agent. */
 export interface AgentHttp {
   postJson(route: string, body: unknown, signal?: AbortSignal): Promise<SendOutcome>;
-  /** POSTs the files as repeated multipart field `file` (read from disk as they are sent, never buffered). */
-  uploadFiles(route: string, files: readonly string[], signal?: AbortSignal): Promise<SendOutcome>;
+  /** POSTs (or PUTs) the files as repeated multipart field `file` (read from disk as they are sent, never buffered). */
+  uploadFiles(route: string, files: readonly string[], signal?: AbortSignal, method?: 'POST' | 'PUT'): Promise<SendOutcome>;
   close(): Promise<void>;
 }
 
@@ -88,10 +88,10 @@ export function createAgentHttp(options: AgentHttpOptions): AgentHttp {
   const dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   const timeout = options.requestTimeoutMs ?? 30_000;
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
-  async function send(route: string, body: string | FormData, headers: Record<string, string>, signal?: AbortSignal): Promise<SendOutcome> {
+  async function send(route: string, body: string | FormData, headers: Record<string, string>, signal?: AbortSignal, method: 'POST' | 'PUT' = 'POST'): Promise<SendOutcome> {
     try {
       const response = await request(routeUrl(options.serverUrl, route), {
-        method: 'POST', headers: { ...auth, ...headers }, body, dispatcher, signal, headersTimeout: timeout, bodyTimeout: timeout,
+        method, headers: { ...auth, ...headers }, body, dispatcher, signal, headersTimeout: timeout, bodyTimeout: timeout,
       });
       return classifyResponse(response.statusCode, await readCapped(response.body), response.headers['retry-after']);
     } catch (error) {
@@ -100,10 +100,10 @@ export function createAgentHttp(options: AgentHttpOptions): AgentHttp {
   }
   return {
     postJson: (route, body, signal) => send(route, JSON.stringify(body), { 'content-type': 'application/json' }, signal),
-    async uploadFiles(route, files, signal) {
+    async uploadFiles(route, files, signal, method) {
       const form = new FormData();
       for (const file of files) form.append('file', await openAsBlob(file), path.basename(file));
-      return send(route, form, {}, signal);
+      return send(route, form, {}, signal, method);
     },
     close: () => (options.dispatcher ? Promise.resolve() : dispatcher.close()),
   };

@@ -1,6 +1,6 @@
 export { createTrainerAgent, type TrainerAgent, type TrainerAgentOptions } from './agent.js';
 export {
-  resultEvent, statusEvent, stepsEvent, stepsPath, seedFields, STATUS_TYPES, RESULT_PATH, STATUS_PATH, MAX_STEP_ROWS,
+  resultEvent, statusEvent, stepsEvent, stepsPath, logsEvent, logsPath, MAX_LOG_BATCH, seedFields, STATUS_TYPES, RESULT_PATH, STATUS_PATH, MAX_STEP_ROWS,
   type TrainStatus, type EpochMetrics, type NotifyEvent, type SeedFields,
 } from './events.js';
 export { openOutbox, outboxFiles, type Outbox, type OutboxRecord, type Settlement } from './outbox.js';
@@ -12,3 +12,5 @@ export { trainerLogEntry, trainerStateRows, entryValues, parsePythonJson, type S
 export { createTrainingWorker, type TrainingWorker, type TrainingWorkerOptions } from './worker/create-training-worker.js';
 export { runWorkerCli, type WorkerCliIo } from './worker/worker-cli.js';
 export { parseWorkerArgs, parseLabels, WORKER_USAGE, type WorkerArgs } from './worker/worker-args.js';
+export { createLogShipper, type LogShipper, type LogShipperOptions } from './log-shipper.js';
+export { startCheckpointUploads, type CheckpointUploads, type CheckpointUploadOptions } from './checkpoints.js';

@@ -36,6 +36,8 @@ export interface Outbox {
   append(event: NotifyEvent): OutboxRecord | undefined;
   /** Records, durably, that `record` needs no more sending. */
   settle(record: OutboxRecord, outcome: Settlement): void;
+  /** The highest N of the journaled event ids `<prefix>N` (0 when none): where a numbered series goes on after a restart. */
+  lastNumber(prefix: string): number;
   close(): void;
   readonly files: { events: string; acks: string };
 }
@@ -88,6 +90,15 @@ export function openOutbox(dir: string, taskId: string, log: (line: string) => v
     settle(record, outcome) {
       acks.append({ seq: record.seq, eventId: record.eventId, outcome } satisfies AckLine);
       pending = pending.filter((entry) => entry.seq !== record.seq);
+    },
+    lastNumber(prefix) {
+      let max = 0;
+      for (const id of known) {
+        if (!id.startsWith(prefix)) continue;
+        const n = Number(id.slice(prefix.length));
+        if (Number.isSafeInteger(n) && n > max) max = n;
+      }
+      return max;
     },
     close() {
       events.close();

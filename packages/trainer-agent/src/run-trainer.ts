@@ -1,11 +1,13 @@
 import { describeMissingProgram } from '@yoloops/core';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { execa, type Result } from 'execa';
+import { execa, type Result, type ResultPromise } from 'execa';
 import { createTrainerAgent, type TrainerAgent } from './agent.js';
 import type { RunArgs } from './cli-args.js';
 import type { TrainStatus } from './events.js';
+import { startCheckpointUploads } from './checkpoints.js';
 import { createLineTail } from './line-tail.js';
+import { createLogShipper } from './log-shipper.js';
 import { createProgress } from './progress.js';
 import { startResultsTail } from './results-tail.js';
 import type { StepBatch } from './step-tail.js';
@@ -65,8 +67,8 @@ async function report(step: Promise<void>, log: (line: string) => void): Promise
   await step.catch((error: unknown) => log(`yoloops-agent: could not journal a report: ${(error as Error).message}`));
 }
 
-/** Starts the tail; each new row is journaled, then shown. */
-function tailResults(args: RunArgs, io: RunIo, agent: TrainerAgent, startedAt: number, log: (line: string) => void) {
+/** Starts the tail; each new row is journaled, then shown (and `onEpoch` told). */
+function tailResults(args: RunArgs, io: RunIo, agent: TrainerAgent, startedAt: number, log: (line: string) => void, onEpoch: () => void) {
   const progress = createProgress(io.stderr, args.command);
   const tail = startResultsTail({
     ...(args.runDir !== undefined ? { runDir: args.runDir } : {}),
@@ -78,6 +80,7 @@ function tailResults(args: RunArgs, io: RunIo, agent: TrainerAgent, startedAt: n
         void report(agent.reportEpoch(row.epoch, row.values), log);
         progress.epoch(row, path.dirname(file));
       }
+      if (rows.length > 0) onEpoch();
     },
   });
   return { tail, progress };
@@ -108,6 +111,29 @@ function tailSteps(runDir: string | undefined, agent: TrainerAgent, io: RunIo, l
 }
 
 /**
+ * What a remote worker's agent adds (`--ship-logs`, `--checkpoints`): the trainer's output lines go to the
+ * server's job log through the outbox, and weights/last.pt is uploaded as epochs end and once at the end.
+ */
+function remoteExtras(args: RunArgs, agent: TrainerAgent, child: ResultPromise, runDir: () => string | undefined, log: (line: string) => void) {
+  const shipper = args.shipLogs ? createLogShipper({ send: (lines) => agent.reportLogLines(lines) }) : undefined;
+  if (shipper) {
+    child.stdout?.on('data', (chunk: Buffer) => shipper.push('stdout', chunk));
+    child.stderr?.on('data', (chunk: Buffer) => shipper.push('stderr', chunk));
+  }
+  const uploads = args.checkpoints
+    ? startCheckpointUploads({ taskId: args.task, attempt: args.attempt, http: agent.http, runDir, log, ...(args.checkpointIntervalMs === undefined ? {} : { intervalMs: args.checkpointIntervalMs }) })
+    : undefined;
+  return {
+    epochEnded: () => uploads?.epochEnded(),
+    /** Journals the last lines and sends the final checkpoint (before the terminal status: a resume starts from it). */
+    async finish() {
+      await shipper?.close();
+      await uploads?.finish();
+    },
+  };
+}
+
+/**
  * `yoloops-agent run`: the outbox lives in `<cwd>/.yoloops-agent` (not in the run folder: creating that
  * before the trainer starts would make Ultralytics without `exist_ok` pick `train2`); spawns the trainer (stdout/stderr passed through), reports running, tails
  * results.csv into per-epoch reports, forwards SIGTERM/SIGINT, reports the terminal status (after
@@ -125,17 +151,21 @@ export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
   });
   const startedAt = Date.now();
   const [program = '', ...rest] = args.command;
-  const child = execa(program, rest, { cwd: io.cwd, stdin: 'inherit', stdout: 'inherit', stderr: ['inherit', 'pipe'], buffer: false, reject: false });
+  const child = execa(program, rest, { cwd: io.cwd, stdin: 'inherit', stdout: args.shipLogs ? ['inherit', 'pipe'] : 'inherit', stderr: ['inherit', 'pipe'], buffer: false, reject: false });
   const stderrTail = createLineTail();
   child.stderr?.on('data', (chunk: Buffer) => stderrTail.push(chunk));
   const signals = forwardSignals((signal) => child.kill(signal));
   await report(agent.reportStatus('running'), log);
-  const { tail, progress } = tailResults(args, io, agent, startedAt, log);
+  let runFolder: () => string | undefined = () => undefined;
+  const extras = remoteExtras(args, agent, child, () => args.runDir ?? runFolder(), log);
+  const { tail, progress } = tailResults(args, io, agent, startedAt, log, extras.epochEnded);
+  runFolder = () => (tail.file() === undefined ? undefined : path.dirname(tail.file()!));
   const steps = tailSteps(args.runDir, agent, io, log);
   const result = await child;
   await tail.stop();
   await steps?.stop();
   progress.done();
+  await extras.finish();
   const outcome = decideOutcome(result, signals.received(), stderrTail.text(), program);
   // The trainer never ran: say what to install or configure in the log people read, not only in the job's error.
   if (result.exitCode === undefined && !result.signal && outcome.message) log(`yoloops-agent: ${outcome.message}`);
@@ -144,7 +174,7 @@ export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
   // A fine-tune (step logs found) leaves its adapter in the run folder: the server collects it when the job completes.
   if (outcome.status === 'completed' && steps?.found()) log(`yoloops-agent: fine-tune outputs stay in ${args.runDir ?? ''}`);
   else if (outcome.status === 'completed' && runDir !== undefined) {
-    await handOverWeights({ runDir, taskId: args.task, http: agent.http, noExport: args.noExport, log, ...(args.exportCmd !== undefined ? { exportCmd: args.exportCmd } : {}) });
+    await handOverWeights({ runDir, taskId: args.task, attempt: args.attempt, http: agent.http, noExport: args.noExport, log, ...(args.exportCmd !== undefined ? { exportCmd: args.exportCmd } : {}) });
   }
   await report(agent.reportStatus(outcome.status, outcome.message), log);
   if (!(await agent.flush(args.flushTimeoutMs))) log(`yoloops-agent: server not reachable; un-sent events stay in ${path.dirname(agent.outboxFiles.events)} and are sent by the next agent run`);

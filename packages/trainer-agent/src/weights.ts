@@ -7,6 +7,8 @@ import type { AgentHttp } from './http.js';
 export interface HandOverOptions {
   runDir: string;
   taskId: string;
+  /** Sent as `?attempt=N`, so a server that moved the job on to a newer attempt ignores these weights (fencing). */
+  attempt?: number;
   http: AgentHttp;
   /** Post-train export command; `{weights}` is replaced by best.pt. Undefined = `yolo export model={weights} format=onnx`. */
   exportCmd?: string;
@@ -50,7 +52,7 @@ export async function handOverWeights(options: HandOverOptions): Promise<void> {
   const files = bestWeights(options.runDir);
   if (files.length === 0) return options.log(`yoloops-agent: no weights/best.onnx or best.pt in ${options.runDir}; nothing to register`);
   const file = files.join(' and ');
-  const route = `/api/agent/tasks/${encodeURIComponent(options.taskId)}/weights`;
+  const route = `/api/agent/tasks/${encodeURIComponent(options.taskId)}/weights${options.attempt === undefined ? '' : `?attempt=${options.attempt}`}`;
   const tries = options.tries ?? 3;
   for (let attempt = 1; attempt <= tries; attempt++) {
     const outcome = await options.http.uploadFiles(route, files);
