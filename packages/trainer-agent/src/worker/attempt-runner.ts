@@ -1,6 +1,7 @@
 import type { DispatchMessage, TrainingExit, WorkerCancel, WorkerJobRef, WorkOrder } from '@yoloops/core';
 import { isCoreError } from '@yoloops/core';
 import { claimMessage, postExit, prepareAttempt, type AttemptDeps } from './run-attempt.js';
+import { forgetTrainer, recordTrainer } from './work-dir.js';
 
 /** What became of one message: run to its end, refused by the server, left to another worker (shutdown), or already held here. */
 export type MessageOutcome = 'done' | 'refused' | 'abandoned' | 'held_here';
@@ -66,6 +67,7 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
       };
       try {
         run.pid = (await deps.executor.start({ jobId: order.job_id, argv, cwd: paths.project, env, logFile: paths.logFile })).pid;
+        recordTrainer(paths.project, order.job_id, run.pid);
       } catch (error) {
         exits.delete(order.job_id);
         throw error;
@@ -74,6 +76,7 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
       else if (run.cancelled) void stop(run);
       const exit = await exited;
       exits.delete(order.job_id);
+      forgetTrainer(paths.project);
       return exit;
     } catch (error) {
       if (signal?.aborted) throw error;

@@ -1,19 +1,15 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DispatchMessageSchema, queuesForWorker, WorkerIdSchema, WorkerOwnLabelsSchema, ValidationError,
-  type GpuMonitor, type TrainingExecutor, type WorkerJobRef,
-} from '@yoloops/core';
+import { queuesForWorker, WorkerIdSchema, WorkerOwnLabelsSchema, ValidationError, type GpuMonitor, type TrainingExecutor, type WorkerJobRef } from '@yoloops/core';
 import { createExecaTrainingExecutor, createNvidiaSmiGpuMonitor } from '@yoloops/core/node';
-import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../backoff.js';
-import { createAttemptRunner } from './attempt-runner.js';
+import { createAttemptRunner, type AttemptRunner } from './attempt-runner.js';
 import { createDatasetCache } from './dataset-cache.js';
 import { startHeartbeat } from './heartbeat.js';
-import { createSlots } from './slots.js';
+import { startQueueConsumers } from './queue-consumers.js';
+import { lockWorkDir, reapOrphans } from './work-dir.js';
 import { agentVersion, defaultAgentCommand, defaultAgentFlags, defaultWorkerId } from './worker-defaults.js';
-import { createWorkerHttp } from './worker-http.js';
+import { createWorkerHttp, type WorkerHttp } from './worker-http.js';
 
 /** Options of {@link createTrainingWorker}; `serverUrl` and `redisUrl` are required. */
 export interface TrainingWorkerOptions {
@@ -91,70 +87,22 @@ export function createTrainingWorker(options: TrainingWorkerOptions): TrainingWo
   const { workerId, labels, concurrency } = checkOptions(options);
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const workDir = path.resolve(options.workDir ?? 'yoloops-worker');
-  const http = createWorkerHttp({ serverUrl: options.serverUrl, ...(options.token ? { token: options.token } : {}) });
   const shutdown = new AbortController();
-  const retry = { backoff: { ...DEFAULT_BACKOFF, ...options.retry }, log, signal: shutdown.signal };
-  const runner = createAttemptRunner({
-    workerId, serverUrl: options.serverUrl.replace(/\/+$/, ''), http, retry, log, jobsDir: path.join(workDir, 'jobs'),
-    datasets: createDatasetCache({ http, dir: path.join(workDir, 'datasets'), retry, ...(options.maxDatasetBytes ? { maxZipBytes: options.maxDatasetBytes } : {}) }),
-    executor: options.executor ?? createExecaTrainingExecutor(),
-    agentCommand: options.agentCommand ?? defaultAgentCommand(), agentFlags: options.agentFlags ?? defaultAgentFlags(),
-    ...(options.agentFlushTimeoutS !== undefined ? { agentFlushTimeoutS: options.agentFlushTimeoutS } : {}),
-    ...(options.stopGraceMs !== undefined ? { graceMs: options.stopGraceMs } : {}),
-    ...(options.interruptGraceMs !== undefined ? { interruptGraceMs: options.interruptGraceMs } : {}),
-  });
+  const lock = lockWorkDir(workDir);
+  const http = createWorkerHttp({ serverUrl: options.serverUrl, ...(options.token ? { token: options.token } : {}) });
+  const runner = createRunner(options, { workerId, workDir, http, log, signal: shutdown.signal });
   const heartbeat = startHeartbeat({
     http, workerId, log, jobs: runner.jobs, onCancel: runner.cancel,
     info: { labels, concurrency, hostname: hostname().slice(0, 255), version: agentVersion() },
     gpus: options.gpus ?? createNvidiaSmiGpuMonitor({ timeoutMs: 1500 }),
   });
-  const slots = createSlots(concurrency);
   const queues = queuesForWorker(labels);
-  const workers: Worker[] = [];
-  const syncPause = () => {
-    const full = slots.used >= slots.size || shutdown.signal.aborted;
-    for (const worker of workers) {
-      if (full && !worker.isPaused()) void worker.pause(true);
-      else if (!full && worker.isPaused()) worker.resume();
-    }
-  };
-  /** Puts a message back, due when the server will have taken this worker for dead (so a claim then makes a new attempt). */
-  const handBack = async (job: Job, token: string | undefined) => {
-    await job.moveToDelayed(Date.now() + heartbeat.timeoutMs() + 2000, token);
-    throw new DelayedError();
-  };
-  async function processMessage(job: Job, token?: string): Promise<string> {
-    const message = DispatchMessageSchema.safeParse(job.data);
-    if (!message.success) {
-      log(`yoloops worker: message ${job.id ?? '?'} on ${job.queueName} is not a dispatch message; dropped`);
-      return 'invalid';
-    }
-    if (shutdown.signal.aborted) return handBack(job, token);
-    if (!slots.tryAcquire()) {
-      await job.moveToWait(token);
-      throw new WaitingError();
-    }
-    syncPause();
-    try {
-      const outcome = await runner.handle(message.data, shutdown.signal).catch((error: unknown) => (shutdown.signal.aborted ? 'abandoned' : Promise.reject(error)));
-      return outcome === 'abandoned' ? await handBack(job, token) : outcome;
-    } finally {
-      slots.release();
-      syncPause();
-    }
-  }
-  for (const queue of queues) {
-    const worker = new Worker(queue, processMessage, {
-      connection: { url: options.redisUrl, maxRetriesPerRequest: null },
-      concurrency, lockDuration: options.lockDurationMs ?? 30_000, stalledInterval: options.stalledIntervalMs ?? 30_000,
-      // A message whose worker died goes back to its queue every time, never to "failed": the server decides whether it still runs.
-      maxStalledCount: 1_000_000,
-    });
-    worker.on('error', (error) => logError(log, queue, error));
-    workers.push(worker);
-  }
+  const consumers = startQueueConsumers({
+    queues, redisUrl: options.redisUrl, concurrency, runner, shutdown: shutdown.signal, log,
+    lockDurationMs: options.lockDurationMs ?? 30_000, stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+    handBackDelayMs: () => heartbeat.timeoutMs() + 2000,
+  });
   log(`yoloops worker ${workerId}: consuming ${queues.join(', ')} (concurrency ${concurrency}) for ${options.serverUrl}`);
-
   let closing: Promise<void> | undefined;
   return {
     workerId,
@@ -162,22 +110,27 @@ export function createTrainingWorker(options: TrainingWorkerOptions): TrainingWo
     jobs: runner.jobs,
     close: () => (closing ??= (async () => {
       shutdown.abort(new Error('the worker is shutting down'));
-      syncPause();
       await runner.abandonAll();
-      const closed = Promise.all(workers.map((worker) => worker.close()));
-      // Redis away: the hand-backs cannot finish; their locks expire and BullMQ re-delivers the messages anyway.
-      if ((await Promise.race([closed.then(() => true), sleep(5000).then(() => false)])) === false) await Promise.all(workers.map((worker) => worker.close(true)));
+      await consumers.close();
       await heartbeat.stop();
       await http.close();
+      lock.release();
     })()),
   };
 }
 
-const lastErrorAt = new Map<string, number>();
-/** Logs a BullMQ/ioredis connection error at most every 10 s per queue (they repeat while Redis is away). */
-function logError(log: (line: string) => void, queue: string, error: Error): void {
-  const now = Date.now();
-  if (now - (lastErrorAt.get(queue) ?? 0) < 10_000) return;
-  lastErrorAt.set(queue, now);
-  log(`yoloops worker: queue ${queue}: ${error.message} (retrying)`);
+/** The attempt runner of a worker, after killing what an earlier worker on the same folder left running. */
+function createRunner(options: TrainingWorkerOptions, o: { workerId: string; workDir: string; http: WorkerHttp; log: (line: string) => void; signal: AbortSignal }): AttemptRunner {
+  const retry = { backoff: { ...DEFAULT_BACKOFF, ...options.retry }, log: o.log, signal: o.signal };
+  const executor = options.executor ?? createExecaTrainingExecutor();
+  const orphans = reapOrphans(path.join(o.workDir, 'jobs'), executor);
+  if (orphans.length > 0) o.log(`yoloops worker: killed trainers an earlier worker left running in ${o.workDir}: ${orphans.join(', ')}`);
+  return createAttemptRunner({
+    workerId: o.workerId, serverUrl: options.serverUrl.replace(/\/+$/, ''), http: o.http, retry, log: o.log, jobsDir: path.join(o.workDir, 'jobs'), executor,
+    datasets: createDatasetCache({ http: o.http, dir: path.join(o.workDir, 'datasets'), retry, ...(options.maxDatasetBytes ? { maxZipBytes: options.maxDatasetBytes } : {}) }),
+    agentCommand: options.agentCommand ?? defaultAgentCommand(), agentFlags: options.agentFlags ?? defaultAgentFlags(),
+    ...(options.agentFlushTimeoutS !== undefined ? { agentFlushTimeoutS: options.agentFlushTimeoutS } : {}),
+    ...(options.stopGraceMs !== undefined ? { graceMs: options.stopGraceMs } : {}),
+    ...(options.interruptGraceMs !== undefined ? { interruptGraceMs: options.interruptGraceMs } : {}),
+  });
 }

@@ -116,7 +116,7 @@ describe('training worker on BullMQ', () => {
     expect(delay).toBeGreaterThanOrEqual(60_000);
   });
 
-  test('a worker killed with SIGKILL: its message stalls back to the queue and another worker claims and runs it', async () => {
+  test('a worker killed with SIGKILL: its message stalls back to the queue, a worker claims it again; A restarted kills the trainer it left', async () => {
     const childOptions = options({ workerId: 'wA', workDir: path.join(dir.root, 'wA'), lockDurationMs: 1000, stalledIntervalMs: 500 });
     const workerA = spawnNode(path.join(PACKAGE_DIR, 'test', 'support', 'worker-child.ts'), [], { env: { WORKER_OPTIONS: JSON.stringify({ ...childOptions, log: undefined }) } });
     children.push(workerA);
@@ -128,17 +128,25 @@ describe('training worker on BullMQ', () => {
     await waitFor('worker A running the trainer', () => existsSync(pidA), 30_000);
     workerA.process.kill('SIGKILL');
     await workerA.exited;
-    // The server fences A's attempt; its trainer is killed here as a dead machine would lose it.
-    killQuietly(Number(readFileSync(pidA, 'utf8')));
+    const orphan = Number(readFileSync(pidA, 'utf8'));
+    expect(processLives(orphan)).toBe(true);
     server.claims.push({ status: 200, order: workOrder(dir.trainer, { job_id: 'job_1', attempt: 2 }) });
+    const lines: string[] = [];
+    // A restarted on its folder, and B: either may get the re-delivered message.
+    start({ workerId: 'wA', workDir: path.join(dir.root, 'wA'), lockDurationMs: 1000, stalledIntervalMs: 500, log: (line) => void lines.push(line) });
+    expect(lines).toContain(`yoloops worker: killed trainers an earlier worker left running in ${path.join(dir.root, 'wA')}: job_1`);
+    await waitFor('the orphan gone', () => !processLives(orphan));
     start({ workerId: 'wB', workDir: path.join(dir.root, 'wB'), lockDurationMs: 1000, stalledIntervalMs: 500 });
-    await waitFor('worker B posting the exit of attempt 2', () => server.exits().length === 1, 40_000);
-    expect(server.exits()[0]).toEqual({ path: '/api/workers/wB/jobs/job_1/exit', body: expect.objectContaining({ attempt: 2, code: 0 }) });
-    expect(claims().map((r) => [r.path, r.body])).toEqual([
-      ['/api/workers/wA/claims', { job_id: 'job_1', attempt: 1 }],
-      ['/api/workers/wB/claims', { job_id: 'job_1', attempt: 1 }],
-    ]);
+    await waitFor('the exit of attempt 2', () => server.exits().length === 1, 40_000);
+    expect(server.exits()[0]?.body).toMatchObject({ attempt: 2, code: 0 });
+    expect(claims().map((r) => r.body)).toEqual([{ job_id: 'job_1', attempt: 1 }, { job_id: 'job_1', attempt: 1 }]);
+    expect(claims()[0]?.path).toBe('/api/workers/wA/claims');
     await waitFor('the message completed', async () => (await state(q, 'job_1.1')) === 'completed');
+  });
+
+  test('a second worker on a folder in use is refused', () => {
+    start({ workDir: path.join(dir.root, 'shared') });
+    expect(() => start({ workerId: 'w2', workDir: path.join(dir.root, 'shared') })).toThrow(/work dir .*shared is used by another worker/);
   });
 
   test('Redis restarted mid-run (persisted): the training goes on, the worker reconnects, the exit is posted and the message completed', async () => {
