@@ -2,7 +2,7 @@
  * Source of a stand-in trainer for worker tests (written as trainer.mjs): takes `key=value` arguments as
  * the work order's template renders them (data, model, project, name, epochs, hang), writes `args.json`
  * (the arguments, data.yaml's text and the model file's bytes) into `<project>/<name>`, appends one
- * Ultralytics results.csv row per epoch, and exits 0 — or, with `hang=1`, writes `trainer.pid` and waits
+ * Ultralytics results.csv row and a weights/last.pt per epoch, and exits 0 — or, with `hang=1`, writes `trainer.pid` and waits
  * (SIGTERM → `got-sigterm`, exit 7).
  */
 export const WORKER_TRAINER = `
@@ -16,6 +16,7 @@ console.log('worker trainer starts');
 writeFileSync(dir + '/results.csv', 'epoch,time,train/box_loss,metrics/mAP50(B)\\n');
 for (let e = 1; e <= Number(args.epochs ?? 1); e++) {
   appendFileSync(dir + '/results.csv', e + ',' + e + ',' + (1 / e) + ',' + (e / 10) + '\\n');
+  writeFileSync(dir + '/weights/last.pt', 'last.pt after epoch ' + e);
   await new Promise((r) => setTimeout(r, 60));
 }
 if (args.hang === '1') {

@@ -4,6 +4,7 @@ import { createExecaTrainingExecutor } from '@yoloops/core/node';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createAttemptRunner, type AttemptRunner } from '../../src/worker/attempt-runner.js';
 import { createDatasetCache } from '../../src/worker/dataset-cache.js';
+import { defaultAgentFlags } from '../../src/worker/worker-defaults.js';
 import { createWorkerHttp, type WorkerHttp } from '../../src/worker/worker-http.js';
 import { startFakeWorkerServer, type FakeWorkerServer } from '../support/fake-worker-server.js';
 import { waitFor } from '../support/wait-for.js';
@@ -14,12 +15,12 @@ let http: WorkerHttp;
 let dir: { root: string; trainer: string };
 const logs: string[] = [];
 
-function runner(agentCommand: string[] = SOURCE_AGENT): AttemptRunner {
+function runner(agentCommand: string[] = SOURCE_AGENT, agentFlags: string[] = []): AttemptRunner {
   const retry = { backoff: { baseMs: 5, capMs: 50 }, log: (line: string) => void logs.push(line) };
   return createAttemptRunner({
     workerId: 'w1', serverUrl: server.url, http, retry, log: retry.log, jobsDir: path.join(dir.root, 'work', 'jobs'),
     datasets: createDatasetCache({ http, dir: path.join(dir.root, 'work', 'datasets'), retry }),
-    executor: createExecaTrainingExecutor(), agentCommand, agentFlags: [], graceMs: 3000,
+    executor: createExecaTrainingExecutor(), agentCommand, agentFlags, graceMs: 3000,
   });
 }
 const runDir = (job = 'job_1', attempt = 1) => path.join(dir.root, 'work', 'jobs', job, `a${attempt}`, 'train');
@@ -46,10 +47,14 @@ afterEach(async () => {
 });
 
 describe('attempt runner', () => {
-  test('claims (after a 503), downloads dataset and weights, runs the trainer under the agent and posts the exit', async () => {
+  test('claims (after a 503), downloads dataset and weights, runs the trainer under the agent (logs shipped, checkpoint sent) and posts the exit', async () => {
     server.files.set('/api/workers/jobs/job_1/weights', Buffer.from('checkpoint bytes'));
     server.claims.push({ status: 503 }, { status: 200, order: workOrder(dir.trainer, { attempt: 2, weights: true }) });
-    expect(await runner().handle({ job_id: 'job_1', attempt: 2 })).toBe('done');
+    expect(defaultAgentFlags()).toEqual(['--ship-logs', '--checkpoints']);
+    expect(await runner(SOURCE_AGENT, defaultAgentFlags()).handle({ job_id: 'job_1', attempt: 2 })).toBe('done');
+    const shipped = server.requests.filter((r) => r.path === '/api/agent/tasks/job_1/logs').flatMap((r) => (r.body as { attempt: number; lines: string[] }).lines);
+    expect(shipped).toContain('worker trainer starts');
+    expect(server.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toContain('/api/agent/tasks/job_1/checkpoint?attempt=2');
     const seen = JSON.parse(readFileSync(path.join(runDir('job_1', 2), 'args.json'), 'utf8')) as { args: Record<string, string>; dataYaml: string; model: string; cwd: string };
     const datasetDir = path.join(dir.root, 'work', 'datasets', 'ds_1', 'v1');
     expect(seen.args).toMatchObject({ data: path.join(datasetDir, 'data.yaml'), project: path.dirname(runDir('job_1', 2)), name: 'train', epochs: '2' });
@@ -58,7 +63,7 @@ describe('attempt runner', () => {
     expect(seen.dataYaml).toContain(`path: ${datasetDir}`);
     expect(seen.cwd).toBe(path.dirname(runDir('job_1', 2)));
     // The agent reported attempt 2 with the job's own token; the worker used its token for its routes.
-    expect(eventIds()).toEqual(['job_1:2:status:2', 'job_1:2:epoch:1', 'job_1:2:epoch:2', 'job_1:2:status:3']);
+    expect(eventIds().filter((id) => !String(id).includes(':logs:'))).toEqual(['job_1:2:status:2', 'job_1:2:epoch:1', 'job_1:2:epoch:2', 'job_1:2:status:3']);
     expect(server.requests.filter((r) => r.path.startsWith('/api/model/')).every((r) => r.authorization === 'Bearer agent-token')).toBe(true);
     expect(server.requests.filter((r) => r.path.startsWith('/api/workers/')).every((r) => r.authorization === 'Bearer worker-token')).toBe(true);
     expect(server.requests.filter((r) => r.path.endsWith('/claims')).map((r) => r.body)).toEqual([{ job_id: 'job_1', attempt: 2 }, { job_id: 'job_1', attempt: 2 }]);
