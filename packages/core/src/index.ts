@@ -208,3 +208,5 @@ export { createWorkerDispatch, type WorkerDispatch, type WorkerDispatchDeps } fr
 export { buildWorkOrder, attemptWeightsKey, resumesFromCheckpoint, workerDownloadPaths } from './workers/work-order.js';
 export { createMemoryWorkerStore } from './adapters/memory/memory-worker-store.js';
 export { createMemoryJobDispatcher, type MemoryJobDispatcher, type PendingDispatch } from './adapters/memory/memory-job-dispatcher.js';
+export { WORKER_AUDIENCE } from './accounts/jwt-tokens.js';
+export { signWorkerToken, MAX_WORKER_TOKEN_DAYS } from './accounts/worker-token.js';

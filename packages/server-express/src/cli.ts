@@ -2,6 +2,7 @@
 import { loadConfig, parseServeArgs, serveHelp } from './config.js';
 import { startServer } from './start-server.js';
 import { usersCommand } from './users-cli.js';
+import { workersCommand } from './workers-cli.js';
 
 /** A subcommand: `run` gets the arguments after its name and sets `process.exitCode` on failure (or throws). */
 interface Command {
@@ -28,6 +29,10 @@ async function serve(args: string[]): Promise<void> {
 const COMMANDS: Record<string, Command> = {
   serve: { summary: 'serve the API and the docs (yoloops serve --help lists every setting)', run: serve },
   users: { summary: 'manage accounts: add, list, disable, enable, passwd (yoloops users --help)', run: (args) => usersCommand(args) },
+  workers: {
+    summary: 'remote training workers: yoloops workers token [--days N] prints a worker token',
+    run: async (args) => void (process.exitCode = await workersCommand(args)),
+  },
   worker: {
     summary: 'run a training worker on this machine: takes jobs from Redis, reports to a server (yoloops worker --help)',
     // runWorkerCli resolves once SIGTERM/SIGINT closed the worker (or at once on --help / a usage error).

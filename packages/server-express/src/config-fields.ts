@@ -248,3 +248,14 @@ export const databaseSchema: Parser<string> = (given) => {
   }
   return raw;
 };
+
+/** A `redis://` or `rediss://` URL (the Redis that BullMQ's job queues live on). */
+export const redisUrl: Parser<string> = (given) => {
+  const raw = given.trim();
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url === undefined || !['redis:', 'rediss:'].includes(url.protocol) || url.hostname === '') {
+    const got = url === undefined ? 'something that is not a URL' : `a ${url.protocol.replace(/:$/, '')}: URL`;
+    throw new InvalidSetting(`must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, got ${got}`);
+  }
+  return raw;
+};

@@ -45,6 +45,7 @@ interface Case {
 const UPSTREAM = { YOLOOPS_LLM_BASE_URL: 'http://127.0.0.1:8000' };
 
 const DATABASE = { YOLOOPS_DATABASE_URL: 'postgres://yoloops:hunter2@127.0.0.1:5432/yoloops' };
+const REDIS = { YOLOOPS_REDIS_URL: 'redis://127.0.0.1:6379' };
 
 const rate = (name: string, pick: (s: StartServerOptions) => unknown): Case => ({
   pick, good: '5/second', want: { limit: 5, windowMs: 1000 }, bad: '10 per hour', message: `${name} must be N/second, N/minute or N/hour with N ≥ 1 (e.g. 10/hour), or off; got "10 per hour"`,
@@ -64,6 +65,13 @@ const CASES: Record<SettingName, Case> = {
     env: DATABASE, pick: (s) => (s.database || undefined)?.schema, good: 'per-data-root', want: 'per-data-root', bad: 'My-Schema', message: 'YOLOOPS_DATABASE_SCHEMA must be per-data-root or a schema name of lower-case letters',
   },
   YOLOOPS_DATABASE_POOL_MAX: { env: DATABASE, pick: (s) => (s.database || undefined)?.poolMax, good: '4', want: 4, badEnv: {}, bad: '4', message: 'YOLOOPS_DATABASE_POOL_MAX is set without YOLOOPS_DATABASE_URL' },
+  YOLOOPS_REDIS_URL: {
+    pick: (s) => s.jobs?.dispatch, good: 'rediss://:hunter2@cache:6380/0', want: { redisUrl: 'rediss://:hunter2@cache:6380/0' }, bad: 'http://cache:6379',
+    message: 'YOLOOPS_REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, got a http: URL',
+  },
+  YOLOOPS_WORKER_TIMEOUT_MS: {
+    env: REDIS, pick: (s) => (s.jobs?.dispatch || undefined)?.timeoutMs, good: '30000', want: 30000, badEnv: {}, bad: '30000', message: 'YOLOOPS_WORKER_TIMEOUT_MS is set without YOLOOPS_REDIS_URL',
+  },
   YOLOOPS_MAX_UPLOAD_BYTES: { pick: (s) => s.limits, good: '1048576', want: { maxUploadBytes: 1048576 }, bad: '1e3x', message: 'YOLOOPS_MAX_UPLOAD_BYTES must be a positive integer, got "1e3x"' },
   YOLOOPS_MAX_IMAGE_PIXELS: { pick: (s) => s.maxImagePixels, good: '1000000', want: 1000000, bad: '0', message: 'YOLOOPS_MAX_IMAGE_PIXELS must be a positive integer, got "0"' },
   YOLOOPS_IMAGE_CHECK: { pick: (s) => s.imageCheck, good: 'decode', want: 'decode', bad: 'full', message: 'YOLOOPS_IMAGE_CHECK must be "structure" or "decode", got "full"' },

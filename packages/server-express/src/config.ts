@@ -3,7 +3,7 @@ import { DEFAULT_DATASET_LIMITS, DEFAULT_FINETUNE_COMMAND, DEFAULT_TOKEN_TTL_S, 
 import { OpenAiUpstreamEnvSchema, type NodePlatformOptions } from '@yoloops/core/node';
 import { z } from 'zod';
 import {
-  argv, argvOrNone, databaseSchema, databaseUrl, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, readableFile, secondsToMs, setting,
+  argv, argvOrNone, databaseSchema, databaseUrl, directory, executable, executionProviders, formatRateLimit, host, integer, integerIn, jwtSecret, oneOf, origins, password, port, publicUrl, rateLimit, readableFile, redisUrl, secondsToMs, setting,
   type SettingMeta,
 } from './config-fields.js';
 import { DEFAULT_RATE_LIMITS } from './http/rate-limit.js';
@@ -44,6 +44,8 @@ export const ServeEnvSchema = z.object({
   YOLOOPS_FINETUNE_STOP_GRACE: setting(secondsToMs(0), { description: 'seconds a stopped fine-tune gets after SIGINT (it saves a checkpoint) before SIGTERM', default: '30' }),
   YOLOOPS_AGENT_COMMAND: setting(argvOrNone, { description: 'wrapper before the trainer argv (none: run the trainer without an agent)', default: 'this install\'s yoloops-agent' }),
   YOLOOPS_TRAINING_CONCURRENCY: setting(integer(1), { description: 'trainers running at once', default: '1' }),
+  YOLOOPS_REDIS_URL: setting(redisUrl, { description: 'Redis of the job queue (redis://host:6379 or rediss://): jobs go to remote `yoloops worker`s through BullMQ instead of trainers started here; log lines of every replica meet there too', default: 'none: trainers run on this machine' }),
+  YOLOOPS_WORKER_TIMEOUT_MS: setting(integerIn(1000, 3_600_000), { description: 'milliseconds without a heartbeat after which a worker is taken for dead and its running jobs go to another worker (resuming from their last checkpoint)', default: '15000' }),
   YOLOOPS_FFMPEG: setting(executable, { description: 'the ffmpeg program for video inference', default: 'ffmpeg on PATH, else the npm-shipped one' }),
   YOLOOPS_FFPROBE: setting(executable, { description: 'the ffprobe program for video inference', default: 'ffprobe on PATH, else the npm-shipped one' }),
   YOLOOPS_AUTH: setting(oneOf('required', 'off'), { description: 'required: every route but /, /health, /docs, /openapi.json and login needs a token; off: none does', default: 'off on a loopback HOST, else required' }),
@@ -149,6 +151,7 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
     jobs: compact({
       trainerCommand: trainerCommand(env), agentCommand: env.YOLOOPS_AGENT_COMMAND, concurrency: env.YOLOOPS_TRAINING_CONCURRENCY,
       finetuneCommand: finetuneCommand(env), baseModelsFile: env.YOLOOPS_LLM_BASE_MODELS, interruptGraceMs: env.YOLOOPS_FINETUNE_STOP_GRACE,
+      dispatch: env.YOLOOPS_REDIS_URL === undefined ? undefined : compact({ redisUrl: env.YOLOOPS_REDIS_URL, timeoutMs: env.YOLOOPS_WORKER_TIMEOUT_MS }),
     }),
     generation: generation(env),
     database: env.YOLOOPS_DATABASE_URL === undefined ? undefined : compact({ url: env.YOLOOPS_DATABASE_URL, schema: env.YOLOOPS_DATABASE_SCHEMA, poolMax: env.YOLOOPS_DATABASE_POOL_MAX }),
@@ -161,6 +164,9 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
 export const ServeConfigSchema = ServeEnvSchema.superRefine((env, ctx) => {
   if (env.YOLOOPS_TRAINER_RESUME_COMMAND !== undefined && env.YOLOOPS_TRAINER_COMMAND === undefined) {
     ctx.addIssue({ code: 'custom', path: ['YOLOOPS_TRAINER_RESUME_COMMAND'], message: 'needs YOLOOPS_TRAINER_COMMAND as well' });
+  }
+  if (env.YOLOOPS_WORKER_TIMEOUT_MS !== undefined && env.YOLOOPS_REDIS_URL === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['YOLOOPS_WORKER_TIMEOUT_MS'], message: 'is set without YOLOOPS_REDIS_URL: workers exist only in dispatch mode; set the Redis URL too, or unset it' });
   }
   for (const name of ['YOLOOPS_DATABASE_SCHEMA', 'YOLOOPS_DATABASE_POOL_MAX'] as const) {
     if (env.YOLOOPS_DATABASE_URL === undefined && env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set without YOLOOPS_DATABASE_URL: set the database URL too, or unset it' });

@@ -5,6 +5,7 @@ import { CoreError, NotFoundError, ValidationError } from '../errors.js';
 import type { Clock } from '../platform/clock.port.js';
 import { AuthError } from './auth-error.js';
 import { AGENT_AUDIENCE, AGENT_TOKEN_TTL_S, DEFAULT_TOKEN_TTL_S, signToken, USER_AUDIENCE, verifyTokenClaims, type TokenClaims } from './jwt-tokens.js';
+import { signWorkerToken } from './worker-token.js';
 import { deriveNotifySecret, matchesNotifySecret } from './notify-secret.js';
 import { decoyPasswordHash, DEFAULT_PASSWORD_COST, hashPassword, needsRehash, verifyPassword, type PasswordCost } from './password-hash.js';
 import type { RevocationStore } from './revocation-store.port.js';
@@ -31,7 +32,7 @@ export interface CreateUserInput {
 }
 
 export type AuthenticateResult = { ok: true; user: User } | { ok: false; reason: 'invalid' | 'inactive' };
-export type VerifiedCredential = { kind: 'user'; user: User } | { kind: 'agent'; jobId: string };
+export type VerifiedCredential = { kind: 'user'; user: User } | { kind: 'agent'; jobId: string } | { kind: 'worker' };
 
 export interface AccountService {
   /** Throws `ValidationError` for a bad username/password/email, a `CONFLICT` CoreError "Username already registered". */
@@ -52,6 +53,8 @@ export interface AccountService {
   count(): Promise<number>;
   /** A token for the trainer agent of one job (audience `yoloops-agent`, 30 days). */
   issueAgentToken(jobId: string): Promise<{ token: string; expires_in: number }>;
+  /** A token for remote training workers (audience `yoloops-worker`, `scope: 'worker'`), valid `days` days (default 365). */
+  issueWorkerToken(days?: number): Promise<{ token: string; expires_in: number }>;
   notifySecret(jobId: string): string;
   checkNotifySecret(jobId: string, given: string): boolean;
   /** Creates `admin` (role admin) with this password when there is no user at all; otherwise does nothing. */
@@ -154,6 +157,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const claims = await verifiedClaims(String(token));
       if (await revocations.has(jtiDigest(claims.jti))) throw new AuthError('revoked', 'Token has been revoked');
       if (claims.kind === 'agent') return { kind: 'agent', jobId: claims.jobId };
+      if (claims.kind === 'worker') return { kind: 'worker' };
       const user = await users.get(claims.userId);
       if (!user) throw new AuthError('invalid', 'User not found');
       if (!user.is_active) throw new AuthError('inactive', 'User is disabled');
@@ -194,6 +198,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const { token } = await signToken(AGENT_AUDIENCE, `job:${jobId}`, { job: jobId }, { key: secret, nowS: nowS(), ttlS: AGENT_TOKEN_TTL_S });
       return { token, expires_in: AGENT_TOKEN_TTL_S };
     },
+    issueWorkerToken: (days) => signWorkerToken({ secret, clock, ...(days === undefined ? {} : { days }) }),
     notifySecret: (jobId) => deriveNotifySecret(secret, jobId),
     checkNotifySecret: (jobId, given) => matchesNotifySecret(secret, jobId, given),
 

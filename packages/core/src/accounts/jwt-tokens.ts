@@ -9,11 +9,14 @@ export const USER_AUDIENCE = 'yoloops';
 export const AGENT_AUDIENCE = 'yoloops-agent';
 export const DEFAULT_TOKEN_TTL_S = 86_400;
 export const AGENT_TOKEN_TTL_S = 30 * 86_400;
+/** Audience of worker tokens (`yoloops workers token`): they only reach the worker routes. */
+export const WORKER_AUDIENCE = 'yoloops-worker';
 
 /** What a token says once its signature, issuer, audience and times checked out. */
 export type TokenClaims =
   | { kind: 'user'; userId: number; version: number; jti: string; exp: number }
-  | { kind: 'agent'; jobId: string; jti: string; exp: number };
+  | { kind: 'agent'; jobId: string; jti: string; exp: number }
+  | { kind: 'worker'; jti: string; exp: number };
 
 export interface SignOptions {
   key: Uint8Array;
@@ -45,6 +48,7 @@ function claimsOf(payload: JWTPayload): TokenClaims | undefined {
   if (aud === AGENT_AUDIENCE && typeof payload.job === 'string' && payload.job !== '' && sub === `job:${payload.job}`) {
     return { kind: 'agent', jobId: payload.job, jti, exp };
   }
+  if (aud === WORKER_AUDIENCE && sub === 'worker' && payload.scope === 'worker') return { kind: 'worker', jti, exp };
   return undefined;
 }
 
@@ -58,7 +62,7 @@ export async function verifyTokenClaims(token: string, key: Uint8Array, now: Dat
     ({ payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
       issuer: TOKEN_ISSUER,
-      audience: [USER_AUDIENCE, AGENT_AUDIENCE],
+      audience: [USER_AUDIENCE, AGENT_AUDIENCE, WORKER_AUDIENCE],
       requiredClaims: ['exp', 'iat', 'jti', 'sub'],
       currentDate: now,
     }));

@@ -8,7 +8,7 @@ import type { Job, JobPatch, TrainerCommand } from '../jobs/job.schema.js';
 import type { Clock } from '../platform/clock.port.js';
 import { labelsSatisfy } from './worker-queues.js';
 import type { WorkerStore } from './worker-store.port.js';
-import { buildWorkOrder } from './work-order.js';
+import { attemptWeightsKey, buildWorkOrder } from './work-order.js';
 import {
   WorkerClaimSchema, WorkerExitSchema, WorkerHeartbeatSchema, WorkerIdSchema,
   type ClaimRefusalReason, type WorkerCancel, type WorkerHeartbeatAnswer, type WorkerExitAnswer, type WorkerRecord, type WorkerView, type WorkOrder,
@@ -104,7 +104,7 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
   }
 
   /** One round of a claim: the claimed job, a refusal (thrown), or undefined when a compare-and-set lost (try again). */
-  async function claimRound(id: string, self: WorkerRecord | undefined, attempt: number, job: Job): Promise<Job | undefined> {
+  async function claimRound(id: string, attempt: number, job: Job): Promise<Job | undefined> {
     const superseded = () => refuse('attempt_superseded', job, `attempt ${attempt} of job ${job.job_id} was superseded by attempt ${job.attempt}`);
     if (job.status === 'queued') {
       if (attempt < job.attempt) return superseded();
@@ -130,7 +130,7 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
       if (self !== undefined && !labelsSatisfy(self.labels, job.worker_labels)) {
         return refuse('labels_mismatch', job, `worker ${id} lacks the labels job ${job.job_id} requires`);
       }
-      const claimed = await claimRound(id, self, ref.attempt, job);
+      const claimed = await claimRound(id, ref.attempt, job);
       if (claimed !== undefined) return noteClaim(id, self, claimed);
     }
     throw new InvalidStateError(`job ${ref.job_id} kept changing while being claimed; try again`, { reason: 'conflict', details: { job_id: ref.job_id } });
@@ -163,8 +163,24 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
     }));
   }
 
+  /** The job of a claimed attempt (for its downloads); 409 `attempt_superseded` when the job moved on to another attempt. */
+  async function attemptJob(jobId: string, attempt: number): Promise<Job> {
+    const job = await mustGet(jobId);
+    if (job.attempt !== attempt) refuse('attempt_superseded', job, `attempt ${attempt} of job ${jobId} was superseded by attempt ${job.attempt}`);
+    return job;
+  }
+
+  /** Data-root key of the weights a claimed attempt starts from; NOT_FOUND when it starts from a model name or the file is gone. */
+  async function attemptWeights(jobId: string, attempt: number): Promise<string> {
+    const key = attemptWeightsKey(await attemptJob(jobId, attempt), deps.blobs);
+    if (key === undefined || !(await deps.blobs.stat(key))) {
+      throw new NotFoundError(`attempt ${attempt} of job ${jobId} starts from no stored weights file`, { reason: 'weights_not_found', details: { job_id: jobId } });
+    }
+    return key;
+  }
+
   return {
-    heartbeat, claim, exit, list,
+    heartbeat, claim, exit, list, attemptJob, attemptWeights,
     /** Whether the worker holding a job is silent (missing, or its heartbeat older than the timeout). */
     async isStale(workerIdOfJob: string): Promise<boolean> {
       return !isAlive(await workers.get(workerIdOfJob));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GpuMetricSchema } from '../gpu/gpu.schema.js';
+import { RESOURCE_ID_PATTERN } from '../platform/ids.js';
 
 /** Worker ids: safe names (letters, digits, `.`, `_`, `-`), at most 64 characters, never a path. */
 export const WORKER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -34,7 +35,7 @@ export const WorkerOwnLabelsSchema = z
 
 /** One job attempt a worker runs. */
 export const WorkerJobRefSchema = z
-  .object({ job_id: z.string().min(1).max(128), attempt: z.number().int().min(1) })
+  .object({ job_id: z.string().regex(RESOURCE_ID_PATTERN, 'job_id must be 1–128 letters, digits, "_" or "-"'), attempt: z.number().int().min(1) })
   .meta({ id: 'WorkerJobRef' });
 /** A job attempt held by a worker. */
 export type WorkerJobRef = z.infer<typeof WorkerJobRefSchema>;

@@ -11,7 +11,8 @@ import { sendUnauthorized, type UnauthorizedReason } from './unauthorized.js';
 /** What a verified token stands for (the accounts service's `verify`). */
 export type VerifiedToken =
   | { kind: 'user'; user: { id: number; username: string; role: 'admin' | 'member' } }
-  | { kind: 'agent'; jobId: string };
+  | { kind: 'agent'; jobId: string }
+  | { kind: 'worker' };
 
 /** The part of the accounts service the auth policy uses. */
 export interface AuthAccounts {
@@ -49,6 +50,7 @@ async function authenticate(req: Request, options: AuthPolicyOptions, raw: boole
     throw error;
   }
   if (verified.kind === 'agent') return { ok: true, principal: { kind: 'agent', jobId: verified.jobId }, token: credential.token };
+  if (verified.kind === 'worker') return { ok: true, principal: { kind: 'worker' }, token: credential.token };
   const { id, username, role } = verified.user;
   return { ok: true, principal: { kind: 'user', userId: id, username, role }, token: credential.token };
 }
@@ -65,6 +67,10 @@ export function reportedJobId(req: Request): string | undefined {
 /** 403 unless the principal may act on `auth`'s routes (for agent routes: on the reported job). */
 async function authorize(auth: RouteAuth, principal: Principal, req: Request, options: AuthPolicyOptions): Promise<HttpError | undefined> {
   if (principal.kind === 'local') return undefined;
+  if (auth === 'worker') {
+    return principal.kind === 'worker' || (principal.kind === 'user' && principal.role === 'admin') ? undefined : new HttpError(403, 'only a worker token (yoloops workers token) or an admin may use the worker routes', 'worker_only');
+  }
+  if (principal.kind === 'worker') return new HttpError(403, 'a worker token only reaches the worker routes (/api/workers/…)', 'worker_token');
   if (auth === 'agent') {
     const jobId = reportedJobId(req);
     if (jobId === undefined) return undefined; // the handler's validation names the missing field

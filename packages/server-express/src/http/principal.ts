@@ -13,6 +13,8 @@ export type Principal =
       ownedProjects?: ReadonlySet<number>;
     }
   | { kind: 'agent'; jobId: string }
+  /** A remote training worker (`yoloops workers token`): it reaches the worker routes only. */
+  | { kind: 'worker' }
   | { kind: 'local' };
 
 /** The principal of a request (`local` when no auth middleware ran, e.g. in embedded use without auth). */

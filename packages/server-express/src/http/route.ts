@@ -10,9 +10,10 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * Who may call a route (enforced by the auth middleware of `createApp`):
  * `public` anyone, always (`/health`, login…); `user` (default) a signed-in user — or anyone when auth is
  * off; `admin` an admin user (anyone when auth is off); `agent` a trainer agent's job-scoped token for
- * that job, or a user who may see the job; `notify-secret` the job-scoped secret in the route's path.
+ * that job, or a user who may see the job; `notify-secret` the job-scoped secret in the route's path;
+ * `worker` a worker token or an admin (anyone when auth is off).
  */
-export type RouteAuth = 'public' | 'user' | 'admin' | 'agent' | 'notify-secret';
+export type RouteAuth = 'public' | 'user' | 'admin' | 'agent' | 'notify-secret' | 'worker';
 
 /** Rate-limit class of a route: training submissions, inference, login attempts, other API, or none. */
 export type RateLimitClass = 'train' | 'infer' | 'login' | 'api' | 'none';

@@ -29,6 +29,7 @@ import { apiIndexRoutes } from './api-index.routes.js';
 import { seed003GenerateRoutes } from './seed003-generate.routes.js';
 import { seed002InferenceRoutes } from './seed002-inference.routes.js';
 import { inferenceStreamRoutes } from './inference-stream.routes.js';
+import { workersRoutes } from './workers.routes.js';
 
 /** Every API route, in documentation order. */
 export const allRoutes: readonly Route[] = [
@@ -36,7 +37,7 @@ export const allRoutes: readonly Route[] = [
   ...seed000Routes, ...notifyRoutes, ...agentRoutes, ...agentStepsRoutes, ...agentUploadsRoutes,
   ...projectsRoutes, ...tasksRoutes, ...seed003DatasetRoutes, ...seed003TrainingRoutes, ...catalogDatasetsRoutes, ...catalogModelsRoutes,
   ...seed002TrainingRoutes, ...seed002MetricsRoutes, ...seed003GenerateRoutes, ...seed002InferenceRoutes, ...inferenceStreamRoutes,
-  ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes,
+  ...authRoutes, ...loginRoutes, ...usersRoutes, ...externalJobRoutes, ...workersRoutes,
   ...gpuRoutes, ...settingsRoutes, ...apiIndexRoutes(() => allRoutes),
 ];
 

@@ -1,12 +1,15 @@
 import { ValidationError } from '../../errors.js';
+import type { JobDispatcher } from '../../jobs/job-dispatcher.port.js';
 import type { JobServiceDeps } from '../../jobs/job-service.js';
 import type { WorkerStore } from '../../workers/worker-store.port.js';
 import { createBullmqJobDispatcher } from '../bullmq/bullmq-job-dispatcher.js';
 
 /** Dispatch mode of the node platform: the Redis that BullMQ queues live on, and worker timing. */
 export interface NodeDispatchOptions {
-  /** `redis://` or `rediss://` (YOLOOPS_REDIS_URL). */
-  redisUrl: string;
+  /** `redis://` or `rediss://` (YOLOOPS_REDIS_URL): BullMQ queues there. */
+  redisUrl?: string;
+  /** Another dispatcher instead of BullMQ (e.g. `createMemoryJobDispatcher()` for one process); wins over `redisUrl`. */
+  dispatcher?: JobDispatcher;
   /** A worker silent this long is dead and its jobs go to another (YOLOOPS_WORKER_TIMEOUT_MS, default 15000). */
   timeoutMs?: number;
   /** Heartbeat cadence workers are told (default 2000 ms). */
@@ -49,7 +52,10 @@ function throttledWarn(everyMs = 30_000): (error: unknown) => void {
 /** The job service's `dispatch` deps on BullMQ, with the platform's worker store; `close` releases Redis. */
 export function openNodeDispatch(options: NodeDispatchOptions, workers: WorkerStore): { deps: NonNullable<JobServiceDeps['dispatch']>; close(): Promise<void> } {
   const onError = options.onError ?? throttledWarn();
-  const dispatcher = createBullmqJobDispatcher({ url: parseRedisUrl(options.redisUrl), onError });
+  if (options.dispatcher === undefined && options.redisUrl === undefined) {
+    throw new ValidationError('dispatch mode needs a Redis URL (YOLOOPS_REDIS_URL) or a dispatcher', { reason: 'no_dispatcher' });
+  }
+  const dispatcher = options.dispatcher ?? createBullmqJobDispatcher({ url: parseRedisUrl(options.redisUrl ?? ''), onError });
   return {
     deps: { dispatcher, workers, onError, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }) },
     close: () => dispatcher.close(),
