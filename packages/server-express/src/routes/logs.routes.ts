@@ -70,15 +70,18 @@ function busInbox(sse: SseChannel) {
 async function stream({ req, res, services }: RouteContext<unknown, unknown, unknown>, jobId: string): Promise<void> {
   const sse = openSse(req, res);
   const key = jobKeys(jobId).log;
-  const status = async (): Promise<JobStatus | undefined> => (await services.jobs.get(jobId).catch(() => undefined))?.status;
+  const job = () => services.jobs.get(jobId).catch(() => undefined);
+  const status = async (): Promise<JobStatus | undefined> => (await job())?.status;
+  // A remote worker's job has no log until its agent ships the first lines (after the dataset download): wait while it runs.
+  const mayStillLog = (j: Awaited<ReturnType<typeof job>>) => j !== undefined && (j.status === 'queued' || (j.worker_id !== undefined && !isTerminal(j.status)));
   const inbox = busInbox(sse);
   // Subscribed before the first read: an append after it is either in that read or heard.
   const unsubscribe = await services.jobs.followLog(jobId, inbox.listener).catch(() => () => {});
   try {
     for (let waited = 0; !(await services.blobs.stat(key)); waited += POLL_MS) {
-      const now = await status();
+      const now = await job();
       if (sse.closed) return;
-      if (now === undefined || (now !== 'queued' && waited >= WAIT_FOR_LOG_MS)) {
+      if (now === undefined || (!mayStillLog(now) && waited >= WAIT_FOR_LOG_MS)) {
         await sse.send('Log file not found');
         return;
       }
