@@ -1200,6 +1200,126 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Remote training workers: labels, current job, last heartbeat, GPUs
+         * @description Every worker heard of in the last day (dispatch mode; empty otherwise); `alive` = a heartbeat within the worker timeout. With auth on: a worker token (`yoloops workers token`) or an admin's.
+         */
+        get: operations["listApiWorkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/jobs/{job_id}/dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Worker: the prepared dataset version of a claimed attempt (ZIP)
+         * @description images/, labels/ and a data.yaml with relative paths (Ultralytics resolves them from its folder). With auth on: a worker token (`yoloops workers token`) or an admin's.
+         */
+        get: operations["downloadWorkerDataset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/jobs/{job_id}/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Worker: the weights a claimed attempt starts from
+         * @description The stored checkpoint (last.pt) of a resumed attempt, or the job's start weights (a fine-tune's base, an extended job's parent weights). 404 when the work order named none. With auth on: a worker token (`yoloops workers token`) or an admin's.
+         */
+        get: operations["downloadWorkerWeights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/{worker_id}/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Worker: claim the job attempt of a queue message
+         * @description A compare-and-set on the job: a queued job (at that attempt) starts on this worker; a running job whose worker went silent becomes a new attempt from the stored checkpoint. Otherwise 409 with `reason`. With auth on: a worker token (`yoloops workers token`) or an admin's.
+         */
+        post: operations["claimWorkerJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/{worker_id}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Worker: I am alive, running these attempts
+         * @description Records the worker (labels, concurrency, GPUs) and answers the attempts it must stop: `stopped` (a person stopped the job), `superseded` (another attempt took over) or `deleted`. With auth on: a worker token (`yoloops workers token`) or an admin's.
+         */
+        post: operations["workerHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers/{worker_id}/jobs/{job_id}/exit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Worker: how the trainer of an attempt ended
+         * @description The end-of-process rules of local runs: the agent's own report stands (exit facts added), a clean exit without it fails saying the reports never arrived, non-zero fails with the output tail. An exit of an older attempt or of another worker changes nothing (`stored: false`). With auth on: a worker token (`yoloops workers token`) or an admin's.
+         */
+        post: operations["reportWorkerExit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/datasets": {
         parameters: {
             query?: never;
@@ -1845,6 +1965,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Remote training workers: labels, current job, last heartbeat, GPUs
+         * @description Every worker heard of in the last day (dispatch mode; empty otherwise); `alive` = a heartbeat within the worker timeout. With auth on: a worker token (`yoloops workers token`) or an admin's.
+         */
+        get: operations["listWorkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2061,6 +2201,8 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        /** @enum {string} */
+        ClaimRefusalReason: "not_queued" | "held_by_live_worker" | "attempt_superseded" | "labels_mismatch";
         CreateTaskRequest: {
             /** @description The dataset's id (`ds_…`) or its number (`1`, as seed 002's routes show it). Another member's dataset is a 404. */
             dataset_id: string;
@@ -4113,8 +4255,119 @@ export interface components {
             size: number;
             sha256: string;
         };
+        WorkOrder: {
+            job_id: string;
+            /** @description The attempt the worker runs; every report carries it (older attempts are ignored). */
+            attempt: number;
+            /** @enum {string} */
+            kind: "detect" | "llm-finetune";
+            /** @description YOLOOPS_AGENT_TOKEN for the agent (scoped to this job); null when the server needs none. */
+            agent_token: string | null;
+            /** @description Trainer argv template (train or resume); the worker fills {data} {project} {run_dir} {model} with its local paths. */
+            trainer: string[];
+            /** @description true: `trainer` is the resume template and {model} is the checkpoint of `weights`. */
+            resume: boolean;
+            values: {
+                epochs: string;
+                imgsz: string;
+                batch: string;
+                name: string;
+                job_id: string;
+                /** @description {model} when no weights are downloaded (a name the trainer fetches itself, e.g. yolov8n.pt). */
+                model?: string;
+            };
+            dataset: {
+                /** @description Path (relative to the server) of the prepared version as a ZIP with data.yaml (relative paths), images and labels. */
+                url: string;
+                dataset_id: string;
+                version: string;
+            };
+            /** @description Weights to download; {model} is then that local file. */
+            weights: {
+                url: string;
+                file_name: string;
+            } | null;
+        };
+        Worker: {
+            worker_id: string;
+            labels: {
+                [key: string]: string;
+            };
+            hostname: string;
+            concurrency: number;
+            version: string;
+            /** @description The first job it runs, or null when idle. */
+            current_job: string | null;
+            jobs: components["schemas"]["WorkerJobRef"][];
+            last_heartbeat: string;
+            /** @description Heartbeat newer than the worker timeout. */
+            alive: boolean;
+            gpus: components["schemas"]["GpuMetric"][];
+        };
+        WorkerCancel: {
+            job_id: string;
+            attempt: number;
+            reason: components["schemas"]["WorkerCancelReason"];
+        };
+        /** @enum {string} */
+        WorkerCancelReason: "stopped" | "superseded" | "deleted";
+        WorkerClaim: components["schemas"]["WorkerJobRef"];
+        /** @description The worker completes its message and runs nothing. */
+        WorkerClaimRefusal: {
+            reason: components["schemas"]["ClaimRefusalReason"];
+            detail: string;
+            code: string;
+        };
+        WorkerExit: {
+            attempt: number;
+            code: number | null;
+            signal: string | null;
+            /** @default  */
+            output_tail?: string;
+        };
+        WorkerExitAnswer: {
+            stored: boolean;
+            /** @description The job's status after the exit. */
+            status: string;
+        };
+        WorkerHeartbeat: {
+            /** @default {} */
+            labels?: components["schemas"]["WorkerOwnLabels"];
+            /** @default 1 */
+            concurrency?: number;
+            /** @default  */
+            hostname?: string;
+            /** @default  */
+            version?: string;
+            /**
+             * @description Attempts the worker runs right now.
+             * @default []
+             */
+            jobs?: components["schemas"]["WorkerJobRef"][];
+            /**
+             * @description The worker's GPUs, as GET /api/v1/gpu reports them.
+             * @default []
+             */
+            gpus?: components["schemas"]["GpuMetric"][];
+        };
+        WorkerHeartbeatAnswer: {
+            cancel: components["schemas"]["WorkerCancel"][];
+            /** @description How often to send a heartbeat. */
+            heartbeat_ms: number;
+            /** @description A worker silent this long is taken for dead: its jobs go to another worker. */
+            timeout_ms: number;
+        };
+        WorkerJobRef: {
+            job_id: string;
+            attempt: number;
+        };
         /** @description Labels a worker must have to take the job (≤ 3 pairs), e.g. {"gpu": "a100"}. */
         WorkerLabels: {
+            [key: string]: string;
+        };
+        WorkerList: components["schemas"]["Worker"][];
+        /** @description Labels of a worker (≤ 6 pairs: it consumes one queue per subset of ≤ 3). */
+        WorkerOwnLabels: {
             [key: string]: string;
         };
     };
@@ -6982,6 +7235,290 @@ export interface operations {
             };
         };
     };
+    listApiWorkers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workers, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerList"];
+                };
+            };
+        };
+    };
+    downloadWorkerDataset: {
+        parameters: {
+            query: {
+                /** @description The attempt the worker claimed; another is a 409. */
+                attempt: string;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ZIP */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadWorkerWeights: {
+        parameters: {
+            query: {
+                /** @description The attempt the worker claimed; another is a 409. */
+                attempt: string;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The weights file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    claimWorkerJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkerClaim"];
+            };
+        };
+        responses: {
+            /** @description The work order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkOrder"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused: run nothing */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerClaimRefusal"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workerHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkerHeartbeat"];
+            };
+        };
+        responses: {
+            /** @description What to stop, and the cadence */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerHeartbeatAnswer"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportWorkerExit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worker_id: string;
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkerExit"];
+            };
+        };
+        responses: {
+            /** @description Whether it counted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerExitAnswer"];
+                };
+            };
+            /** @description Invalid input (bad id, unsafe ZIP entry, malformed body…) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listDatasets: {
         parameters: {
             query?: never;
@@ -8974,6 +9511,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWorkers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workers, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerList"];
                 };
             };
         };
