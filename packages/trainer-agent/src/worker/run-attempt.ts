@@ -57,7 +57,10 @@ export async function prepareAttempt(deps: AttemptDeps, order: WorkOrder, signal
   const data = await deps.datasets.fetch(order.dataset, signal);
   let model = order.values.model ?? '';
   if (order.weights) {
-    model = path.join(paths.inputs, safeSegment(order.weights.file_name, 'weights file name'));
+    // A resume checkpoint goes where the run keeps its own (trainers resume into the folder above weights/); base weights stay outside the run folder.
+    const folder = order.resume ? path.join(paths.runDir, 'weights') : paths.inputs;
+    await mkdir(folder, { recursive: true });
+    model = path.join(folder, safeSegment(order.weights.file_name, 'weights file name'));
     const download = { route: order.weights.url, file: model, maxBytes: MAX_WEIGHTS_BYTES, what: order.weights.file_name };
     await downloadUntilDone(deps.http, download, { ...deps.retry, ...(signal ? { signal } : {}) });
   }
