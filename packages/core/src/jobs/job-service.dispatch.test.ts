@@ -182,6 +182,21 @@ describe.each(['memory', 'sqlite'] as const)('job service in dispatch mode (%s)'
     expect(claimed).toBe(final.status === 'queued' ? 1 : 0);
   });
 
+  test('extend: the child keeps the parent\'s worker labels unless given its own, and is dispatched on their queue', async () => {
+    const { service, dispatcher, world: w } = await setup(kind);
+    const parent = await service.create({ dataset_id: 'ds_1', worker_labels: { gpu: 'a100' } });
+    await service.stop(parent.job_id);
+    await w.blobs.write(`jobs/${parent.job_id}/train/weights/last.pt`, 'weights');
+    const same = await service.extend(parent.job_id, 2);
+    const other = await service.extend(parent.job_id, 2, { workerLabels: { gpu: 'h100' } });
+    expect(same.worker_labels).toEqual({ gpu: 'a100' });
+    expect(other.worker_labels).toEqual({ gpu: 'h100' });
+    await service.checkAlive();
+    expect(dispatcher.pending().filter((p) => p.message.job_id !== parent.job_id).map((p) => p.queue).sort()).toEqual(['train.gpu=a100', 'train.gpu=h100']);
+    const order = await service.workers!.claim('w-x', { job_id: other.job_id, attempt: 1 });
+    expect(order.weights).toEqual({ url: `/api/workers/jobs/${other.job_id}/weights?attempt=1`, file_name: 'start_last.pt' });
+  });
+
   test('a dispatch that fails leaves the job queued and is reported (the watchdog tries again on its next round)', async () => {
     const { service, dispatcher, errors } = await setup(kind);
     await dispatcher.close();

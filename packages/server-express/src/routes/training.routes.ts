@@ -1,4 +1,4 @@
-import { CreateJobRequestSchema, InvalidStateError, JobSchema } from '@yoloops/core';
+import { CreateJobRequestSchema, InvalidStateError, JobSchema, WorkerLabelsSchema } from '@yoloops/core';
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
 import { JobWithNotifyUrlSchema, withNotifyUrl } from './job-notify-url.js';
@@ -106,10 +106,13 @@ export const trainingRoutes: Route[] = [
     rateLimit: 'train',
     description: `Queues a child job (\`parent_job_id\`) that continues from this job's last (else best) weights for \`epochs\` more epochs. ${EXTERNAL_409}`,
     params: JobIdParams,
-    body: z.object({ epochs: z.number().int().min(1).max(100_000).describe('Extra epochs') }).meta({ id: 'ExtendTrainingJobRequest' }),
+    body: z.object({
+      epochs: z.number().int().min(1).max(100_000).describe('Extra epochs'),
+      worker_labels: WorkerLabelsSchema.optional().describe('Dispatch mode: labels the child\'s worker must have (default: the parent\'s).'),
+    }).meta({ id: 'ExtendTrainingJobRequest' }),
     responses: { 200: { description: 'The child job', schema: JobSchema }, ...errorResponses(400, 404, 409, 422) },
     handler: async ({ params, body, res, services }) => {
-      const child = await services.jobs.extend(params.job_id, body.epochs);
+      const child = await services.jobs.extend(params.job_id, body.epochs, body.worker_labels === undefined ? {} : { workerLabels: body.worker_labels });
       await recordOwner(services, res, 'job', child.job_id, { project_id: await projectOf(services, 'job', params.job_id) });
       return child;
     },
