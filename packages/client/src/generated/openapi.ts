@@ -2433,6 +2433,8 @@ export interface components {
         ExtendTrainingJobRequest: {
             /** @description Extra epochs */
             epochs: number;
+            /** @description Dispatch mode: labels the child's worker must have (default: the parent's). */
+            worker_labels?: components["schemas"]["WorkerLabels"];
         };
         FinalMetrics: {
             mAP50: number | null;
