@@ -17,9 +17,12 @@ export interface Replica {
   http: Server;
 }
 
-/** Starts a replica on `dataDir` whose log bus is `logBus` (closed with the replica when `ownBus`). */
-export async function startReplica(dataDir: string, logBus: LogBus): Promise<Replica> {
-  const platform = await createNodePlatform({ dataDir, logBus, database: false, jobs: { agentCommand: null, watchdogMs: 600_000 }, generation: { llama: false } });
+/** Starts a replica on `dataDir` whose log bus is `logBus` (undefined: the one the platform picks, e.g. on the dispatch Redis `redisUrl`). */
+export async function startReplica(dataDir: string, logBus: LogBus | undefined, redisUrl?: string): Promise<Replica> {
+  const platform = await createNodePlatform({
+    dataDir, ...(logBus ? { logBus } : {}), database: false, generation: { llama: false },
+    jobs: { agentCommand: null, watchdogMs: 600_000, dispatch: redisUrl === undefined ? false : { redisUrl } },
+  });
   const http = await new Promise<Server>((resolve) => {
     const s = createApp({ services: platform, rateLimits: false }).listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -83,8 +83,8 @@ export interface NodePlatformOptions {
    */
   database?: NodeDatabaseOptions | false;
   /**
-   * Where shipped log lines are announced to every server's `/logs/stream` (default: Redis pub/sub when
-   * `YOLOOPS_REDIS_URL` is set, else PostgreSQL LISTEN/NOTIFY with a database URL, else in-process). A bus
+   * Where shipped log lines are announced to every server's `/logs/stream` (default: Redis pub/sub on the
+   * dispatch Redis (`YOLOOPS_REDIS_URL`), else PostgreSQL LISTEN/NOTIFY with a database URL, else in-process). A bus
    * given here is shared, not closed by `close()`.
    */
   logBus?: LogBus;
@@ -156,7 +156,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     ggufBaseOf: (id) => baseModels.models.find((m) => m.id === id)?.gguf_model_id,
   });
   const ownBus = options.logBus === undefined;
-  const logBus = options.logBus ?? openNodeLogBus({ redisUrl: process.env.YOLOOPS_REDIS_URL?.trim() || undefined, databaseUrl: databaseOptions?.url, postgres });
+  const logBus = options.logBus ?? openNodeLogBus({ redisUrl: dispatchOptions?.redisUrl, databaseUrl: databaseOptions?.url, postgres });
   const jobs = createJobService({
     jobs: stores.jobs, metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
     resolveModelWeights, baseModels, logBus, ...jobOptions, ...(dispatch ? { dispatch: dispatch.deps } : {}),
