@@ -67,3 +67,17 @@ describe('POST /api/agent/tasks/{task_id}/weights?attempt=N (fencing)', () => {
     expect((await t.get(`/train/jobs/${id}`)).json.model_id).toBeUndefined();
   });
 });
+
+describe('reports of an older attempt (fencing)', () => {
+  test('an epoch and steps of attempt 1 on a job now on attempt 2 are acknowledged as ignored and store nothing', async () => {
+    const id = await queuedJob();
+    await onAttempt(id, 2);
+    const epoch = await t.post('/api/model/train/notify/result', { trainTaskId: id, epoch: 3, loss: 0.4, attempt: 1 });
+    expect(epoch.json).toMatchObject({ success: true, msg: 'ignored: report from attempt 1, the job is on attempt 2' });
+    const steps = await t.post(`/api/agent/tasks/${id}/steps`, { rows: [{ step: 5, values: { loss: 1 } }], attempt: 1 });
+    expect(steps.json).toMatchObject({ success: true, msg: 'ignored: report from attempt 1, the job is on attempt 2' });
+    expect(await t.platform.jobMetrics.listEpochs(id)).toEqual([]);
+    expect(await t.platform.jobMetrics.listSteps(id)).toEqual([]);
+    expect((await t.post('/api/model/train/notify/result', { trainTaskId: id, epoch: 3, loss: 0.3, attempt: 2 })).json).toMatchObject({ success: true, msg: 'ok' });
+  });
+});
