@@ -11,8 +11,8 @@ export interface DispatchRunnerDeps {
   dispatcher: JobDispatcher;
   workers: WorkerStore;
   clock: Clock;
-  /** Whether the worker holding a running job is silent (its jobs then go to another worker). */
-  isStale(workerId: string): Promise<boolean>;
+  /** Whether a running job's worker gave it up (silent, or no longer running it): it then goes to another worker. */
+  isAbandoned(job: Job): Promise<boolean>;
   /** Told about a dispatch that failed (Redis away…); the watchdog tries again. */
   onDispatchError?: (error: unknown, job: Job) => void;
   /** Workers silent this long are dropped from the registry (default 24 h). */
@@ -56,7 +56,7 @@ export function createDispatchRunner(deps: DispatchRunnerDeps) {
   async function checkAlive(): Promise<void> {
     await pump();
     for (const job of await jobs.list({ status: ['running'] })) {
-      if (job.worker_id !== undefined && (await deps.isStale(job.worker_id))) await send(job, true);
+      if (job.worker_id !== undefined && (await deps.isAbandoned(job))) await send(job, true);
     }
     const forgetMs = deps.forgetWorkersAfterMs ?? 86_400_000;
     await deps.workers.forgetStaleAfter(new Date(deps.clock.now().getTime() - forgetMs).toISOString());

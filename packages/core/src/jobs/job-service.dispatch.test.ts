@@ -126,6 +126,36 @@ describe.each(['memory', 'sqlite'] as const)('job service in dispatch mode (%s)'
     expect(await service.get(job.job_id)).toMatchObject({ status: 'running', attempt: 2, worker_id: 'w-b' });
   });
 
+  test('a worker that restarted under its id and no longer lists the attempt gives the job up; a duplicate delivery while it runs it is refused', async () => {
+    const { service, dispatch, dispatcher, clock } = await setup(kind);
+    const job = await service.create({ dataset_id: 'ds_1' });
+    await dispatch.heartbeat('w-a', beat());
+    await dispatch.claim('w-a', { job_id: job.job_id, attempt: 1 });
+    await dispatch.heartbeat('w-a', beat([{ job_id: job.job_id, attempt: 1 }]));
+    await expectRejection(dispatch.claim('w-a', { job_id: job.job_id, attempt: 1 }), { type: InvalidStateError, reason: 'held_by_live_worker' });
+    // It restarts: alive, heartbeating, but without the job.
+    clock.advance(16_000);
+    await dispatch.heartbeat('w-a', beat());
+    await service.checkAlive();
+    expect(dispatcher.pending().map((p) => p.id)).toContain(`${job.job_id}.1.r`);
+    expect(await dispatch.claim('w-a', { job_id: job.job_id, attempt: 1 })).toMatchObject({ attempt: 2, resume: false });
+  });
+
+  test('a server that starts gives workers one timeout to heartbeat before it takes their jobs for abandoned', async () => {
+    const { service, dispatch, dispatcher, clock, workers, world: w } = await setup(kind);
+    const job = await service.create({ dataset_id: 'ds_1' });
+    await dispatch.heartbeat('w-a', beat());
+    await dispatch.claim('w-a', { job_id: job.job_id, attempt: 1 });
+    clock.advance(60_000); // this server was down a minute: no heartbeat could arrive
+    const restarted = w.service({ clock, dispatch: { dispatcher, workers } });
+    await restarted.recoverOnStart();
+    expect(dispatcher.pending().filter((p) => p.id.endsWith('.r'))).toEqual([]);
+    await expectRejection(restarted.workers!.claim('w-b', { job_id: job.job_id, attempt: 1 }), { type: InvalidStateError, reason: 'held_by_live_worker' });
+    clock.advance(15_000);
+    await restarted.checkAlive();
+    expect(dispatcher.pending().map((p) => p.id)).toContain(`${job.job_id}.1.r`);
+  });
+
   test('two workers claiming one silent worker\'s job at once: exactly one new attempt', async () => {
     const { service, dispatch, clock } = await setup(kind);
     const job = await service.create({ dataset_id: 'ds_1' });

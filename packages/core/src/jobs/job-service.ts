@@ -145,7 +145,7 @@ export function createJobService(deps: JobServiceDeps) {
     agentTokenFor: async (job) => (deps.envFor ? ((await deps.envFor(job)).YOLOOPS_AGENT_TOKEN ?? null) : null),
   });
   const runner = dispatch && workers ? createDispatchRunner({
-    jobs, dispatcher: dispatch.dispatcher, workers: dispatch.workers, clock, isStale: workers.isStale, ...(dispatch.onError ? { onDispatchError: dispatch.onError } : {}),
+    jobs, dispatcher: dispatch.dispatcher, workers: dispatch.workers, clock, isAbandoned: workers.isAbandoned, ...(dispatch.onError ? { onDispatchError: dispatch.onError } : {}),
   }) : createJobRunner({
     jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError, completion,
     interruptGraceFor: (job) => (job.kind === 'llm-finetune' ? interruptGraceMs : undefined),

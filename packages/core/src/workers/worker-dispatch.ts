@@ -55,6 +55,13 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
   const heartbeatMs = deps.heartbeatMs ?? 2000;
   const now = () => clock.now().toISOString();
   const isAlive = (record: WorkerRecord | undefined) => record !== undefined && clock.now().getTime() - Date.parse(record.last_heartbeat) < timeoutMs;
+  // Heartbeats could not arrive while this server was down: nobody is judged silent before one timeout after its start.
+  const startedAt = clock.now().getTime();
+  const recent = (iso: string | undefined) => iso !== undefined && clock.now().getTime() - Math.max(Date.parse(iso), startedAt) < timeoutMs;
+  /** Whether the job's holder still runs it: heard from lately, and listing the attempt (or claimed it lately: its next heartbeat will). */
+  const holderRuns = (job: Job, holder: WorkerRecord | undefined) =>
+    holder !== undefined && recent(holder.last_heartbeat) &&
+    (holder.jobs.some((ref) => ref.job_id === job.job_id && ref.attempt === job.attempt) || recent(job.started_at));
   const workerId = (id: string) => parse(WorkerIdSchema, id, 'worker id');
   const mustGet = async (jobId: string) => {
     const job = await jobs.get(jobId);
@@ -112,11 +119,10 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
     }
     if (job.status !== 'running') return refuse('not_queued', job, `job ${job.job_id} is ${job.status}`);
     if (job.worker_id === undefined) return refuse('not_queued', job, `job ${job.job_id} runs on the server, not on a worker`);
-    const mine = job.worker_id === id;
-    const holderAlive = !mine && isAlive(await workers.get(job.worker_id));
-    if (attempt < job.attempt && (mine || holderAlive)) return superseded();
-    // The claimer holding the attempt itself means it restarted and lost the process; another live holder keeps the job.
-    if (holderAlive) return refuse('held_by_live_worker', job, `job ${job.job_id} runs on worker ${job.worker_id}, which is alive`);
+    // A holder that went silent, or lives but no longer lists the attempt (it restarted and lost the process), gives the job up.
+    const runs = holderRuns(job, await workers.get(job.worker_id));
+    if (attempt < job.attempt && runs) return superseded();
+    if (runs) return refuse('held_by_live_worker', job, `job ${job.job_id} runs on worker ${job.worker_id}, which is alive`);
     return takeOver(id, job);
   }
 
@@ -181,9 +187,9 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
 
   return {
     heartbeat, claim, exit, list, attemptJob, attemptWeights,
-    /** Whether the worker holding a job is silent (missing, or its heartbeat older than the timeout). */
-    async isStale(workerIdOfJob: string): Promise<boolean> {
-      return !isAlive(await workers.get(workerIdOfJob));
+    /** Whether a running job's worker gave it up: silent past the timeout, or alive without listing its attempt. */
+    async isAbandoned(job: Job): Promise<boolean> {
+      return job.worker_id !== undefined && !holderRuns(job, await workers.get(job.worker_id));
     },
     timeoutMs,
   };
