@@ -26,6 +26,15 @@ describe('/logs/stream across replicas on Redis pub/sub (each replica its own co
   });
 });
 
+describe('/logs/stream across replicas while Redis restarts', () => {
+  test('batches shipped while Redis is down are stored at once and still reach the stream (from the stored log); none lost or doubled', async () => {
+    await expectStreamAcrossReplicas(a, b, '6ad16ad16ad16ad16ad16ad16ad16ad1', async (seq) => {
+      if (seq === 20) await redis.stop();
+      if (seq === 40) await redis.start();
+    });
+  });
+});
+
 describe('/logs/stream across replicas in dispatch mode (the platform puts the log bus on the dispatch Redis)', () => {
   test('two platforms started with only the Redis URL share the stream', async () => {
     const root = replicaDataDir();

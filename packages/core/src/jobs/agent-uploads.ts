@@ -137,7 +137,8 @@ export function createAgentUploads(deps: AgentUploadDeps) {
     const end = text === '' ? await size() : await appendBlob(blobs, key, text);
     // A crash between the append and this mark replays the one batch (its lines twice): the rare cost of no log database.
     await blobs.write(markKey(jobId), JSON.stringify({ attempt, seq }));
-    if (lines.length > 0) await logBus.publish(jobId, { attempt, lines, offset: end - Buffer.byteLength(text), end }).catch(() => undefined);
+    // Not awaited: a bus that is down (Redis restarting) must not hold up ingest; streams then read the stored log.
+    if (lines.length > 0) void logBus.publish(jobId, { attempt, lines, offset: end - Buffer.byteLength(text), end }).catch(() => undefined);
     return { stored: true, lines: lines.length, size: end, note: 'ok' };
   }
   async function checkpoint(jobId: string, attempt: number, body: Readable): Promise<CheckpointResult> {

@@ -66,9 +66,9 @@ const post = (r: Replica, p: string, body: unknown) => rawRequest(r.url, 'POST',
 /**
  * Ships 60 batches of 7 lines for one job alternately to replica `a` and `b` (every tenth retried on the
  * other one) while a `/logs/stream` on `b` follows, then completes the job: the stream must hold the last
- * lines of the log, in order, each once, and end with the job.
+ * lines of the log, in order, each once, and end with the job. `afterBatch` runs after each followed batch (faults).
  */
-export async function expectStreamAcrossReplicas(a: Replica, b: Replica, id: string): Promise<void> {
+export async function expectStreamAcrossReplicas(a: Replica, b: Replica, id: string, afterBatch?: (seq: number) => Promise<void>): Promise<void> {
   expect((await post(a, '/api/model/train/notify/status', { trainTaskId: id, statusType: 2 })).json).toMatchObject({ success: true });
   const ship = (seq: number, lines: string[], on = seq % 2 === 0 ? a : b) => post(on, `/api/agent/tasks/${id}/logs`, { attempt: 1, seq, lines });
   const want: string[] = [];
@@ -86,6 +86,7 @@ export async function expectStreamAcrossReplicas(a: Replica, b: Replica, id: str
     if (seq === 11) while (heard === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     // A retried batch (lost acknowledgement) on the other replica stores nothing twice.
     if (seq % 10 === 0) expect((await ship(seq, batch(seq), seq % 2 === 0 ? b : a)).json).toMatchObject({ data: { stored: false } });
+    await afterBatch?.(seq);
   }
   expect((await post(a, '/api/model/train/notify/status', { trainTaskId: id, statusType: 3 })).json).toMatchObject({ success: true });
   const events = await stream;
