@@ -27,14 +27,18 @@ const FINETUNE_REMOTE = 'llm-finetune jobs run on the server\'s own executor: st
  */
 export function createDispatchRunner(deps: DispatchRunnerDeps) {
   const { jobs, dispatcher } = deps;
-  let queue: Promise<void> = Promise.resolve();
+  let tail: Promise<void> = Promise.resolve();
+  let waiting: Promise<void> | undefined;
   const now = () => deps.clock.now().toISOString();
 
-  const send = async (job: Job, redelivery: boolean) => {
+  /** Whether the message went out; a failure is reported (the queue is likely away: the round stops, the watchdog tries again). */
+  const send = async (job: Job, redelivery: boolean): Promise<boolean> => {
     try {
       await dispatcher.dispatch({ job_id: job.job_id, attempt: job.attempt, worker_labels: job.worker_labels }, { redelivery });
+      return true;
     } catch (error) {
       deps.onDispatchError?.(error, job);
+      return false;
     }
   };
   async function dispatchQueued(): Promise<void> {
@@ -44,19 +48,25 @@ export function createDispatchRunner(deps: DispatchRunnerDeps) {
         await transitionJob(jobs, job.job_id, ['queued'], 'failed', { error: FINETUNE_REMOTE, failed_at: now(), finished_at: now() });
         continue;
       }
-      await send(job, false);
+      if (!(await send(job, false))) return;
     }
   }
-  /** Sends a message for every queued job (idempotent per attempt); serialized, never rejects. */
+  /** Sends a message for every queued job (idempotent per attempt); one round at a time and at most one waiting; never rejects. */
   function pump(): Promise<void> {
-    queue = queue.then(dispatchQueued).catch(() => undefined);
-    return queue;
+    if (waiting !== undefined) return waiting;
+    const round = tail.then(() => {
+      waiting = undefined;
+      return dispatchQueued();
+    }).catch(() => undefined);
+    waiting = round;
+    tail = round;
+    return round;
   }
   /** Re-dispatches queued jobs (Redis may have lost them) and the running jobs of silent workers; forgets long-gone workers. */
   async function checkAlive(): Promise<void> {
     await pump();
     for (const job of await jobs.list({ status: ['running'] })) {
-      if (job.worker_id !== undefined && (await deps.isAbandoned(job))) await send(job, true);
+      if (job.worker_id !== undefined && (await deps.isAbandoned(job)) && !(await send(job, true))) break;
     }
     const forgetMs = deps.forgetWorkersAfterMs ?? 86_400_000;
     await deps.workers.forgetStaleAfter(new Date(deps.clock.now().getTime() - forgetMs).toISOString());
