@@ -5,29 +5,16 @@
  * real CLI) so the load generator does not share its event loop; 64 jobs are seeded straight into its
  * SQLite file before it starts. Every notify answer must be HTTP 200 with `success: true`.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Job } from '@yoloops/core';
 import { createSqliteJobStore, openSqliteDatabase } from '@yoloops/core/node';
-import { isQuickRun, log, type Bench, type BenchResult } from './support/bench.js';
+import { log, type Bench, type BenchResult } from './support/bench.js';
+import { AGENTS, notifyWindow, runNotifyPhase, seedJob } from './support/notify-load.js';
 import { runPhase, startServerChild, stopChild, type PhaseResult } from './support/server-child.js';
 import { round } from './support/stats.js';
 import { withTempDir } from './support/temp-dir.js';
 
 const NAME = 'notify-ingest';
-const AGENTS = 64;
-
-const durations = () => (isQuickRun() ? { warmupMs: 300, measureMs: 1000 } : { warmupMs: 1000, measureMs: 5000 });
-
-/** Eight Ultralytics results.csv columns, as the trainer agent posts them (raw names). */
-function ultralyticsMetrics(epoch: number): Record<string, number> {
-  const decay = Math.exp(-epoch / 200);
-  return {
-    'train/box_loss': 0.5 + decay, 'train/cls_loss': 0.3 + decay, 'train/dfl_loss': 0.9 + decay / 2,
-    'metrics/precision(B)': 0.9 - 0.5 * decay, 'metrics/recall(B)': 0.85 - 0.5 * decay,
-    'metrics/mAP50(B)': 0.8 - 0.5 * decay, 'metrics/mAP50-95(B)': 0.6 - 0.4 * decay, 'val/box_loss': 0.6 + decay,
-  };
-}
+const durations = notifyWindow;
 
 /** 64 jobs in the data folder's SQLite file, written through core's own job store before the server opens it. */
 async function seedJobs(dataDir: string): Promise<string[]> {
@@ -35,18 +22,10 @@ async function seedJobs(dataDir: string): Promise<string[]> {
   try {
     const store = createSqliteJobStore(db);
     const ids: string[] = [];
-    const now = new Date().toISOString();
     for (let i = 0; i < AGENTS; i++) {
-      const job_id = randomBytes(16).toString('hex');
-      // `completed`: recordEpoch stores epochs whatever the status, and a terminal job is left alone by
-      // recovery and the watchdog (a pid-less `running` job would be marked crashed mid-measurement).
-      const job: Job = {
-        job_id, dataset_id: randomBytes(16).toString('hex'), version: 'v1', model_name: 'yolov8n', base_model_id: null, original_model_path: 'yolov8n.pt',
-        epochs: 1_000_000, imgsz: 640, batch: 16, status: 'completed', created_at: now, queued_at: now, started_at: now, completed_at: now, finished_at: now,
-        log_file: path.join(dataDir, 'jobs', job_id, 'train.log'), run_dir: path.join(dataDir, 'jobs', job_id, 'train'), attempt: 1, command: [],
-      };
+      const job = seedJob(dataDir);
       await store.create(job);
-      ids.push(job_id);
+      ids.push(job.job_id);
     }
     return ids;
   } finally {
@@ -79,19 +58,7 @@ export const bench: Bench = {
           return res.statusCode === 200 ? undefined : `GET /health → ${res.statusCode}`;
         });
         log(NAME, `health: ${health.rps.toFixed(0)} req/s, p50 ${health.p50.toFixed(2)} ms, p99 ${health.p99.toFixed(2)} ms, ${health.failures} failures`);
-        const nextEpoch = new Array<number>(AGENTS).fill(1);
-        notify = await runPhase(origin, AGENTS, durations(), async (agent, pool) => {
-          const epoch = nextEpoch[agent]!++;
-          const trainTaskId = jobIds[agent]!;
-          const res = await pool.request({
-            method: 'POST', path: '/api/model/train/notify/result', headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ trainTaskId, epoch, metrics: ultralyticsMetrics(epoch), attempt: 1, eventId: `${trainTaskId}:1:${epoch}:result` }),
-          });
-          const text = await res.body.text();
-          if (res.statusCode !== 200) return `HTTP ${res.statusCode}: ${text.slice(0, 200)}`;
-          const answer = JSON.parse(text) as { success?: unknown };
-          return answer.success === true ? undefined : `success ${String(answer.success)}: ${text.slice(0, 200)}`;
-        });
+        notify = await runNotifyPhase(origin, jobIds);
         log(NAME, `notify: ${notify.rps.toFixed(0)} req/s, p50 ${notify.p50.toFixed(2)} ms, p99 ${notify.p99.toFixed(2)} ms, ${notify.failures} failures`);
         if (notify.firstFailure) log(NAME, `first notify failure: ${notify.firstFailure}`);
       } finally {

@@ -22,11 +22,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `yoloops serve` on a free loopback port over `dataDir`, once it answers /health; `env` is added to this process's. */
+/** Settings that pick the server's stack: a bench names them itself, never inherits them from the shell that started it. */
+const STACK_SETTINGS = ['YOLOOPS_DATABASE_URL', 'YOLOOPS_DATABASE_SCHEMA', 'YOLOOPS_DATABASE_POOL_MAX', 'YOLOOPS_REDIS_URL', 'YOLOOPS_WORKER_TIMEOUT_MS'];
+
+/** This process's environment without the stack settings, plus `env`. */
+export function childEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of STACK_SETTINGS) delete base[name];
+  return { ...base, ...env };
+}
+
+/**
+ * `yoloops serve` on a free loopback port over `dataDir`, once it answers /health; `env` is added to this
+ * process's (whose database and Redis settings are dropped: SQLite and local trainers unless `env` says otherwise).
+ */
 export async function startServerChild(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; origin: string; stderr: () => string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CLI, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir], {
-    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env },
+    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(env),
   });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
