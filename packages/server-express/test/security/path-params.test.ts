@@ -38,7 +38,7 @@ afterAll(async () => h.close());
 describe('path parameters of every route', () => {
   test('the route table has templated routes to attack', () => {
     expect(new Set(CASES.map((c) => c.template)).size).toBeGreaterThanOrEqual(7);
-    expect(new Set(CASES.map((c) => c.param))).toEqual(new Set(['dataset_id', 'task_id', 'image_id', 'job_id', 'model_id', 'session_id', 'secret', 'user_id', 'project_id', 'experiment_id']));
+    expect(new Set(CASES.map((c) => c.param))).toEqual(new Set(['dataset_id', 'task_id', 'image_id', 'job_id', 'model_id', 'session_id', 'secret', 'user_id', 'project_id', 'experiment_id', 'worker_id']));
   });
 
   test.each(CASES)('$method $template rejects $param=$label with 400/404 and no file bytes', async ({ method, template, param, raw, dialect }) => {
