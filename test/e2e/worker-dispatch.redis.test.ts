@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -21,6 +22,7 @@ import { waitFor } from '../support/server-process.js';
 const SCRIPTED_TRAINER = path.join(REPO_ROOT, 'packages/core/test/fixtures/scripted-trainer.mjs');
 const AGENT = [process.execPath, '--conditions=source', '--import', pathToFileURL(createRequire(path.join(REPO_ROOT, 'package.json')).resolve('tsx')).href,
   path.join(REPO_ROOT, 'packages/trainer-agent/src/cli.ts')];
+const WORKER_CHILD = path.join(REPO_ROOT, 'packages/trainer-agent/test/support/worker-child.ts');
 const KEYS = ['data={data}', 'model={model}', 'epochs={epochs}', 'imgsz={imgsz}', 'batch={batch}', 'project={project}', 'name={name}', 'exist_ok=True'];
 const TERMINAL = ['completed', 'failed', 'stopped', 'crashed'];
 const GPU = { index: 0, name: 'NVIDIA A100-SXM4-80GB', uuid: 'GPU-1', memory_total_mb: 81920, memory_used_mb: 1024, utilization_percent: 37, temperature_c: 41, power_draw_watts: 90, power_limit_watts: 400 };
@@ -118,4 +120,39 @@ describe('dispatch to a remote worker', () => {
     expect(rows.filter((r) => r.attempt === 2).length).toBeGreaterThan(0);
     expect(rows.at(-1)?.attempt).toBe(2);
   }, 120_000);
+
+  test('worker A killed with SIGKILL mid-run: its trainer stops, worker B claims a new attempt and completes it; every epoch stored once, from B', async () => {
+    const aDir = mkdtempSync(path.join(tmpdir(), 'yoloops-e2e-worker-a-'));
+    const bDir = mkdtempSync(path.join(tmpdir(), 'yoloops-e2e-worker-b-'));
+    const common = { serverUrl: url, redisUrl: redis.url, labels: { gpu: 'h100' }, agentCommand: AGENT, retry: { baseMs: 20, capMs: 300 }, lockDurationMs: 8000, stalledIntervalMs: 1000 };
+    const a = spawn(AGENT[0] as string, [...AGENT.slice(1, 4), WORKER_CHILD], {
+      env: { ...process.env, WORKER_OPTIONS: JSON.stringify({ ...common, workerId: 'gpu-a', workDir: aDir }) }, stdio: 'ignore',
+    });
+    const aExited = new Promise((resolve) => a.once('exit', resolve));
+    let b: TrainingWorker | undefined;
+    try {
+      const { job_id: jobId } = await create(30, { worker_labels: { gpu: 'h100' } });
+      await waitFor('A training', () => getJob(jobId), (job) => job.worker_id === 'gpu-a', 40_000);
+      await waitFor('3 epochs from A', () => platform.jobMetrics.listEpochs(jobId), (rows) => rows.length >= 3, 20_000);
+      a.kill('SIGKILL');
+      await aExited;
+      // A's agent notices its worker is gone and kills its trainer: the job is never trained twice at once.
+      const aLog = path.join(aDir, 'jobs', jobId, 'a1.log');
+      await waitFor('A\'s trainer stopped', () => readFileSync(aLog, 'utf8'), (text) => text.includes('the worker that started this run is gone'), 10_000);
+      b = createTrainingWorker({ ...common, workerId: 'gpu-b', workDir: bDir, gpus: createMemoryGpuMonitor([]), log: () => undefined });
+      const onB = await waitFor('attempt 2 on B', () => getJob(jobId), (job) => job.attempt >= 2 && job.worker_id === 'gpu-b', 60_000);
+      // The agent uploads last.pt at most every 30 s: this short run has none on the server yet, so B starts again.
+      expect(onB.resumed_from).toBe('start');
+      const done = await waitFor(`job ${jobId} to finish`, () => getJob(jobId), (job) => TERMINAL.includes(job.status), 60_000);
+      expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed', worker_id: 'gpu-b', attempt: onB.attempt });
+      const rows = await platform.jobMetrics.listEpochs(jobId);
+      expect(rows.map((r) => r.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      // Every epoch once, each from B's attempt: A's reports (before and after its death) count for nothing now.
+      expect(rows.map((r) => r.attempt)).toEqual(rows.map(() => onB.attempt));
+    } finally {
+      if (a.exitCode === null && a.signalCode === null) a.kill('SIGKILL');
+      await b?.close();
+      for (const dir of [aDir, bDir]) rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

@@ -13,6 +13,7 @@ import { startResultsTail } from './results-tail.js';
 import type { StepBatch } from './step-tail.js';
 import { startStepTail } from './step-tail.js';
 import { handOverWeights } from './weights.js';
+import { killOwnGroup, watchParent } from './parent-watch.js';
 
 /** Where the CLI writes; injectable so tests and embedders can capture it. */
 export interface RunIo {
@@ -155,6 +156,11 @@ export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
   const stderrTail = createLineTail();
   child.stderr?.on('data', (chunk: Buffer) => stderrTail.push(chunk));
   const signals = forwardSignals((signal) => child.kill(signal));
+  // Under `yoloops worker`: if the worker dies, its job goes to another worker; this trainer must not train it too.
+  const parent = watchParent(process.env.YOLOOPS_AGENT_PARENT_PID, () => {
+    log('yoloops-agent: the worker that started this run is gone; stopping the trainer (the job goes to another worker)');
+    killOwnGroup(() => child.kill('SIGKILL'));
+  });
   await report(agent.reportStatus('running'), log);
   let runFolder: () => string | undefined = () => undefined;
   const extras = remoteExtras(args, agent, child, () => args.runDir ?? runFolder(), log);
@@ -162,6 +168,7 @@ export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
   runFolder = () => (tail.file() === undefined ? undefined : path.dirname(tail.file()!));
   const steps = tailSteps(args.runDir, agent, io, log);
   const result = await child;
+  parent.stop();
   await tail.stop();
   await steps?.stop();
   progress.done();

@@ -63,7 +63,7 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
       const env = {
         PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(order.attempt), YOLOOPS_AGENT_ATTEMPT: String(order.attempt),
         YOLOOPS_WORKER_ID: deps.workerId, YOLOOPS_WORKER_TOKEN: '', YOLOOPS_AGENT_TOKEN: order.agent_token ?? '',
-        YOLOOPS_AGENT_RETRY_CAP_MS: String(deps.retry.backoff.capMs),
+        YOLOOPS_AGENT_RETRY_CAP_MS: String(deps.retry.backoff.capMs), YOLOOPS_AGENT_PARENT_PID: String(process.pid),
       };
       try {
         run.pid = (await deps.executor.start({ jobId: order.job_id, argv, cwd: paths.project, env, logFile: paths.logFile })).pid;
