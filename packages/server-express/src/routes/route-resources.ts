@@ -19,6 +19,7 @@ const seed000Model = refs({ kind: 'model', in: 'path', name: 'model_id', notFoun
 const SEED002 = 'seed 002 route: resolves numbers and ids and checks the caller (catalog-access, seed002-jobs) itself';
 const GENERATION = 'model_id is a body field: the generation service resolves it (number or id) and answers a model the caller may not see as an unregistered one';
 const NOTIFY = 'the auth policy checks the reported job: its agent token, its owner or an admin';
+const WORKERS = 'worker routes: the auth policy lets only a worker token or an admin in, and they act on any job (workers run every user\'s jobs)';
 
 /**
  * Who checks the resources of every route that names one (`…_id`, `…_ids`, `trainTaskId`), keyed by
@@ -46,6 +47,7 @@ export const ROUTE_RESOURCES: Readonly<Record<string, RouteResources>> = {
   notifyTrainResultWithSecret: auth(`${NOTIFY}; here the job's secret in the path`), notifyTrainStatusWithSecret: auth(`${NOTIFY}; here the job's secret in the path`),
   uploadTaskWeights: auth(NOTIFY), reportTaskSteps: auth(NOTIFY), uploadTaskLogs: auth(NOTIFY), uploadTaskCheckpoint: auth(NOTIFY),
   registerExternalJob: handler('answers a task id registered by someone else as not found'),
+  ...Object.fromEntries(['workerHeartbeat', 'claimWorkerJob', 'reportWorkerExit', 'downloadWorkerDataset', 'downloadWorkerWeights'].map((id) => [id, auth(WORKERS)])),
   listProjects: handler(SEED002), getProject: handler(SEED002), updateProject: handler(SEED002), deleteProject: handler(SEED002),
   listTasks: handler(SEED002), getTask: handler(SEED002),
   listCatalogDatasets: handler(SEED002), createCatalogDataset: handler(SEED002), getCatalogDataset: handler(SEED002),
