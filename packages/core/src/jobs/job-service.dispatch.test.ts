@@ -202,6 +202,7 @@ describe.each(['memory', 'sqlite'] as const)('job service in dispatch mode (%s)'
     expect(stopped).toBeGreaterThanOrEqual(1);
     expect(stopped === resumed || stopped === resumed + 1).toBe(true);
     expect(final.status).toBe(stopped === resumed ? 'queued' : 'stopped');
+    expect(final.worker_id).toBe(resumed > 0 ? undefined : 'w-a');
     const ids = dispatcher.pending().map((p) => p.id);
     if (final.status === 'queued') expect(ids).toContain(`${job.job_id}.${final.attempt}`);
     // Whatever messages are pending, only the current attempt of a queued job can be claimed.

@@ -185,7 +185,7 @@ export function createJobService(deps: JobServiceDeps) {
     const at = now();
     const queued = await transitionJob(jobs, jobId, RESUMABLE, 'queued', (current) => ({
       attempt: current.attempt + 1, resume_count: (current.resume_count ?? 0) + 1, resumed_at: at, queued_at: at, resumed_from: from,
-      error: undefined, exit_code: undefined, signal: undefined, pid: undefined, finished_at: undefined,
+      error: undefined, exit_code: undefined, signal: undefined, pid: undefined, finished_at: undefined, worker_id: undefined,
     }));
     if (queued === undefined) return refuse(jobId, 'queued', 'it changed while resuming');
     void runner.pump();
