@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { createSqliteMetricStore, openSqliteDatabase } from '@yoloops/core/node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startAuthServer, type AuthServer } from './support/auth.js';
+import { openDataRootStores } from '../../core/test/support/data-root-stores.js';
 import { signJwt } from './support/raw-http.js';
 import { startBlockedTrainingServer, type TrainingServer } from './support/training.js';
 
@@ -61,13 +60,12 @@ describe('the steps route takes the job\'s agent token only', () => {
     expect((await s.call('POST', steps(b), { token: agentToken(a), json: { rows } })).json).toMatchObject({ success: false, code: 403, reason: 'wrong_job' });
     expect((await s.call('POST', steps(a), { json: { rows } })).json).toMatchObject({ success: false, code: 401 });
     expect((await s.call('POST', steps(a), { token: agentToken(a), json: { rows } })).json).toMatchObject({ success: true, code: 200 });
-    const db = openSqliteDatabase(path.join(s.dataDir, 'yoloops.db'));
+    const { stores, close } = await openDataRootStores(s.dataDir);
     try {
-      const metrics = createSqliteMetricStore(db);
-      expect(await metrics.listSteps(b)).toEqual([]);
-      expect((await metrics.listSteps(a)).map((r) => r.step)).toEqual([10, 20]);
+      expect(await stores.metrics.listSteps(b)).toEqual([]);
+      expect((await stores.metrics.listSteps(a)).map((r) => r.step)).toEqual([10, 20]);
     } finally {
-      db.close();
+      await close();
     }
   });
 });

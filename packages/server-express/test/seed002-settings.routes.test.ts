@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type YoloopsClient } from '@yoloops/client';
-import { MIGRATIONS } from '@yoloops/core/node';
+import { databaseOptionsFromEnv, MIGRATIONS, POSTGRES_MIGRATIONS } from '@yoloops/core/node';
 import { startServer, type RunningServer, type StartServerOptions } from '@yoloops/server-express';
 import { afterAll, describe, expect, test } from 'vitest';
 import { writeFakeNvidiaSmi } from '../../../test/support/nvidia-smi.js';
@@ -143,7 +143,10 @@ describe('GET /api/v1/health/detailed', () => {
     expect(health).toMatchObject({
       status: 'degraded',
       checks: {
-        database: { status: 'healthy', schema_version: MIGRATIONS.length, tables: expect.any(Number) },
+        // The suite runs on SQLite, or on PostgreSQL under npm run test:postgres (YOLOOPS_DATABASE_URL).
+        database: databaseOptionsFromEnv() === undefined
+          ? { status: 'healthy', engine: 'sqlite', schema_version: MIGRATIONS.length, tables: expect.any(Number) }
+          : { status: 'healthy', engine: 'postgresql', schema_version: POSTGRES_MIGRATIONS.length, tables: expect.any(Number) },
         disk: { status: expect.stringMatching(/^(healthy|low)$/), path: path.resolve(dataDir) },
         gpu: { status: 'healthy', total_gpus: 2, names: ['NVIDIA A100-SXM4-80GB', 'NVIDIA GeForce RTX 4090'] },
         ffmpeg: { status: expect.stringMatching(/^(healthy|unavailable)$/) },

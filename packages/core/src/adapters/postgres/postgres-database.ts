@@ -59,6 +59,7 @@ async function retryLost<T>(attempts: number, run: () => Promise<T>): Promise<T>
  */
 export function fromPgPool(pool: pg.Pool): PostgresDatabase {
   const attempts = (pool.options.max ?? 10) + 1;
+  let ended: Promise<void> | undefined; // close() twice ends the pool once
   const begin = async () => {
     const client = await pool.connect();
     try {
@@ -91,7 +92,7 @@ export function fromPgPool(pool: pg.Pool): PostgresDatabase {
         client.release(broken);
       }
     },
-    close: () => pool.end(),
+    close: () => (ended ??= pool.end()),
   };
 }
 
