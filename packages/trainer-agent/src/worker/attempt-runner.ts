@@ -94,6 +94,12 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
       deps.log(`yoloops worker: claim of ${message.job_id} attempt ${message.attempt} refused (${claim.refused}); nothing to run`);
       return 'refused';
     }
+    if ('unreadable' in claim) {
+      // The attempt is ours now: fail it in so many words rather than leave it "running" on a worker that runs nothing.
+      deps.log(`yoloops worker: ${message.job_id} attempt ${claim.attempt}: ${claim.unreadable}`);
+      await postExit(deps, { job_id: message.job_id, attempt: claim.attempt }, { code: 1, signal: null, outputTail: `yoloops worker: ${claim.unreadable}` }, signal);
+      return 'done';
+    }
     const { order } = claim;
     const previous = runs.get(order.job_id);
     if (previous) {

@@ -30,14 +30,23 @@ export interface AttemptDeps {
   log: (line: string) => void;
 }
 
-/** How the claim of a message came out: a work order to run, or the server's refusal. */
-export type ClaimOutcome = { order: WorkOrder } | { refused: string };
+/** How the claim of a message came out: a work order to run, the server's refusal, or a claimed attempt whose order cannot be read. */
+export type ClaimOutcome = { order: WorkOrder } | { refused: string } | { unreadable: string; attempt: number };
 
 /** POSTs the claim (retrying while the server is away); 409 and other 4xx answers are refusals. */
 export async function claimMessage(deps: AttemptDeps, message: DispatchMessage, signal?: AbortSignal): Promise<ClaimOutcome> {
   const route = `/api/workers/${encodeURIComponent(deps.workerId)}/claims`;
   const response = await postUntilAnswered(deps.http, route, message, { ...deps.retry, ...(signal ? { signal } : {}) });
-  if (response.status === 200) return { order: WorkOrderSchema.parse(response.body) };
+  if (response.status === 200) {
+    const order = WorkOrderSchema.safeParse(response.body);
+    if (order.success) return { order: order.data };
+    const issue = order.error.issues[0];
+    const attempt = (response.body as { attempt?: unknown } | undefined)?.attempt;
+    return {
+      unreadable: `the server's work order is not one this worker reads (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}); upgrade the worker to the server's version`,
+      attempt: typeof attempt === 'number' && Number.isSafeInteger(attempt) ? attempt : message.attempt,
+    };
+  }
   const reason = (response.body as { reason?: unknown } | undefined)?.reason;
   return { refused: typeof reason === 'string' ? reason : `HTTP ${response.status}` };
 }

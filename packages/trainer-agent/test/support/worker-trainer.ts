@@ -3,7 +3,7 @@
  * the work order's template renders them (data, model, project, name, epochs, hang), writes `args.json`
  * (the arguments, data.yaml's text and the model file's bytes) into `<project>/<name>`, appends one
  * Ultralytics results.csv row and a weights/last.pt per epoch, and exits 0 — or, with `hang=1`, writes `trainer.pid` and waits
- * (SIGTERM → `got-sigterm`, exit 7).
+ * (SIGTERM → `got-sigterm`, exit 7; SIGINT → `got-sigint`, exit 8).
  */
 export const WORKER_TRAINER = `
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ for (let e = 1; e <= Number(args.epochs ?? 1); e++) {
 }
 if (args.hang === '1') {
   process.on('SIGTERM', () => { writeFileSync(dir + '/got-sigterm', 'yes'); process.exit(7); });
+  process.on('SIGINT', () => { writeFileSync(dir + '/got-sigint', 'yes'); process.exit(8); });
   writeFileSync(dir + '/trainer.pid', String(process.pid));
   setInterval(() => {}, 1000);
 }

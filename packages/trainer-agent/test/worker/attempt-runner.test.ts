@@ -92,6 +92,27 @@ describe('attempt runner', () => {
     expect(run.jobs()).toEqual([]);
   });
 
+  test('a cancelled llm-finetune gets SIGINT first (LLaMA-Factory saves a checkpoint on it)', async () => {
+    server.claims.push({ status: 200, order: workOrder(dir.trainer, { attempt: 2, extra: ['hang=1'], kind: 'llm-finetune' }) });
+    const run = runner();
+    const handled = run.handle({ job_id: 'job_1', attempt: 2 });
+    await waitFor('the trainer waiting', () => existsSync(path.join(runDir('job_1', 2), 'trainer.pid')));
+    run.cancel({ job_id: 'job_1', attempt: 2, reason: 'stopped' });
+    expect(await handled).toBe('done');
+    expect(existsSync(path.join(runDir('job_1', 2), 'got-sigint'))).toBe(true);
+    expect(existsSync(path.join(runDir('job_1', 2), 'got-sigterm'))).toBe(false);
+    expect(server.exits().map((e) => e.body.code)).toEqual([8]);
+  });
+
+  test('a work order the worker cannot read fails the attempt (exit 1 naming it) instead of leaving it running', async () => {
+    server.claims.push({ status: 200, order: { ...workOrder(dir.trainer, { attempt: 3 }), trainer: 'not an argv' } });
+    expect(await runner().handle({ job_id: 'job_1', attempt: 3 })).toBe('done');
+    const [exit] = server.exits();
+    expect(exit?.path).toBe('/api/workers/w1/jobs/job_1/exit');
+    expect(exit?.body).toMatchObject({ attempt: 3, code: 1, signal: null });
+    expect(String(exit?.body.output_tail)).toMatch(/^yoloops worker: the server's work order is not one this worker reads \(trainer: /);
+  });
+
   test('an agent program that does not exist is posted as exit 127 naming it', async () => {
     server.claims.push({ status: 200, order: workOrder(dir.trainer) });
     expect(await runner(['definitely-not-an-agent-7c1d']).handle({ job_id: 'job_1', attempt: 1 })).toBe('done');

@@ -15,13 +15,13 @@ const logs: string[] = [];
 const retry = { backoff: { baseMs: 5, capMs: 20 }, log: (line: string) => void logs.push(line) };
 const source = { url: '/api/workers/jobs/job_1/dataset?attempt=1', dataset_id: 'ds_1', version: 'v1' };
 
-async function datasetZip(extra: (zip: JSZip) => void = () => undefined): Promise<Buffer> {
+async function datasetZip(extra: (zip: JSZip) => void = () => undefined, platform: 'DOS' | 'UNIX' = 'DOS'): Promise<Buffer> {
   const zip = new JSZip();
   zip.file('data.yaml', 'path: .\ntrain: images/train\nval: images/val\nnames:\n  0: cat\n');
   zip.file('images/train/a.jpg', 'jpeg bytes');
   zip.file('labels/train/a.txt', '0 0.5 0.5 0.1 0.1\n');
   extra(zip);
-  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', platform });
 }
 
 beforeEach(async () => {
@@ -67,6 +67,13 @@ describe('dataset cache', () => {
     expect(existsSync(path.join(root, 'escaped.txt'))).toBe(false);
     expect(existsSync(path.join(root, 'datasets', 'ds_1', 'v1'))).toBe(false);
     expect(readdirSync(path.join(root, 'datasets'))).toEqual(['ds_1']);
+    expect(readdirSync(path.join(root, 'datasets', 'ds_1'))).toEqual([]);
+  });
+
+  test('a symlink entry is refused, and nothing is extracted', async () => {
+    server.files.set('/api/workers/jobs/job_1/dataset', await datasetZip((zip) => zip.file('labels/link', '/etc/passwd', { unixPermissions: 0o120777 }), 'UNIX'));
+    const cache = createDatasetCache({ http, dir: path.join(root, 'datasets'), retry });
+    await expect(cache.fetch(source)).rejects.toMatchObject({ code: 'INVALID_INPUT', reason: 'link_entry' });
     expect(readdirSync(path.join(root, 'datasets', 'ds_1'))).toEqual([]);
   });
 
