@@ -4,7 +4,7 @@ import { CoreError } from '../../errors.js';
 import type { JobDispatcher } from '../../jobs/job-dispatcher.port.js';
 import { createMemoryWorkerStore } from '../memory/memory-worker-store.js';
 import { createJobWorld, waitFor } from '../../../test/support/job-test-kit.js';
-import { startTestRedis, type TestRedis } from '../../../test/support/redis-server.js';
+import { freePort, startTestRedis, type TestRedis } from '../../../test/support/redis-server.js';
 import { createBullmqJobDispatcher } from './bullmq-job-dispatcher.js';
 
 let redis: TestRedis;
@@ -77,6 +77,17 @@ describe('BullMQ job dispatcher (real redis-server)', () => {
     }
     await waitFor('the dispatch working again', () => d.dispatch({ job_id: 'job_b', attempt: 3 }).then(() => true, () => false), 15_000);
     expect(await queue('train').getJob('job_b.3')).toBeDefined();
+  });
+
+  test('an unreachable Redis is an EXTERNAL_FAILURE naming where, never the password', async () => {
+    const port = await freePort();
+    const d = createBullmqJobDispatcher({ url: `redis://:sekrit-pass@127.0.0.1:${port}`, timeoutMs: 500, onError: () => undefined });
+    opened.push(d);
+    const error = await d.dispatch({ job_id: 'job_c', attempt: 1 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CoreError);
+    expect((error as CoreError).reason).toBe('redis_unavailable');
+    expect((error as CoreError).message).toContain(`redis://127.0.0.1:${port}`);
+    expect((error as CoreError).message).not.toContain('sekrit');
   });
 
   test('end to end: a created job reaches a BullMQ consumer of its label queue, whose claim runs it on that worker', async () => {

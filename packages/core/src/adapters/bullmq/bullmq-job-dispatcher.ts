@@ -24,6 +24,8 @@ export interface BullmqJobDispatcherOptions {
  */
 export function createBullmqJobDispatcher(options: BullmqJobDispatcherOptions): JobDispatcher {
   const timeoutMs = options.timeoutMs ?? 5000;
+  // Named in errors without user or password.
+  const where = URL.canParse(options.url) ? `${new URL(options.url).protocol}//${new URL(options.url).host}` : 'the Redis URL';
   const report = (error: Error) => options.onError?.(error);
   const connection = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
   connection.on('error', report);
@@ -41,7 +43,7 @@ export function createBullmqJobDispatcher(options: BullmqJobDispatcherOptions): 
   const withTimeout = <T>(promise: Promise<T>, what: string): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CoreError('EXTERNAL_FAILURE', `Redis did not answer ${what} within ${timeoutMs} ms`, { reason: 'redis_unavailable' })), timeoutMs);
+      timer = setTimeout(() => reject(new CoreError('EXTERNAL_FAILURE', `Redis at ${where} did not answer ${what} within ${timeoutMs} ms`, { reason: 'redis_unavailable' })), timeoutMs);
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   };
@@ -53,7 +55,12 @@ export function createBullmqJobDispatcher(options: BullmqJobDispatcherOptions): 
       const jobId = dispatchOptions.redelivery === true ? redeliveryJobId(ref) : dispatchJobId(ref);
       const added = queueOf(queueNameFor(request.worker_labels)).add('train', ref, { jobId, removeOnComplete: true, removeOnFail: true });
       added.catch(() => undefined);
-      await withTimeout(added, `the dispatch of ${jobId}`);
+      try {
+        await withTimeout(added, `the dispatch of ${jobId}`);
+      } catch (error) {
+        if (error instanceof CoreError) throw error;
+        throw new CoreError('EXTERNAL_FAILURE', `could not queue ${jobId} on Redis at ${where}: ${(error as Error).message}`, { reason: 'redis_unavailable', cause: error });
+      }
     },
     async close() {
       closed = true;
