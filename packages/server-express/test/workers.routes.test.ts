@@ -139,3 +139,25 @@ describe('worker routes with auth required', () => {
     expect(await workersCommand(['token', '--days', '0', '--data', auth.dataDir], {}, () => undefined)).toBe(2);
   });
 });
+
+describe('worker routes on a server that runs its trainers itself', () => {
+  test('GET /workers is empty; a heartbeat says to start the server with YOLOOPS_REDIS_URL', async () => {
+    const own = mkdtempSync(path.join(tmpdir(), 'yoloops-local-'));
+    const local = await createNodePlatform({ dataDir: own, jobs: { watchdogMs: 60_000, dispatch: false } });
+    const server = await new Promise<Server>((resolve) => {
+      const s = createApp({ services: local, rateLimits: false }).listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      expect((await rawRequest(base, 'GET', '/workers')).json).toEqual([]);
+      const res = await rawRequest(base, 'POST', '/api/workers/w-1/heartbeat', jsonInit(beat()));
+      expect(res.status).toBe(409);
+      expect(res.json).toMatchObject({ code: 'not_dispatching', detail: expect.stringContaining('YOLOOPS_REDIS_URL') });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await local.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+});

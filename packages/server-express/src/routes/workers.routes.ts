@@ -1,5 +1,5 @@
 import {
-  ClaimRefusalReasonSchema, InvalidStateError, UnsupportedError, WorkerClaimSchema, WorkerExitAnswerSchema, WorkerExitSchema, WorkerHeartbeatAnswerSchema,
+  ClaimRefusalReasonSchema, InvalidStateError, WorkerClaimSchema, WorkerExitAnswerSchema, WorkerExitSchema, WorkerHeartbeatAnswerSchema,
   WorkerHeartbeatSchema, WorkerIdSchema, WorkerViewSchema, WorkOrderSchema, type WorkerDispatch,
 } from '@yoloops/core';
 import { z } from 'zod';
@@ -18,11 +18,11 @@ const WorkerList = z.array(WorkerViewSchema).meta({ id: 'WorkerList' });
 const AUTH = 'With auth on: a worker token (`yoloops workers token`) or an admin\'s.';
 const CLAIM_REASONS: ReadonlySet<string> = new Set(ClaimRefusalReasonSchema.options);
 
-/** The worker use cases, or UNSUPPORTED when this server runs its trainers itself. */
+/** The worker use cases, or a 409 `not_dispatching` when this server runs its trainers itself. */
 function dispatchOf(services: AppServices): WorkerDispatch {
   const workers = services.jobs.workers;
   if (workers === undefined) {
-    throw new UnsupportedError('this server runs its trainers itself; start it with YOLOOPS_REDIS_URL to hand jobs to workers', { reason: 'not_dispatching' });
+    throw new InvalidStateError('this server runs its trainers itself; start it with YOLOOPS_REDIS_URL to hand jobs to workers', { reason: 'not_dispatching' });
   }
   return workers;
 }
@@ -41,7 +41,7 @@ export const workersRoutes: Route[] = [
     method: 'post', path: '/api/workers/{worker_id}/heartbeat', operationId: 'workerHeartbeat', summary: 'Worker: I am alive, running these attempts', tags: ['workers'],
     description: `Records the worker (labels, concurrency, GPUs) and answers the attempts it must stop: \`stopped\` (a person stopped the job), \`superseded\` (another attempt took over) or \`deleted\`. ${AUTH}`,
     auth: 'worker', rateLimit: 'none', params: WorkerParams, body: WorkerHeartbeatSchema,
-    responses: { 200: { description: 'What to stop, and the cadence', schema: WorkerHeartbeatAnswerSchema }, ...errorResponses(400, 422) },
+    responses: { 200: { description: 'What to stop, and the cadence', schema: WorkerHeartbeatAnswerSchema }, ...errorResponses(400, 409, 422) },
     handler: async ({ params, body, services }) => dispatchOf(services).heartbeat(params.worker_id, body),
   }),
   defineRoute({
@@ -63,7 +63,7 @@ export const workersRoutes: Route[] = [
     method: 'post', path: '/api/workers/{worker_id}/jobs/{job_id}/exit', operationId: 'reportWorkerExit', summary: 'Worker: how the trainer of an attempt ended', tags: ['workers'],
     description: `The end-of-process rules of local runs: the agent's own report stands (exit facts added), a clean exit without it fails saying the reports never arrived, non-zero fails with the output tail. An exit of an older attempt or of another worker changes nothing (\`stored: false\`). ${AUTH}`,
     auth: 'worker', rateLimit: 'none', params: WorkerJobParams, body: WorkerExitSchema,
-    responses: { 200: { description: 'Whether it counted', schema: WorkerExitAnswerSchema }, ...errorResponses(400, 404, 422) },
+    responses: { 200: { description: 'Whether it counted', schema: WorkerExitAnswerSchema }, ...errorResponses(400, 404, 409, 422) },
     handler: async ({ params, body, services }) => dispatchOf(services).exit(params.worker_id, params.job_id, body),
   }),
   defineRoute({
