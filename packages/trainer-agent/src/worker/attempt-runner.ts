@@ -3,8 +3,8 @@ import { isCoreError } from '@yoloops/core';
 import { claimMessage, postExit, prepareAttempt, type AttemptDeps } from './run-attempt.js';
 import { forgetTrainer, recordTrainer } from './work-dir.js';
 
-/** What became of one message: run to its end, refused by the server, left to another worker (shutdown), or already held here. */
-export type MessageOutcome = 'done' | 'refused' | 'abandoned' | 'held_here';
+/** What became of one message: run to its end, refused by the server, left to another worker (shutdown), already held here, or not claimable with this worker's token. */
+export type MessageOutcome = 'done' | 'refused' | 'abandoned' | 'held_here' | 'unauthorized';
 
 /** Runs claimed attempts, at most one per job, and stops them on request. */
 export interface AttemptRunner {
@@ -93,6 +93,10 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
     if ('refused' in claim) {
       deps.log(`yoloops worker: claim of ${message.job_id} attempt ${message.attempt} refused (${claim.refused}); nothing to run`);
       return 'refused';
+    }
+    if ('unauthorized' in claim) {
+      deps.log(`yoloops worker: the server refused this worker's token (HTTP ${claim.unauthorized}) for ${message.job_id}; set --token or YOLOOPS_WORKER_TOKEN (yoloops workers token prints one); the job goes back to the queue`);
+      return 'unauthorized';
     }
     if ('unreadable' in claim) {
       // The attempt is ours now: fail it in so many words rather than leave it "running" on a worker that runs nothing.

@@ -25,6 +25,9 @@ export interface QueueConsumers {
   close(): Promise<void>;
 }
 
+/** How long a message whose claim the server refused for this worker's token waits before it is offered again. */
+const UNAUTHORIZED_RETRY_MS = 10_000;
+
 /** Logs a BullMQ/ioredis connection error at most every 10 s per queue (they repeat while Redis is away). */
 function errorLogger(log: (line: string) => void, queue: string): (error: Error) => void {
   let last = 0;
@@ -52,8 +55,8 @@ export function startQueueConsumers(o: QueueConsumersOptions): QueueConsumers {
     }
   };
   /** Puts a message back, due when the server will have taken this worker for dead (so a claim then makes a new attempt). */
-  const handBack = async (job: Job, token: string | undefined): Promise<never> => {
-    await job.moveToDelayed(Date.now() + o.handBackDelayMs(), token);
+  const handBack = async (job: Job, token: string | undefined, delayMs: number): Promise<never> => {
+    await job.moveToDelayed(Date.now() + delayMs, token);
     throw new DelayedError();
   };
   async function processMessage(job: Job, token?: string): Promise<string> {
@@ -62,7 +65,7 @@ export function startQueueConsumers(o: QueueConsumersOptions): QueueConsumers {
       o.log(`yoloops worker: message ${job.id ?? '?'} on ${job.queueName} is not a dispatch message; dropped`);
       return 'invalid';
     }
-    if (o.shutdown.aborted) return handBack(job, token);
+    if (o.shutdown.aborted) return handBack(job, token, o.handBackDelayMs());
     if (!slots.tryAcquire()) {
       await job.moveToWait(token);
       throw new WaitingError();
@@ -70,7 +73,10 @@ export function startQueueConsumers(o: QueueConsumersOptions): QueueConsumers {
     syncPause();
     try {
       const outcome = await o.runner.handle(message.data, o.shutdown).catch((error: unknown) => (o.shutdown.aborted ? 'abandoned' : Promise.reject(error)));
-      return outcome === 'abandoned' ? await handBack(job, token) : outcome;
+      if (outcome === 'abandoned') return await handBack(job, token, o.handBackDelayMs());
+      // Back to the queue for a worker whose token the server takes; this one tries again in a while.
+      if (outcome === 'unauthorized') return await handBack(job, token, UNAUTHORIZED_RETRY_MS);
+      return outcome;
     } finally {
       slots.release();
       syncPause();

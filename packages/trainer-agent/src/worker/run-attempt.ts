@@ -31,7 +31,7 @@ export interface AttemptDeps {
 }
 
 /** How the claim of a message came out: a work order to run, the server's refusal, or a claimed attempt whose order cannot be read. */
-export type ClaimOutcome = { order: WorkOrder } | { refused: string } | { unreadable: string; attempt: number };
+export type ClaimOutcome = { order: WorkOrder } | { refused: string } | { unreadable: string; attempt: number } | { unauthorized: number };
 
 /** POSTs the claim (retrying while the server is away); 409 and other 4xx answers are refusals. */
 export async function claimMessage(deps: AttemptDeps, message: DispatchMessage, signal?: AbortSignal): Promise<ClaimOutcome> {
@@ -47,6 +47,8 @@ export async function claimMessage(deps: AttemptDeps, message: DispatchMessage, 
       attempt: typeof attempt === 'number' && Number.isSafeInteger(attempt) ? attempt : message.attempt,
     };
   }
+  // The worker's token is missing or wrong: not the job's fault, so the message must go back, not be dropped.
+  if (response.status === 401 || response.status === 403) return { unauthorized: response.status };
   const reason = (response.body as { reason?: unknown } | undefined)?.reason;
   return { refused: typeof reason === 'string' ? reason : `HTTP ${response.status}` };
 }
