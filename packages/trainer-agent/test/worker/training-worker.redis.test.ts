@@ -166,6 +166,25 @@ describe('training worker on BullMQ', () => {
     await waitFor('the message completed', async () => (await state(q, 'job_1.1')) === 'completed', 30_000);
   });
 
+  test('Redis restarted empty mid-run: the run still ends with its exit, and the worker takes new messages afterwards', async () => {
+    const lines: string[] = [];
+    start({ stopGraceMs: 3000, log: (line) => void lines.push(line) });
+    server.claims.push({ status: 200, order: workOrder(dir.trainer, { job_id: 'job_1', extra: ['hang=1'] }) });
+    const q = queue('train');
+    await q.add('dispatch', { job_id: 'job_1', attempt: 1 }, { jobId: 'job_1.1' });
+    const pidFile = path.join(runDir('w1', 'job_1', 1), 'trainer.pid');
+    pidFiles.push(pidFile);
+    await waitFor('the trainer waiting', () => existsSync(pidFile), 30_000);
+    await redis.restart();
+    server.cancels.push({ job_id: 'job_1', attempt: 1, reason: 'stopped' });
+    await waitFor('the exit', () => server.exits().length === 1, 30_000);
+    // The message is gone with Redis' data (the servers' watchdog re-dispatches queued jobs); the next one is taken.
+    server.claims.push({ status: 200, order: workOrder(dir.trainer, { job_id: 'job_2' }) });
+    await q.add('dispatch', { job_id: 'job_2', attempt: 1 }, { jobId: 'job_2.1' });
+    await waitFor('the second exit', () => server.exits().length === 2, 30_000);
+    expect(server.exits().map((e) => [e.path, e.body.code])).toEqual([['/api/workers/w1/jobs/job_1/exit', 7], ['/api/workers/w1/jobs/job_2/exit', 0]]);
+  });
+
   test('yoloops-agent worker: heartbeats as the given id with its labels; SIGTERM closes it and it exits 0', async () => {
     const args = ['worker', '--server', server.url, '--redis', redis.url, '--id', 'cli-w', '--labels', 'gpu=a100', '--work-dir', path.join(dir.root, 'cli'), '--agent-command', JSON.stringify(SOURCE_AGENT)];
     const cli = spawnNode(CLI, args);
