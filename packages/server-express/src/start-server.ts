@@ -82,7 +82,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const accounts = { ...options.accounts, ...definedOnly({ jwtSecret, tokenTtlS, adminPassword }) };
     platform = await createNodePlatform({ ...options, jobs, accounts });
     if (authMode === 'required' && (await platform.accounts.count()) === 0) {
-      platform.close();
+      await platform.close();
       throw new Error('YOLOOPS_AUTH=required, but there is no user yet, so nobody could log in: create the first admin with `yoloops users add NAME --admin`, or set YOLOOPS_ADMIN_PASSWORD for this first start');
     }
   } catch (error) {
@@ -97,7 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     agentUrl,
     close: async () => {
       await closeHttp();
-      platform.close();
+      await platform.close();
     },
   };
 }
