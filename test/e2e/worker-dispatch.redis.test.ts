@@ -97,8 +97,10 @@ describe('dispatch to a remote worker', () => {
     await waitFor('the model registered', () => getJob(jobId), (job) => Boolean(job.model_id), 20_000);
     // The trainer read the dataset the worker downloaded, not the server's files.
     const log = readFileSync(path.join(workDir, 'jobs', jobId, 'a1.log'), 'utf8');
-    expect(log).toContain(path.join(workDir, 'datasets', datasetId, 'v1', 'data.yaml'));
-    expect(readdirSync(path.join(workDir, 'datasets', datasetId, 'v1'))).toEqual(expect.arrayContaining(['data.yaml', 'images', 'labels']));
+    const [extracted] = readdirSync(path.join(workDir, 'datasets', datasetId, 'v1'));
+    const local = path.join(workDir, 'datasets', datasetId, 'v1', extracted ?? '');
+    expect(log).toContain(`data=${path.join(local, 'data.yaml')}`);
+    expect(readdirSync(local)).toEqual(expect.arrayContaining(['data.yaml', 'images', 'labels']));
   }, 90_000);
 
   test('stop reaches the worker; resume runs attempt 2 on it from the checkpoint and completes; re-run epochs replace the old', async () => {

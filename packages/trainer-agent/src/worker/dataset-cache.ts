@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { openSafeZip, ValidationError, type BlobReader, type ZipLimits } from '@yoloops/core';
@@ -18,7 +18,7 @@ export interface DatasetSource {
 /** Options of {@link createDatasetCache}. */
 export interface DatasetCacheOptions {
   http: WorkerHttp;
-  /** Folder of the extracted versions: `<dir>/<dataset_id>/<version>/`. */
+  /** Folder of the extracted versions: `<dir>/<dataset_id>/<version>/<sha256 of the ZIP>/`. */
   dir: string;
   /** Largest ZIP accepted (default 20 GiB). */
   maxZipBytes?: number;
@@ -27,7 +27,7 @@ export interface DatasetCacheOptions {
   retry: RetryOptions;
 }
 
-/** Prepared dataset versions on this machine, each downloaded once. */
+/** Prepared dataset versions on this machine, each distinct content extracted once. */
 export interface DatasetCache {
   /** The local data.yaml of a version (its `path:` set to the local folder), downloading and extracting it when missing. */
   fetch(source: DatasetSource, signal?: AbortSignal): Promise<string>;
@@ -78,39 +78,42 @@ async function anchorDataYaml(extracted: string, finalDir: string): Promise<void
   await writeFile(file, stringify({ ...data, path: finalDir }));
 }
 
+/** sha256 of a file, read as a stream. */
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
 /**
- * Creates the cache: a version is downloaded (streamed, size-capped), extracted safely into a temporary
- * folder and renamed into place, so a folder that exists is complete; callers asking for a version
- * being fetched share that fetch.
+ * Creates the cache. Every fetch downloads the version's ZIP (streamed, size-capped): a prepared version
+ * keeps its name when it is prepared again, so only the bytes tell whether it changed. The ZIP is then
+ * extracted safely into a temporary folder and renamed to `<dir>/<dataset_id>/<version>/<sha256>`, so a
+ * folder that exists is complete and the same bytes are extracted once.
  */
 export function createDatasetCache(options: DatasetCacheOptions): DatasetCache {
-  const inFlight = new Map<string, Promise<string>>();
-  async function fetchOnce(source: DatasetSource, finalDir: string, signal?: AbortSignal): Promise<string> {
-    const dataYaml = path.join(finalDir, 'data.yaml');
-    if (existsSync(dataYaml)) return dataYaml;
-    await mkdir(path.dirname(finalDir), { recursive: true });
-    const temp = path.join(options.dir, `.partial-${randomBytes(6).toString('hex')}`);
-    try {
-      await mkdir(path.join(temp, 'files'), { recursive: true });
-      const what = `dataset ${source.dataset_id}/${source.version}`;
-      const retry = { ...options.retry, ...(signal ? { signal } : {}) };
-      await downloadUntilDone(options.http, { route: source.url, file: path.join(temp, 'dataset.zip'), maxBytes: options.maxZipBytes ?? 20 * 1024 ** 3, what }, retry);
-      await extractZip(path.join(temp, 'dataset.zip'), path.join(temp, 'files'), options.zipLimits);
-      await anchorDataYaml(path.join(temp, 'files'), finalDir);
-      if (!existsSync(dataYaml)) await rename(path.join(temp, 'files'), finalDir);
-      return dataYaml;
-    } finally {
-      await rm(temp, { recursive: true, force: true });
-    }
-  }
   return {
     async fetch(source, signal) {
-      const finalDir = path.join(options.dir, safeSegment(source.dataset_id, 'dataset id'), safeSegment(source.version, 'dataset version'));
-      const running = inFlight.get(finalDir);
-      if (running) return running;
-      const fetching = fetchOnce(source, finalDir, signal).finally(() => inFlight.delete(finalDir));
-      inFlight.set(finalDir, fetching);
-      return fetching;
+      const versionDir = path.join(options.dir, safeSegment(source.dataset_id, 'dataset id'), safeSegment(source.version, 'dataset version'));
+      await mkdir(versionDir, { recursive: true });
+      const temp = path.join(options.dir, `.partial-${randomBytes(6).toString('hex')}`);
+      try {
+        await mkdir(path.join(temp, 'files'), { recursive: true });
+        const zip = path.join(temp, 'dataset.zip');
+        const what = `dataset ${source.dataset_id}/${source.version}`;
+        const retry = { ...options.retry, ...(signal ? { signal } : {}) };
+        await downloadUntilDone(options.http, { route: source.url, file: zip, maxBytes: options.maxZipBytes ?? 20 * 1024 ** 3, what }, retry);
+        const finalDir = path.join(versionDir, await sha256Of(zip));
+        const dataYaml = path.join(finalDir, 'data.yaml');
+        if (existsSync(dataYaml)) return dataYaml;
+        await extractZip(zip, path.join(temp, 'files'), options.zipLimits);
+        await anchorDataYaml(path.join(temp, 'files'), finalDir);
+        // Another attempt may have extracted the same bytes meanwhile: theirs is as good.
+        if (!existsSync(dataYaml)) await rename(path.join(temp, 'files'), finalDir);
+        return dataYaml;
+      } finally {
+        await rm(temp, { recursive: true, force: true });
+      }
     },
   };
 }

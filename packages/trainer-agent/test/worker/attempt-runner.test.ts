@@ -56,7 +56,8 @@ describe('attempt runner', () => {
     expect(shipped).toContain('worker trainer starts');
     expect(server.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toContain('/api/agent/tasks/job_1/checkpoint?attempt=2');
     const seen = JSON.parse(readFileSync(path.join(runDir('job_1', 2), 'args.json'), 'utf8')) as { args: Record<string, string>; dataYaml: string; model: string; cwd: string };
-    const datasetDir = path.join(dir.root, 'work', 'datasets', 'ds_1', 'v1');
+    const datasetDir = path.dirname(seen.args.data ?? '');
+    expect(path.dirname(datasetDir)).toBe(path.join(dir.root, 'work', 'datasets', 'ds_1', 'v1'));
     expect(seen.args).toMatchObject({ data: path.join(datasetDir, 'data.yaml'), project: path.dirname(runDir('job_1', 2)), name: 'train', epochs: '2' });
     expect(seen.args.model).toBe(path.join(dir.root, 'work', 'jobs', 'job_1', 'a2.in', 'last.pt'));
     expect(seen.model).toBe('checkpoint bytes');

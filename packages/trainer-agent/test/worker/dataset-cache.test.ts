@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import JSZip from 'jszip';
@@ -36,19 +37,29 @@ afterEach(async () => {
 });
 
 describe('dataset cache', () => {
-  test('downloads a version once, extracts it and points data.yaml at the local folder', async () => {
-    server.files.set('/api/workers/jobs/job_1/dataset', await datasetZip());
+  test('downloads the version, extracts it once per content and points data.yaml at the local folder; new bytes under the same version get a new folder', async () => {
+    const first = await datasetZip();
+    server.files.set('/api/workers/jobs/job_1/dataset', first);
     const cache = createDatasetCache({ http, dir: path.join(root, 'datasets'), retry });
     const dataYaml = await cache.fetch(source);
-    const folder = path.join(root, 'datasets', 'ds_1', 'v1');
+    const folder = path.join(root, 'datasets', 'ds_1', 'v1', createHash('sha256').update(first).digest('hex'));
     expect(dataYaml).toBe(path.join(folder, 'data.yaml'));
     expect(parse(readFileSync(dataYaml, 'utf8'))).toEqual({ path: folder, train: 'images/train', val: 'images/val', names: { 0: 'cat' } });
     expect(readFileSync(path.join(folder, 'labels/train/a.txt'), 'utf8')).toBe('0 0.5 0.5 0.1 0.1\n');
+    // The same bytes again (another attempt): the extracted folder is reused as it is.
+    writeFileSync(path.join(folder, 'marker'), 'kept');
     expect(await cache.fetch(source)).toBe(dataYaml);
+    expect(existsSync(path.join(folder, 'marker'))).toBe(true);
     const gets = server.requests.filter((r) => r.method === 'GET');
-    expect(gets.map((r) => [r.path, r.authorization])).toEqual([[source.url, 'Bearer tok']]);
-    // Nothing left behind but the version itself.
+    expect(gets.map((r) => [r.path, r.authorization])).toEqual([[source.url, 'Bearer tok'], [source.url, 'Bearer tok']]);
+    // Prepared again under the same version name: other bytes, another folder.
+    server.files.set('/api/workers/jobs/job_1/dataset', await datasetZip((zip) => zip.file('labels/train/a.txt', '0 0.4 0.4 0.2 0.2\n')));
+    const again = await cache.fetch(source);
+    expect(again).not.toBe(dataYaml);
+    expect(readFileSync(path.join(path.dirname(again), 'labels/train/a.txt'), 'utf8')).toBe('0 0.4 0.4 0.2 0.2\n');
+    // Nothing left behind but the extracted versions.
     expect(readdirSync(path.join(root, 'datasets'))).toEqual(['ds_1']);
+    expect(readdirSync(path.join(root, 'datasets', 'ds_1', 'v1'))).toHaveLength(2);
   });
 
   test('retries while the server answers 503, then succeeds', async () => {
@@ -65,16 +76,15 @@ describe('dataset cache', () => {
     const cache = createDatasetCache({ http, dir: path.join(root, 'datasets'), retry });
     await expect(cache.fetch(source)).rejects.toMatchObject({ code: 'INVALID_INPUT', reason: 'unsafe_path' });
     expect(existsSync(path.join(root, 'escaped.txt'))).toBe(false);
-    expect(existsSync(path.join(root, 'datasets', 'ds_1', 'v1'))).toBe(false);
     expect(readdirSync(path.join(root, 'datasets'))).toEqual(['ds_1']);
-    expect(readdirSync(path.join(root, 'datasets', 'ds_1'))).toEqual([]);
+    expect(readdirSync(path.join(root, 'datasets', 'ds_1', 'v1'))).toEqual([]);
   });
 
   test('a symlink entry is refused, and nothing is extracted', async () => {
     server.files.set('/api/workers/jobs/job_1/dataset', await datasetZip((zip) => zip.file('labels/link', '/etc/passwd', { unixPermissions: 0o120777 }), 'UNIX'));
     const cache = createDatasetCache({ http, dir: path.join(root, 'datasets'), retry });
     await expect(cache.fetch(source)).rejects.toMatchObject({ code: 'INVALID_INPUT', reason: 'link_entry' });
-    expect(readdirSync(path.join(root, 'datasets', 'ds_1'))).toEqual([]);
+    expect(readdirSync(path.join(root, 'datasets', 'ds_1', 'v1'))).toEqual([]);
   });
 
   test('a ZIP over the size cap is refused as too large', async () => {
