@@ -119,8 +119,11 @@ describe('dispatch to a remote worker', () => {
     expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed', attempt: 2, resume_count: 1 });
     const rows = await platform.jobMetrics.listEpochs(jobId);
     expect(rows.map((r) => r.epoch)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-    expect(rows.filter((r) => r.attempt === 2).length).toBeGreaterThan(0);
-    expect(rows.at(-1)?.attempt).toBe(2);
+    // Resumed, not restarted: attempt 1's epochs up to its checkpoint stay, the rest are attempt 2's.
+    expect(done.resumed_from).toBe(path.join(stopped.run_dir, 'weights', 'last.pt'));
+    const firstOfTwo = rows.findIndex((r) => r.attempt === 2);
+    expect(firstOfTwo).toBeGreaterThan(0);
+    expect(rows.slice(0, firstOfTwo).every((r) => r.attempt === 1) && rows.slice(firstOfTwo).every((r) => r.attempt === 2)).toBe(true);
   }, 120_000);
 
   test('worker A killed with SIGKILL mid-run: its trainer stops, worker B claims a new attempt and completes it; every epoch stored once, from B', async () => {
