@@ -28,6 +28,8 @@ export interface StopGraces {
 
 interface LocalRun {
   order: Pick<WorkOrder, 'job_id' | 'attempt' | 'kind'>;
+  /** Aborts the downloads of a run cancelled before its trainer started. */
+  preparing: AbortController;
   pid?: number;
   cancelled?: string;
   abandoned?: boolean;
@@ -56,9 +58,10 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
 
   /** Starts the trainer and waits for its end; a failure to prepare or start is an exit too (code 1, or 127 for a missing program). */
   async function train(order: WorkOrder, run: LocalRun, signal?: AbortSignal): Promise<TrainingExit> {
+    const cancelledEarly = (): TrainingExit => ({ code: null, signal: 'SIGTERM', outputTail: `yoloops worker: ${run.cancelled ?? 'cancelled'} before the trainer started` });
     try {
-      const { paths, argv } = await prepareAttempt(deps, order, signal);
-      if (run.cancelled) return { code: null, signal: 'SIGTERM', outputTail: `yoloops worker: ${run.cancelled} before the trainer started` };
+      const { paths, argv } = await prepareAttempt(deps, order, signal ? AbortSignal.any([signal, run.preparing.signal]) : run.preparing.signal);
+      if (run.cancelled) return cancelledEarly();
       const exited = new Promise<TrainingExit>((resolve) => exits.set(order.job_id, resolve));
       const env = {
         PYTHONIOENCODING: 'utf-8', PYTHONUNBUFFERED: '1', YOLOOPS_ATTEMPT: String(order.attempt), YOLOOPS_AGENT_ATTEMPT: String(order.attempt),
@@ -80,6 +83,7 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
       return exit;
     } catch (error) {
       if (signal?.aborted) throw error;
+      if (run.cancelled && run.pid === undefined) return cancelledEarly();
       const missing = isCoreError(error) && error.reason === 'program_not_found';
       deps.log(`yoloops worker: ${order.job_id} attempt ${order.attempt}: ${(error as Error).message}`);
       return { code: missing ? 127 : 1, signal: null, outputTail: `yoloops worker: ${(error as Error).message}` };
@@ -108,11 +112,12 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
     const previous = runs.get(order.job_id);
     if (previous) {
       previous.cancelled = 'superseded';
+      previous.preparing.abort();
       await stop(previous);
       await previous.ended;
     }
     let ended = () => {};
-    const run: LocalRun = { order, ended: new Promise<void>((resolve) => (ended = resolve)) };
+    const run: LocalRun = { order, preparing: new AbortController(), ended: new Promise<void>((resolve) => (ended = resolve)) };
     runs.set(order.job_id, run);
     try {
       deps.log(`yoloops worker: running ${order.job_id} attempt ${order.attempt}`);
@@ -133,6 +138,7 @@ export function createAttemptRunner(deps: AttemptDeps & StopGraces): AttemptRunn
       const run = runs.get(cancel.job_id);
       if (run === undefined || run.order.attempt !== cancel.attempt || run.cancelled) return;
       run.cancelled = cancel.reason;
+      run.preparing.abort();
       deps.log(`yoloops worker: stopping ${cancel.job_id} attempt ${cancel.attempt} (${cancel.reason})`);
       stop(run).catch((error: unknown) => deps.log(`yoloops worker: could not stop ${cancel.job_id}: ${(error as Error).message}`));
     },

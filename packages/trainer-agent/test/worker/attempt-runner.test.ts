@@ -93,6 +93,18 @@ describe('attempt runner', () => {
     expect(run.jobs()).toEqual([]);
   });
 
+  test('a cancel while the dataset is still downloading ends the downloads and posts the exit without starting the trainer', async () => {
+    server.files.set('/api/workers/jobs/job_1/dataset?attempt=2', Array.from({ length: 1000 }, () => ({ status: 503 })));
+    server.claims.push({ status: 200, order: workOrder(dir.trainer, { attempt: 2 }) });
+    const run = runner();
+    const handled = run.handle({ job_id: 'job_1', attempt: 2 });
+    await waitFor('the download retried', () => server.requests.filter((r) => r.method === 'GET').length >= 2);
+    run.cancel({ job_id: 'job_1', attempt: 2, reason: 'stopped' });
+    expect(await handled).toBe('done');
+    expect(existsSync(runDir('job_1', 2))).toBe(false);
+    expect(server.exits().map((e) => e.body)).toEqual([{ attempt: 2, code: null, signal: 'SIGTERM', output_tail: 'yoloops worker: stopped before the trainer started' }]);
+  });
+
   test('a cancelled llm-finetune gets SIGINT first (LLaMA-Factory saves a checkpoint on it)', async () => {
     server.claims.push({ status: 200, order: workOrder(dir.trainer, { attempt: 2, extra: ['hang=1'], kind: 'llm-finetune' }) });
     const run = runner();
