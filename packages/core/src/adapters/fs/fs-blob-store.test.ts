@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createFsBlobStore, sweepFsBlobStore } from './fs-blob-store.js';
+import { sweepScratch } from './fs-sweep.js';
 
 const UNSAFE = { code: 'INVALID_INPUT', reason: 'unsafe_path' };
 let base: string;
@@ -170,6 +171,34 @@ describe('sweepFsBlobStore', () => {
       'uploads/a.zip',
     ]);
     expect(readdirSync(path.join(root, 'datasets', 'ds1')).sort()).toEqual(['v1']);
+  });
+
+  test('with olderThanMs (servers sharing the root) it leaves what another server is writing right now', async () => {
+    const put = (rel: string, ageMs: number) => {
+      const file = path.join(root, rel);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, 'x');
+      const at = new Date(Date.now() - ageMs);
+      utimesSync(file, at, at);
+    };
+    put('uploads/.tmp-1-fresh.zip', 1000);
+    put('uploads/.tmp-2-stale.zip', 7_200_000);
+    put('tmp/model-uploads/fresh.zip', 1000);
+    put('tmp/model-uploads/stale.zip', 7_200_000);
+    put('datasets/ds1/v1/images/a.jpg', 0);
+    put('datasets/ds1/.trash-0123456789abcdef-v1/images/old.jpg', 0);
+    const old = new Date(Date.now() - 7_200_000);
+    utimesSync(path.join(root, 'datasets/ds1/.trash-0123456789abcdef-v1'), new Date(), new Date());
+
+    expect(await sweepFsBlobStore(root, { olderThanMs: 3_600_000 })).toEqual(['uploads/.tmp-2-stale.zip']);
+    await sweepScratch(path.join(root, 'tmp'), { olderThanMs: 3_600_000 });
+    expect(readdirSync(path.join(root, 'tmp', 'model-uploads'))).toEqual(['fresh.zip']);
+    // a fresh trash tree (another server's replacePrefix in progress) is neither removed nor renamed back
+    expect(readdirSync(path.join(root, 'datasets', 'ds1')).sort()).toEqual(['.trash-0123456789abcdef-v1', 'v1']);
+    utimesSync(path.join(root, 'datasets/ds1/.trash-0123456789abcdef-v1'), old, old);
+    expect(await sweepFsBlobStore(root, { olderThanMs: 3_600_000 })).toEqual(['datasets/ds1/.trash-0123456789abcdef-v1']);
+    await sweepScratch(path.join(root, 'tmp'));
+    expect(readdirSync(path.join(root, 'tmp'))).toEqual([]);
   });
 
   test('does nothing for a missing root', async () => {

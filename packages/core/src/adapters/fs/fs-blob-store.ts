@@ -278,4 +278,4 @@ export function createFsBlobStore(rootDir: string): BlobStore & { localPath(key:
 }
 
 
-export { sweepFsBlobStore } from './fs-sweep.js';
+export { sweepFsBlobStore, sweepScratch, type SweepOptions } from './fs-sweep.js';

@@ -6,7 +6,7 @@ import { createDatasetService } from '../../datasets/dataset-service.js';
 import { systemClock, type Clock } from '../../platform/clock.port.js';
 import type { ResourceIndex } from '../../catalog/resource-index.port.js';
 import type { ProjectStore } from '../../catalog/project-store.port.js';
-import { createFsBlobStore, sweepFsBlobStore } from '../fs/fs-blob-store.js';
+import { createFsBlobStore, sweepFsBlobStore, sweepScratch } from '../fs/fs-blob-store.js';
 import { createSharpImageProbe } from '../sharp/sharp-image-probe.js';
 import { openSqliteDatabase, type SqliteDatabase } from '../sqlite/sqlite-database.js';
 import { createInstructionDatasetService, type InstructionDatasetService } from '../../instructions/instruction-dataset-service.js';
@@ -90,6 +90,9 @@ export interface NodePlatformOptions {
   logBus?: LogBus;
 }
 
+/** Age (6 h) below which a start-up sweep of a data root shared by several servers leaves a temp file, staging or trash tree alone. */
+export const SHARED_ROOT_SWEEP_AGE_MS = 6 * 3_600_000;
+
 /**
  * The embedded default platform: SQLite (`<dataDir>/yoloops.db`, WAL) for metadata and the local
  * filesystem for files. Sweeps leftovers of interrupted work and recovers interrupted prepares on open.
@@ -104,15 +107,18 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const gpuClock = options.clock ?? systemClock;
   const gpu = createGpuService({ monitor: createNvidiaSmiGpuMonitor({ ...(nvidiaSmi ? { nvidiaSmi } : {}), clock: gpuClock }), clock: gpuClock, ...gpuOptions });
   mkdirSync(dataDir, { recursive: true });
-  await sweepFsBlobStore(dataDir);
   const databaseOptions = options.database === false ? undefined : (options.database ?? databaseOptionsFromEnv());
+  // With PostgreSQL, several servers may share this data root (a shared filesystem path): a leftover that is
+  // younger than SHARED_ROOT_SWEEP_AGE_MS may be another server's write in progress, so it is left for later.
+  const sweep = { olderThanMs: databaseOptions === undefined ? 0 : SHARED_ROOT_SWEEP_AGE_MS };
+  await sweepFsBlobStore(dataDir, sweep);
   const postgres: PostgresDatabase | undefined = databaseOptions === undefined ? undefined : await openNodeDatabase(databaseOptions, dataDir);
   const db: SqliteDatabase = openSqliteDatabase(path.join(dataDir, 'yoloops.db'));
   const clock = options.clock ?? systemClock;
   const stores: PlatformStores = createPlatformStores({ db, clock, ...(postgres ? { postgres } : {}) });
   const blobs = createFsBlobStore(dataDir);
-  // Scratch space of uploads in flight (model ZIPs, videos): nothing in it survives a restart.
-  await blobs.delete('tmp');
+  // Scratch space of uploads in flight (model ZIPs, videos): nothing of a previous run survives a restart.
+  await sweepScratch(path.join(dataDir, 'tmp'), sweep);
   // First, so a refused secret or admin password stops the start before any job work begins.
   const accounts = await openAccounts({ db, stores, dataDir, clock, ...options.accounts }).catch(async (error: unknown) => {
     db.close();
