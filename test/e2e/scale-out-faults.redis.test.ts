@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,6 +74,12 @@ async function runningWith(jobId: string, minEpochs: number): Promise<Job> {
 }
 const finished = (jobId: string, timeoutMs = 90_000) => waitFor(`${jobId} to finish`, () => getJob(jobId), (job) => TERMINAL.includes(job.status), timeoutMs);
 
+/** Registered models trained by `jobId`. */
+async function modelsOf(jobId: string): Promise<unknown[]> {
+  const models = JSON.parse((await fresh('GET', `${balancer.url}/models`)).body) as { models?: { job_id?: string }[] } | { job_id?: string }[];
+  return (Array.isArray(models) ? models : (models.models ?? [])).filter((m) => m.job_id === jobId);
+}
+
 /** Every epoch 1..n stored exactly once. */
 async function expectEveryEpochOnce(jobId: string, n: number): Promise<Epoch[]> {
   const rows = await epochsOf(jobId);
@@ -111,6 +117,46 @@ async function killedServer(jobId: string, total: number, survivor: YoloopsClien
   expect(epochLines(lines.slice(resumeLine), twoAttempts.epochs)).toEqual(range(twoAttempts.resumedAt, twoAttempts.epochs));
 }
 
+/** Worker `holder` is frozen while its trainer of `jobId` goes on: the other worker takes over, the old attempt is fenced, a restart reaps it. */
+async function frozenWorker(jobId: string, total: number, onA: Job, holder: string): Promise<void> {
+  const other = workerIds.find((id) => id !== holder) as string;
+  const checkpoint = path.join(onA.run_dir, 'weights', 'last.pt');
+  const worker = workers[holder] as CliProcess;
+  const onB = await waitFor('a new attempt on the other worker', () => getJob(jobId), (job) => job.attempt >= 2 && job.worker_id === other, 60_000);
+  const resumedFrom = (JSON.parse(readFileSync(checkpoint, 'utf8')) as { epoch: number }).epoch;
+  const orphans = processesWith(`YOLOOPS_WORKER_ID=${holder}`).filter((pid) => processesWith(`YOLOOPS_JOB_ID=${jobId}`).includes(pid));
+  expect(trainersOf(jobId).filter((pid) => orphans.includes(pid))).toHaveLength(1); // the old attempt still trains
+
+  // What the old attempt stored before the claim stays until attempt 2 replaces it; for 4 s more it trains and
+  // reports further epochs, and none of them is stored.
+  const oldEpochs = (rows: Epoch[]) => rows.filter((r) => r.attempt < onB.attempt).map((r) => r.epoch);
+  const atClaim = Math.max(...oldEpochs(await epochsOf(jobId)));
+  const csv = path.join(workDirs[holder] as string, 'jobs', jobId, 'a1', 'train', 'results.csv');
+  const stale: number[] = [];
+  const until = Date.now() + 4000;
+  while (Date.now() < until) {
+    stale.push(...oldEpochs(await epochsOf(jobId)).filter((epoch) => epoch > atClaim));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(stale).toEqual([]);
+  const oldLast = readFileSync(csv, 'utf8').trim().split('\n').length - 1; // epochs the old attempt reached (header excluded)
+  expect(oldLast).toBeGreaterThan(atClaim + 1);
+
+  // Its agent and trainer frozen too (so they cannot notice the worker is gone), the worker killed and started again.
+  for (const pid of orphans) process.kill(pid, 'SIGSTOP');
+  await worker.kill('SIGKILL');
+  workers[holder] = await startWorkerProcess(holder);
+  expect(workers[holder]?.output()).toMatch(new RegExp(`killed trainers an earlier worker left running in .*${jobId}`));
+  await waitFor('the old attempt\'s agent and trainer gone', () => orphans.filter((pid) => processesWith(MARKER).includes(pid)), (left) => left.length === 0, 20_000);
+
+  const done = await finished(jobId);
+  expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed', worker_id: other, attempt: onB.attempt });
+  const rows = await expectEveryEpochOnce(jobId, total);
+  expect(rows.map((r) => r.attempt)).toEqual(rows.map((r) => (r.epoch <= resumedFrom ? onA.attempt : onB.attempt)));
+  await waitFor('the model registered', () => getJob(jobId), (job) => Boolean(job.model_id), 20_000);
+  expect(await modelsOf(jobId)).toHaveLength(1);
+}
+
 beforeAll(async () => {
   schema = await createTestSchema('scaleout'); // fails naming YOLOOPS_TEST_POSTGRES_URL when it is unset
   redis = await startTestRedis({ persist: true });
@@ -143,7 +189,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe('scale-out faults: 2 servers, 2 workers, PostgreSQL, Redis', () => {
-  test('kill -9 of the worker running a job: the other resumes it from the checkpoint; late reports ignored; the restarted worker kills its orphans', async () => {
+  test('kill -9 of the worker running a job: its trainer dies with it, the other worker resumes from the checkpoint and completes; every epoch once, a late report ignored, one model', async () => {
     const total = 10;
     const { job_id: jobId } = await create(total);
     const onA = await runningWith(jobId, 2);
@@ -159,6 +205,7 @@ describe('scale-out faults: 2 servers, 2 workers, PostgreSQL, Redis', () => {
     const onB = await waitFor('a new attempt on the other worker', () => getJob(jobId), (job) => job.attempt >= 2 && job.worker_id === other, 60_000);
     expect(onB.resumed_from).toBe(checkpoint);
     workers[holder] = await startWorkerProcess(holder); // same id and work dir
+    // The agent watches its worker (YOLOOPS_AGENT_PARENT_PID) and takes its trainer down; the next test freezes it so a restart must.
     await waitFor('the dead worker\'s trainer and agent gone', () => orphans.filter((pid) => processesWith(MARKER).includes(pid)), (left) => left.length === 0, 20_000);
 
     const done = await finished(jobId);
@@ -173,11 +220,28 @@ describe('scale-out faults: 2 servers, 2 workers, PostgreSQL, Redis', () => {
     expect(late.body).toContain('ignored');
     expect(await epochsOf(jobId)).toEqual(rows);
     const withModel = await waitFor('the model registered', () => getJob(jobId), (job) => Boolean(job.model_id), 20_000);
-    const models = JSON.parse((await fresh('GET', `${balancer.url}/models`)).body) as { models?: { job_id?: string }[] } | { job_id?: string }[];
-    const list = Array.isArray(models) ? models : (models.models ?? []);
-    expect(list.filter((m) => m.job_id === jobId)).toHaveLength(1);
+    expect(await modelsOf(jobId)).toHaveLength(1);
     expect(withModel.model_id).toBeTruthy();
     twoAttempts = { jobId, resumedAt, epochs: total };
+  }, 150_000);
+
+  test('a frozen worker (SIGSTOP, its trainer still training): the other takes over; the old attempt\'s live reports are ignored; the restarted worker kills the trainer it left', async () => {
+    const total = 14;
+    const { job_id: jobId } = await create(total);
+    const onA = await runningWith(jobId, 2);
+    const checkpoint = path.join(onA.run_dir, 'weights', 'last.pt');
+    await waitFor('a checkpoint on the server', () => existsSync(checkpoint), (found) => found, 20_000);
+    const holder = onA.worker_id as string;
+    const worker = workers[holder] as CliProcess;
+    process.kill(worker.child.pid as number, 'SIGSTOP'); // no heartbeats; its agent and trainer go on
+    try {
+      await frozenWorker(jobId, total, onA, holder);
+    } finally {
+      if (workers[holder] === worker) {
+        await worker.kill('SIGKILL');
+        workers[holder] = await startWorkerProcess(holder);
+      }
+    }
   }, 150_000);
 
   test('kill -9 of a server: the other serves through the balancer, the job completes, its live log stream from the survivor has every line once', async () => {

@@ -128,7 +128,7 @@ export async function startBalancer(ports: readonly number[]): Promise<Balancer>
 export function trainersOf(jobId: string): number[] {
   return processesWith(`YOLOOPS_JOB_ID=${jobId}`).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('scripted-trainer.mjs');
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[1]?.endsWith('scripted-trainer.mjs') === true; // not the agent naming it
     } catch {
       return false;
     }
