@@ -3,6 +3,7 @@ import type { PostgresDatabase } from './postgres-database.js';
 import { MIGRATION_002 } from './migrations/002-catalog.js';
 import { MIGRATION_003 } from './migrations/003-catalog-accounts.js';
 import { MIGRATION_004 } from './migrations/004-workers.js';
+import { MIGRATION_005 } from './migrations/005-server-instances.js';
 
 /**
  * The schema, one list of statements per version (append only; never edit a released entry). `data` is the record as
@@ -25,6 +26,7 @@ export const POSTGRES_MIGRATIONS: readonly (readonly string[])[] = [
   MIGRATION_002,
   MIGRATION_003,
   MIGRATION_004,
+  MIGRATION_005,
 ];
 
 /** Any fixed number: the advisory lock that makes two processes migrating at once take turns. */

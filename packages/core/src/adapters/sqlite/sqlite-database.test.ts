@@ -39,7 +39,7 @@ describe('openSqliteDatabase', () => {
     const db = open(file);
     expect(MIGRATIONS.length).toBeGreaterThan(0);
     expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(db)).toEqual(['annotation_tasks', 'annotations', 'dataset_images', 'dataset_versions', 'datasets', 'instruction_datasets', 'models', 'processing_tasks', 'projects', 'resource_counters', 'resources', 'revoked_tokens', 'settings', 'sqlite_sequence', 'task_items', 'training_epoch_metrics', 'training_jobs', 'training_step_metrics', 'users', 'workers']);
+    expect(tables(db)).toEqual(['annotation_tasks', 'annotations', 'dataset_images', 'dataset_versions', 'datasets', 'instruction_datasets', 'models', 'processing_tasks', 'projects', 'resource_counters', 'resources', 'revoked_tokens', 'server_instances', 'settings', 'sqlite_sequence', 'task_items', 'training_epoch_metrics', 'training_jobs', 'training_step_metrics', 'users', 'workers']);
     db.prepare("INSERT INTO datasets VALUES ('ds_1', '2024-01-01', 'uploaded', '{}')").run();
     db.close();
     const again = open(file);

@@ -162,6 +162,11 @@ export const MIGRATIONS: readonly string[] = [
      last_heartbeat TEXT NOT NULL,
      data TEXT NOT NULL
    ) STRICT;`,
+  `CREATE TABLE server_instances (
+     instance_id TEXT PRIMARY KEY,
+     last_heartbeat TEXT NOT NULL,
+     data TEXT NOT NULL
+   ) STRICT;`,
 ];
 
 export { parseStoredJson } from '../../platform/safe-json.js';

@@ -29,3 +29,5 @@ export { createMemoryWorkerStore } from '../../../src/adapters/memory/memory-wor
 export { createMemoryJobDispatcher, type MemoryJobDispatcher, type PendingDispatch } from '../../../src/adapters/memory/memory-job-dispatcher.js';
 export { describeWorkerStoreContract } from './worker-store.contract.js';
 export { describeLogBusContract, heardAtLeast, type LogBusPair } from './log-bus.contract.js';
+export { createMemoryServerInstanceStore } from '../../../src/adapters/memory/memory-server-instance-store.js';
+export { describeServerInstanceStoreContract } from './server-instance-store.contract.js';
