@@ -5,7 +5,8 @@ import { parseRetryAfter } from './backoff.js';
 
 /**
  * What one send came to: stored (`acked`), refused for good (`rejected`: a 4xx other than 408/429, or
- * a 2xx whose `{success}` is false), or worth another try (`retry`: 408, 429, 5xx, network errors, and
+ * a 2xx whose `{success}` is false), or worth another try (`retry`: 408, 429, 5xx, network errors, a 2xx
+ * envelope `{success:false}` whose `code` is 408, 429 or 5xx (seed 004 answers every error as HTTP 200), and
  * 3xx: redirects are never followed, so the token cannot leak to another host, and the events wait in
  * the outbox until the server URL is fixed).
  */
@@ -44,21 +45,28 @@ export function routeUrl(serverUrl: string, route: string): URL {
 export function classifyResponse(status: number, body: string, retryAfter?: string | string[]): SendOutcome {
   const envelope = parseEnvelope(body);
   const message = envelope?.msg || body.slice(0, 200) || `HTTP ${status}`;
-  if (status >= 200 && status < 300) return envelope?.success === false ? { kind: 'rejected', status, message } : { kind: 'acked', status };
+  if (status >= 200 && status < 300) {
+    if (envelope?.success !== false) return { kind: 'acked', status };
+    // A server error in the envelope (the database away…) is not the report's fault: it is sent again.
+    if (retryable(envelope.code)) return { kind: 'retry', reason: `HTTP ${status} with code ${envelope.code}${envelope.msg ? ` ${envelope.msg}` : ''}` };
+    return { kind: 'rejected', status, message };
+  }
   if (status >= 300 && status < 400) return { kind: 'retry', reason: `HTTP ${status}: redirects are not followed; check the server URL` };
-  if (status === 408 || status === 429 || status >= 500) {
+  if (retryable(status)) {
     const retryAfterMs = parseRetryAfter(retryAfter);
     return { kind: 'retry', reason: `HTTP ${status}${envelope?.msg ? ` ${envelope.msg}` : ''}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
   return { kind: 'rejected', status, message };
 }
 
-function parseEnvelope(body: string): { success?: unknown; msg?: string } | undefined {
+const retryable = (code: unknown) => typeof code === 'number' && (code === 408 || code === 429 || (code >= 500 && code < 600));
+
+function parseEnvelope(body: string): { success?: unknown; code?: unknown; msg?: string } | undefined {
   try {
     const value: unknown = JSON.parse(body);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { success, msg } = value as { success?: unknown; msg?: unknown };
-    return { success, ...(typeof msg === 'string' ? { msg } : {}) };
+    const { success, code, msg } = value as { success?: unknown; code?: unknown; msg?: unknown };
+    return { success, code, ...(typeof msg === 'string' ? { msg } : {}) };
   } catch {
     return undefined;
   }
