@@ -26,6 +26,8 @@ const [MARKER_NAME, MARKER_VALUE] = MARKER.split('=') as [string, string];
 let schema: TestSchema;
 let redis: TestRedis;
 let balancer: Balancer;
+/** The servers reach PostgreSQL through this proxy, so the test can take the database's address away and back. */
+let pgProxy: Balancer;
 let dataDir: string;
 let serverEnv: Record<string, string>;
 const ports: number[] = [];
@@ -165,6 +167,8 @@ beforeAll(async () => {
   ports.push(await freePort(), await freePort());
   balancer = await startBalancer(ports);
   const databaseUrl = new URL(schema.url);
+  pgProxy = await startBalancer([Number(databaseUrl.port || 5432)], databaseUrl.hostname);
+  databaseUrl.host = `127.0.0.1:${pgProxy.port}`;
   databaseUrl.searchParams.set('application_name', schema.schema); // so the test can cut exactly these servers' connections
   serverEnv = {
     ...TRAINER_ENV, YOLOOPS_DATA_DIR: dataDir, YOLOOPS_PUBLIC_URL: balancer.url, YOLOOPS_REDIS_URL: redis.url, YOLOOPS_WORKER_TIMEOUT_MS: '4000',
@@ -183,6 +187,7 @@ afterAll(async () => {
   await Promise.all([...Object.values(workers), ...servers].map((p) => p.kill('SIGKILL', true)));
   killProcessGroupsWith(MARKER); // trainers and agents the killed workers left
   await balancer?.close();
+  await pgProxy?.close();
   await redis?.close();
   await schema?.drop();
   for (const dir of [dataDir, ...Object.values(workDirs)]) if (dir) rmSync(dir, { recursive: true, force: true });
@@ -283,6 +288,22 @@ describe('scale-out faults: 2 servers, 2 workers, PostgreSQL, Redis', () => {
       const answers = await Promise.all(range(1, 10).map(() => fresh('GET', `${balancer.url}/train/jobs/${jobId}`)));
       expect(answers.map((a) => a.status)).toEqual(range(1, 10).map(() => 200));
     }
+    const done = await finished(jobId);
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
+    await expectEveryEpochOnce(jobId, total);
+  }, 150_000);
+
+  test('PostgreSQL away for 3 s mid-run (open connections dropped, new ones refused), then back: the servers reconnect, the job completes', async () => {
+    const total = 8;
+    const { job_id: jobId } = await create(total);
+    await runningWith(jobId, 2);
+    await pgProxy.cut();
+    expect((await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status).toBeGreaterThanOrEqual(500); // the database is really gone
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await pgProxy.restore();
+    const statuses = () => Promise.all(range(1, 10).map(async () => (await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status));
+    await waitFor('both servers answering from the database again', statuses, (all) => all.every((s) => s === 200), 20_000);
+    expect(await statuses()).toEqual(range(1, 10).map(() => 200));
     const done = await finished(jobId);
     expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
     await expectEveryEpochOnce(jobId, total);

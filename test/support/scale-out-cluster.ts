@@ -79,49 +79,61 @@ export async function startWorker(options: { id: string; workDir: string; server
 /** A round-robin TCP balancer: each connection goes to the next backend that accepts it. */
 export interface Balancer {
   url: string;
+  port: number;
   /** Connections each backend port took. */
   taken: Map<number, number>;
+  /** Stops listening and drops every connection, as a machine that went away (new connections are refused). */
+  cut(): Promise<void>;
+  /** Listens again on the same port. */
+  restore(): Promise<void>;
   close(): Promise<void>;
 }
 
-function pipeTo(client: Socket, ports: readonly number[], first: number, taken: Map<number, number>, tries = 0): void {
-  if (tries >= ports.length) return void client.destroy();
-  const port = ports[(first + tries) % ports.length] as number;
-  const upstream = connect(port, '127.0.0.1');
+interface Route {
+  ports: readonly number[];
+  host: string;
+  taken: Map<number, number>;
+  sockets: Set<Socket>;
+}
+
+function pipeTo(client: Socket, route: Route, first: number, tries = 0): void {
+  if (tries >= route.ports.length) return void client.destroy();
+  const port = route.ports[(first + tries) % route.ports.length] as number;
+  const upstream = connect(port, route.host);
+  route.sockets.add(upstream);
+  upstream.once('close', () => route.sockets.delete(upstream));
   let connected = false;
   upstream.on('error', () => {
     upstream.destroy();
     if (connected) client.destroy();
-    else if (!client.destroyed) pipeTo(client, ports, first, taken, tries + 1);
+    else if (!client.destroyed) pipeTo(client, route, first, tries + 1);
   });
   upstream.once('connect', () => {
     connected = true;
-    taken.set(port, (taken.get(port) ?? 0) + 1);
-    client.on('error', () => upstream.destroy());
+    route.taken.set(port, (route.taken.get(port) ?? 0) + 1);
+    client.once('close', () => upstream.destroy());
     client.pipe(upstream).pipe(client);
   });
 }
 
-/** Starts the balancer on a free loopback port in front of `ports`. */
-export async function startBalancer(ports: readonly number[]): Promise<Balancer> {
-  const taken = new Map<number, number>();
-  const sockets = new Set<Socket>();
+/** Starts the balancer on a free loopback port in front of `ports` on `host`. */
+export async function startBalancer(ports: readonly number[], host = '127.0.0.1'): Promise<Balancer> {
+  const route: Route = { ports, host, taken: new Map(), sockets: new Set() };
   let next = 0;
   const server: Server = createServer({ pauseOnConnect: true }, (client) => {
-    sockets.add(client);
-    client.once('close', () => sockets.delete(client));
+    route.sockets.add(client);
+    client.once('close', () => route.sockets.delete(client));
     client.on('error', () => undefined);
-    pipeTo(client, ports, next++ % ports.length, taken);
+    pipeTo(client, route, next++ % ports.length);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (at: number) => new Promise<void>((resolve) => server.listen(at, '127.0.0.1', resolve));
+  const cut = () => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    for (const socket of route.sockets) socket.destroy();
+  });
+  await listen(0);
   const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`, taken,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  return { url: `http://127.0.0.1:${port}`, port, taken: route.taken, cut, restore: () => listen(port), close: cut };
 }
 
 /** Live scripted-trainer processes of `jobId` (the executor puts YOLOOPS_JOB_ID in their environment). */
