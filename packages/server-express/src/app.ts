@@ -8,6 +8,7 @@ import type { AppServices } from './services.js';
 import { createErrorHandler, HttpError } from './http/errors.js';
 import { createCorsMiddleware, createCrossSiteGuard, createHostGuard, createOriginPolicy } from './http/origin-policy.js';
 import { createFailedAuthLimit, createRateLimitMiddleware } from './http/rate-limit.js';
+import type { RateLimitStores } from './http/rate-limit-stores.js';
 import { registerRoutes } from './http/register-routes.js';
 import { createQueryAllowlist } from './http/query-allowlist.js';
 import { createRequestIdMiddleware } from './http/request-id.js';
@@ -25,6 +26,8 @@ export interface CreateAppOptions extends Pick<SecurityOptions, 'corsOrigins' | 
   log?: (message: string, error: unknown) => void;
   /** Largest JSON body (default 1 MiB). */
   jsonLimit?: string;
+  /** Where rate limits count (default this process's memory; `startServer` passes Redis ones with YOLOOPS_REDIS_URL). The caller closes them. */
+  rateLimitStores?: RateLimitStores;
   /**
    * Auth: `mode` (default `off`: `startServer` resolves it from the host it listens on), who registers
    * users, and the public URL notify URLs start with (default the request's own).
@@ -61,7 +64,7 @@ export function createApp(options: CreateAppOptions): Express {
   if (auth.settings.mode === 'off') app.use(createHostGuard([...(options.corsOrigins ?? []), ...(auth.settings.publicUrl ? [auth.settings.publicUrl] : [])]));
   app.use(createCorsMiddleware(originAllowed));
   app.use(createCrossSiteGuard(originAllowed)); // before any body parser: a refused upload is never read
-  if (options.rateLimits !== false) app.use(createFailedAuthLimit());
+  if (options.rateLimits !== false) app.use(createFailedAuthLimit(undefined, options.rateLimitStores));
   // Routes with a smaller body cap get their own parser first; the app-wide one then sees a parsed body.
   for (const route of allRoutes.filter((r) => r.jsonLimit !== undefined)) {
     app[route.method](route.path.replace(/\{([^}]+)\}/g, ':$1'), express.json({ limit: route.jsonLimit }));
@@ -76,7 +79,7 @@ export function createApp(options: CreateAppOptions): Express {
   app.use('/docs', createDocsRouter({ title: API_INFO.title }));
   app.get('/static/{*path}', auth.staticGuard, createStaticAccess(options.services), createStaticHandler(options.services.blobs));
   const access = createResourceAccess(options.services, ROUTE_RESOURCES);
-  registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits), createQueryAllowlist(), loadOwnedProjects(options.services), access]);
+  registerRoutes(app, allRoutes, options.services, [auth.policy, createRateLimitMiddleware(options.rateLimits, options.rateLimitStores), createQueryAllowlist(), loadOwnedProjects(options.services), access]);
   app.use((req, _res, next) => next(new HttpError(404, 'Not Found', 'not_found')));
   app.use(createErrorHandler(options.log ?? ((message, error) => console.error(message, error)), dialectMatcher(allRoutes)));
   return app;

@@ -1,10 +1,11 @@
 import { DEFAULT_AGENT_COMMAND } from '@yoloops/core';
-import { createNodePlatform, type NodePlatformOptions } from '@yoloops/core/node';
+import { createNodePlatform, dispatchOptionsFromEnv, type NodePlatformOptions } from '@yoloops/core/node';
 import { agentCliPath } from '@yoloops/trainer-agent';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { authOffWarning, resolveAuthMode } from './auth/auth-mode.js';
+import { createRedisRateLimitStores } from './http/rate-limit-stores.js';
 import type { SecurityOptions } from './security-options.js';
 
 export interface StartServerOptions extends NodePlatformOptions, SecurityOptions {
@@ -90,13 +91,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
   const auth = { mode: authMode, registration: options.auth?.registration ?? 'admin', ...definedOnly({ publicUrl: options.publicUrl }) };
-  handler = createApp({ services: platform, auth, corsOrigins: options.corsOrigins, rateLimits: options.rateLimits, trustProxy: options.trustProxy });
+  // With dispatch on Redis (YOLOOPS_REDIS_URL) every server behind the balancer shares each client's rate-limit counts there.
+  const redisUrl = options.jobs?.dispatch === false ? undefined : (options.jobs?.dispatch ?? dispatchOptionsFromEnv())?.redisUrl;
+  const rateLimitStores = redisUrl === undefined || options.rateLimits === false ? undefined : createRedisRateLimitStores({ url: redisUrl });
+  handler = createApp({ services: platform, auth, corsOrigins: options.corsOrigins, rateLimits: options.rateLimits, trustProxy: options.trustProxy, rateLimitStores });
   return {
     server,
     url,
     agentUrl,
     close: async () => {
       await closeHttp();
+      await rateLimitStores?.close();
       await platform.close();
     },
   };

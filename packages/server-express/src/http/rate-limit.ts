@@ -1,8 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { HOUR, ipKeyGenerator, MemoryStore, MINUTE, rateLimit, SECOND, type Options } from 'express-rate-limit';
+import { HOUR, ipKeyGenerator, MINUTE, rateLimit, SECOND, type Options, type Store } from 'express-rate-limit';
 import { readCredential } from '../auth/credentials.js';
 import type { RateLimit, SecurityOptions } from '../security-options.js';
 import { HttpError } from './errors.js';
+import { createMemoryRateLimitStores, type RateLimitStores } from './rate-limit-stores.js';
 import { principalOf } from './principal.js';
 import type { RouteMiddleware } from './register-routes.js';
 import type { RateLimitClass, Route } from './route.js';
@@ -63,8 +64,11 @@ export function clientKeyOf(req: Request, res: Response): string {
 const rateLimited = (res: Response, { limit, windowMs }: Limit) =>
   new HttpError(429, `rate limit of ${limit} per ${windowInWords(windowMs)} reached; retry in ${String(res.getHeader('Retry-After') ?? 1)} s`, 'rate_limited');
 
-function limiter(limit: Limit, keyGenerator: (req: Request, res: Response) => string, extra: { skip?: (req: Request) => boolean; onlyFailures?: boolean } = {}): RequestHandler {
+function limiter(limit: Limit, store: Store, keyGenerator: (req: Request, res: Response) => string, extra: { skip?: (req: Request) => boolean; onlyFailures?: boolean } = {}): RequestHandler {
   return rateLimit({
+    store,
+    // Our stores answer from memory when Redis cannot; should one still throw, the request goes on unlimited rather than a 500.
+    passOnStoreError: true,
     windowMs: limit.windowMs,
     limit: limit.limit,
     legacyHeaders: true, // X-RateLimit-Limit/Remaining/Reset (epoch seconds), as seed 003 documents, and Retry-After on a 429
@@ -87,27 +91,28 @@ function submittedUsername(req: Request): string | undefined {
  * Login attempts: failed ones count per IP and per submitted username (a spray over many accounts and
  * a guess at one account behind many addresses are both caught); a success does not use the budget.
  */
-function loginLimiters(limit: Limit): RequestHandler[] {
+function loginLimiters(limit: Limit, stores: RateLimitStores): RequestHandler[] {
   return [
-    limiter(limit, (req) => ipKeyOf(req), { onlyFailures: true }),
-    limiter(limit, (req) => `login:${submittedUsername(req)}`, { onlyFailures: true, skip: (req) => submittedUsername(req) === undefined }),
+    limiter(limit, stores.store('login-ip'), (req) => ipKeyOf(req), { onlyFailures: true }),
+    limiter(limit, stores.store('login-user'), (req) => `login:${submittedUsername(req)}`, { onlyFailures: true, skip: (req) => submittedUsername(req) === undefined }),
   ];
 }
 
 /**
  * The per-route rate limits (a `registerRoutes` `before` entry, after auth so the user is known): one
  * shared budget per class and client — per user, per agent job, else per IP — with the X-RateLimit-*
- * headers on every answer and a 429 + Retry-After in the route's dialect past the limit.
+ * headers on every answer and a 429 + Retry-After in the route's dialect past the limit. Counts live in
+ * `stores` (default this process's memory; Redis ones share them between servers).
  * @example
  * registerRoutes(app, allRoutes, services, [authMiddleware, createRateLimitMiddleware({ train: { limit: 5, windowMs: HOUR } })]);
  */
-export function createRateLimitMiddleware(options: SecurityOptions['rateLimits']): RouteMiddleware {
+export function createRateLimitMiddleware(options: SecurityOptions['rateLimits'], stores: RateLimitStores = createMemoryRateLimitStores()): RouteMiddleware {
   const limits = resolveRateLimits(options);
   const chains: Record<LimitedClass, RequestHandler[]> = {
-    train: limits.train ? [limiter(limits.train, clientKeyOf)] : [],
-    infer: limits.infer ? [limiter(limits.infer, clientKeyOf)] : [],
-    api: limits.api ? [limiter(limits.api, clientKeyOf)] : [],
-    login: limits.login ? loginLimiters(limits.login) : [],
+    train: limits.train ? [limiter(limits.train, stores.store('train'), clientKeyOf)] : [],
+    infer: limits.infer ? [limiter(limits.infer, stores.store('infer'), clientKeyOf)] : [],
+    api: limits.api ? [limiter(limits.api, stores.store('api'), clientKeyOf)] : [],
+    login: limits.login ? loginLimiters(limits.login, stores) : [],
   };
   return (route) => {
     const cls = rateLimitClassOf(route);
@@ -125,22 +130,22 @@ const authFailed = (res: Response) => res.statusCode === 401 || res.hasHeader('W
  * Token guessing (app-level, before auth): every request whose credential fails (401) counts against
  * its IP; past the budget, requests from that IP that carry a credential are refused with 429 before it
  * is checked. Requests whose credentials are good never count, so one address's guessing never uses up
- * another address's budget, and a user's own route limits stay theirs.
+ * another address's budget, and a user's own route limits stay theirs. Counts live in `stores`, as the route limits'.
  */
-export function createFailedAuthLimit(limit: Limit = FAILED_AUTH_LIMIT): RequestHandler {
-  const store = new MemoryStore();
-  store.init({ windowMs: limit.windowMs } as Options); // the memory store reads only the window
+export function createFailedAuthLimit(limit: Limit = FAILED_AUTH_LIMIT, stores: RateLimitStores = createMemoryRateLimitStores()): RequestHandler {
+  const store = stores.store('failed-auth');
+  void store.init?.({ windowMs: limit.windowMs } as Options); // both stores read only the window
   return async (req, res, next) => {
     if (!carriesCredential(req)) return next();
     const key = ipKeyOf(req);
-    const seen = await store.get(key);
+    const seen = await store.get?.(key);
     if (seen && seen.totalHits >= limit.limit) {
       const retry = Math.max(1, Math.ceil(((seen.resetTime?.getTime() ?? Date.now() + limit.windowMs) - Date.now()) / 1000));
       res.setHeader('Retry-After', String(retry));
       return next(new HttpError(429, `too many requests with failing credentials from this address (${limit.limit} per ${windowInWords(limit.windowMs)}); retry in ${retry} s`, 'rate_limited'));
     }
     res.once('finish', () => {
-      if (authFailed(res)) void store.increment(key);
+      if (authFailed(res)) void Promise.resolve(store.increment(key)).catch(() => undefined);
     });
     next();
   };
