@@ -2,6 +2,7 @@ export { createApp, allRoutes, API_INFO, buildOpenApi, type CreateAppOptions } f
 export { startServer, type StartServerOptions, type RunningServer } from './start-server.js';
 export type { AppServices } from './services.js';
 export type { Route } from './http/route.js';
+export { createMemoryRateLimitStores, createRedisRateLimitStores, type RateLimitStores, type RedisRateLimitOptions, type RedisRateLimitStores } from './http/rate-limit-stores.js';
 export { reachableUrl, defaultAgentCommand } from './start-server.js';
 export { resolveAuthMode, isLoopbackHost, type AuthMode } from './auth/auth-mode.js';
 export { createAuthPolicy, type AuthPolicyOptions, type AuthAccounts } from './auth/auth-middleware.js';

@@ -94,6 +94,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // With dispatch on Redis (YOLOOPS_REDIS_URL) every server behind the balancer shares each client's rate-limit counts there.
   const redisUrl = options.jobs?.dispatch === false ? undefined : (options.jobs?.dispatch ?? dispatchOptionsFromEnv())?.redisUrl;
   const rateLimitStores = redisUrl === undefined || options.rateLimits === false ? undefined : createRedisRateLimitStores({ url: redisUrl });
+  await rateLimitStores?.ready(2000); // the first requests then count in Redis too (a Redis still away is waited for no longer)
   handler = createApp({ services: platform, auth, corsOrigins: options.corsOrigins, rateLimits: options.rateLimits, trustProxy: options.trustProxy, rateLimitStores });
   return {
     server,
