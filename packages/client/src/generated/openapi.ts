@@ -2269,6 +2269,8 @@ export interface components {
             updated_at?: string;
             /** @description Why the last prepare failed, if it did. */
             error?: string;
+            /** @description Several servers on one database: the server instance running the prepare in progress (absent otherwise). */
+            prepare_server_id?: string;
         };
         DatasetDetail: {
             dataset_id: string;
@@ -2300,6 +2302,8 @@ export interface components {
             updated_at?: string;
             /** @description Why the last prepare failed, if it did. */
             error?: string;
+            /** @description Several servers on one database: the server instance running the prepare in progress (absent otherwise). */
+            prepare_server_id?: string;
             report?: components["schemas"]["ValidationReport"];
             /** @description Up to 5 image paths relative to the data root (served under /static/). */
             sample_images: string[];
@@ -3001,6 +3005,8 @@ export interface components {
             updated_at?: string;
             /** @description Why the last prepare failed, if it did. */
             error?: string;
+            /** @description Several servers on one database: the server instance running the prepare in progress (absent otherwise). */
+            prepare_server_id?: string;
             report: components["schemas"]["ValidationReport"];
         };
         ProcessedInstructionOutput: {
@@ -3971,6 +3977,8 @@ export interface components {
             completion_error?: string;
             /** @description Dispatch mode: the remote worker that holds the current attempt. */
             worker_id?: string;
+            /** @description Local trainers with several servers on one database: the server instance that launched the current attempt (only it watches the process while it is alive). */
+            server_id?: string;
             /** @description Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}. */
             worker_labels?: components["schemas"]["WorkerLabels"];
         };
@@ -4081,6 +4089,8 @@ export interface components {
             completion_error?: string;
             /** @description Dispatch mode: the remote worker that holds the current attempt. */
             worker_id?: string;
+            /** @description Local trainers with several servers on one database: the server instance that launched the current attempt (only it watches the process while it is alive). */
+            server_id?: string;
             /** @description Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}. */
             worker_labels?: components["schemas"]["WorkerLabels"];
             /** @description `<public url>/notify/<job_id>/<secret>/`: a seed 004 caller that sends no Authorization header appends `api/model/train/notify/result` (or `/status`) to it. The secret is the job's own; keep the URL private. */

@@ -10,6 +10,7 @@ import { exportDatasetZip } from './export-dataset.js';
 import type { ImageProbe } from './image-probe.port.js';
 import { prepareDatasetVersion, uploadKey, VERSION, versionKey, type PrepareRequest } from './prepare-dataset.js';
 import { cleanFilename, storeZipUpload } from './upload-dataset.js';
+import { ownedByLiveOther, type ServerLiveness } from '../servers/server-liveness.js';
 
 export interface DatasetServiceDeps {
   datasets: DatasetStore;
@@ -17,6 +18,8 @@ export interface DatasetServiceDeps {
   images: ImageProbe;
   clock: Clock;
   limits?: Partial<DatasetLimits>;
+  /** Several servers on one database: prepares record this server as their owner, and recovery leaves a live other server's alone. */
+  servers?: ServerLiveness;
 }
 
 export type PreparedDataset = Dataset & { report: ValidationReport; data_yaml: string };
@@ -73,7 +76,8 @@ export function createDatasetService(deps: DatasetServiceDeps) {
     },
 
     async prepare(datasetId: string, request: PrepareRequest = {}): Promise<PreparedDataset> {
-      const before = await datasets.transition(datasetId, ['uploaded', 'prepared'], 'preparing');
+      const owner = deps.servers === undefined ? {} : { prepare_server_id: deps.servers.instanceId };
+      const before = await datasets.transition(datasetId, ['uploaded', 'prepared'], 'preparing', owner);
       if (!before) {
         await mustGet(datasetId);
         throw new InvalidStateError(`Dataset ${datasetId} is already being prepared`, { reason: 'preparing' });
@@ -81,10 +85,10 @@ export function createDatasetService(deps: DatasetServiceDeps) {
       try {
         const prepared = await prepareDatasetVersion({ blobs, images: deps.images, limits }, datasetId, request);
         await datasets.putVersion(datasetId, prepared.version, prepared.images, prepared.report);
-        const dataset = await datasets.update(datasetId, { ...prepared.patch, status: 'prepared', prepared_at: now(), error: undefined });
+        const dataset = await datasets.update(datasetId, { ...prepared.patch, status: 'prepared', prepared_at: now(), error: undefined, prepare_server_id: undefined });
         return { ...dataset, report: prepared.report, data_yaml: prepared.patch.data_yaml ?? '' };
       } catch (error) {
-        await datasets.update(datasetId, { status: before.status, error: error instanceof Error ? error.message : String(error) });
+        await datasets.update(datasetId, { status: before.status, error: error instanceof Error ? error.message : String(error), prepare_server_id: undefined });
         throw error;
       }
     },
@@ -127,12 +131,15 @@ export function createDatasetService(deps: DatasetServiceDeps) {
       return { filename: `${datasetId}_${options.withLabels ? 'annotated' : 'original'}.zip`, stream };
     },
 
-    /** After a crash: datasets left `preparing` go back to their last stable status. */
+    /** After a crash: datasets left `preparing` go back to their last stable status, except those another live server is preparing. */
     async recoverInterrupted(): Promise<number> {
       let recovered = 0;
+      const live = deps.servers === undefined ? new Set<string>() : await deps.servers.liveOthers();
       for (const d of await datasets.list()) {
-        if (d.status !== 'preparing') continue;
-        await datasets.update(d.dataset_id, { status: d.versions.length > 0 ? 'prepared' : 'uploaded', error: 'prepare was interrupted by a restart' });
+        if (d.status !== 'preparing' || ownedByLiveOther(deps.servers, live, d.prepare_server_id)) continue;
+        const target = d.versions.length > 0 ? 'prepared' : 'uploaded';
+        const moved = await datasets.transition(d.dataset_id, ['preparing'], target, { error: 'prepare was interrupted by a restart', prepare_server_id: undefined });
+        if (moved === undefined) continue;
         recovered += 1;
       }
       return recovered;

@@ -11,9 +11,9 @@ export interface DatasetStore {
   update(datasetId: string, patch: Partial<Dataset>): Promise<Dataset>;
   /**
    * Compare-and-set on `status`: moves to `to` only if the current status is one of `from`.
-   * Returns the record before the move, or `undefined` when the status did not match.
+   * Returns the record before the move, or `undefined` when the status did not match. `patch` is merged in the same write.
    */
-  transition(datasetId: string, from: DatasetStatus[], to: DatasetStatus): Promise<Dataset | undefined>;
+  transition(datasetId: string, from: DatasetStatus[], to: DatasetStatus, patch?: Partial<Dataset>): Promise<Dataset | undefined>;
   delete(datasetId: string): Promise<boolean>;
   /** Replaces the image index and report of one version in one transaction. */
   putVersion(datasetId: string, version: string, images: DatasetImage[], report: ValidationReport): Promise<void>;

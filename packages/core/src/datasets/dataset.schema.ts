@@ -77,6 +77,7 @@ export const DatasetSchema = z
     tags: z.array(z.string()).optional(),
     updated_at: z.string().optional(),
     error: z.string().optional().describe('Why the last prepare failed, if it did.'),
+    prepare_server_id: z.string().optional().describe('Several servers on one database: the server instance running the prepare in progress (absent otherwise).'),
   })
   .meta({ id: 'Dataset' });
 export type Dataset = z.infer<typeof DatasetSchema>;

@@ -9,6 +9,7 @@ import type { BlobStore } from '../storage/blob-store.port.js';
 import type { InstructionDatasetStore } from './instruction-dataset-store.port.js';
 import type { InstructionDataset, InstructionReport, ProcessingTask, ProcessResult } from './instruction.schema.js';
 import type { ProcessingTaskStore } from './processing-task-store.port.js';
+import type { ServerLiveness } from '../servers/server-liveness.js';
 import { createProcessRunner, type ProcessInstructionsInput } from './process-runner.js';
 import { noValidRecords, resolveFileFormat, scanInstructionUpload, storeInstructionUpload, type InstructionLimits } from './upload-instructions.js';
 
@@ -18,6 +19,8 @@ export interface InstructionDatasetServiceDeps {
   blobs: BlobStore;
   clock: Clock;
   limits?: Partial<InstructionLimits>;
+  /** Several servers on one database: processing tasks record their server, and start-up recovery leaves a live other server's alone. */
+  servers?: ServerLiveness;
 }
 
 export interface UploadInstructionsInput {
@@ -68,7 +71,7 @@ const summarize = (r: InstructionReport): InstructionDataset['report'] => ({
 export function createInstructionDatasetService(deps: InstructionDatasetServiceDeps) {
   const { datasets, tasks, blobs, clock } = deps;
   const limits: InstructionLimits = { ...DEFAULT_INSTRUCTION_LIMITS, ...deps.limits };
-  const runner = createProcessRunner({ datasets, tasks, blobs, clock, maxRecordBytes: limits.maxRecordBytes });
+  const runner = createProcessRunner({ datasets, tasks, blobs, clock, maxRecordBytes: limits.maxRecordBytes, ...(deps.servers ? { servers: deps.servers } : {}) });
 
   const get = async (id: string): Promise<InstructionDataset> => {
     const found = await datasets.get(id);

@@ -120,6 +120,7 @@ export const ProcessingTaskSchema = z
     owner_id: z.number().int().nullable(),
     error: z.string().optional().describe('Why the run failed.'),
     result: ProcessResultSchema.optional(),
+    server_id: z.string().optional().describe('Several servers on one database: the server instance running the task.'),
   })
   .meta({ id: 'ProcessingTask' });
 export type ProcessingTask = z.infer<typeof ProcessingTaskSchema>;

@@ -8,6 +8,7 @@ import type { ProcessingTaskStore } from './processing-task-store.port.js';
 import { processRecords } from './process-records.js';
 import { DEFAULT_PROMPT_TEMPLATE, parsePromptTemplate } from './prompt-template.js';
 import { resolveSplitRatios } from './split-plan.js';
+import { ownedByLiveOther, type ServerLiveness } from '../servers/server-liveness.js';
 
 /** What seed 003 `POST /datasets/process` asks for (ratios default 0.8 / 0.1 / 0.1, seed 42 as the origin). */
 export interface ProcessInstructionsInput {
@@ -28,6 +29,8 @@ export interface ProcessRunnerDeps {
   blobs: BlobStore;
   clock: Clock;
   maxRecordBytes: number;
+  /** Several servers on one database: tasks record this server as their owner, and recovery leaves a live other server's alone. */
+  servers?: ServerLiveness;
 }
 
 /** Output names become one folder name: letters, digits, `_`, `-`, `.`, starting with a letter or digit. */
@@ -111,6 +114,7 @@ export function createProcessRunner(deps: ProcessRunnerDeps) {
       const task: ProcessingTask = {
         task_id: createId('task', clock), kind: 'dataset_process', dataset_id: dataset.id, output_name: prepared.outputName, status: 'running',
         progress: 0, created_at: created, updated_at: created, owner_id: input.ownerId ?? dataset.owner_id ?? null,
+        ...(deps.servers === undefined ? {} : { server_id: deps.servers.instanceId }),
       };
       running.add(slot);
       try {
@@ -133,7 +137,8 @@ export function createProcessRunner(deps: ProcessRunnerDeps) {
     },
     isBusy: (datasetId: string) => [...running].some((slot) => slot.startsWith(`${datasetId}/`)),
     async recover(): Promise<number> {
-      const stale = (await tasks.list()).filter((t) => t.status === 'running');
+      const live = deps.servers === undefined ? new Set<string>() : await deps.servers.liveOthers();
+      const stale = (await tasks.list()).filter((t) => t.status === 'running' && !ownedByLiveOther(deps.servers, live, t.server_id));
       const at = now();
       for (const t of stale) await tasks.update(t.task_id, { status: 'failed', updated_at: at, finished_at: at, error: 'the server stopped while this task ran' });
       return stale.length;

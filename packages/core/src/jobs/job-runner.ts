@@ -3,6 +3,7 @@ import { transitionJob } from './job-state.js';
 import type { JobStore } from './job-store.port.js';
 import type { Job, JobPatch } from './job.schema.js';
 import type { TrainingExecutor, TrainingExit, TrainingSpec } from './training-executor.port.js';
+import { ownedByLiveOther, type ServerLiveness } from '../servers/server-liveness.js';
 
 /** What the runner needs: the store, the executor, time, limits and how to build an attempt's spawn spec. */
 export interface JobRunnerDeps {
@@ -26,6 +27,8 @@ export interface JobRunnerDeps {
   interruptGraceFor?: (job: Job) => number | undefined;
   /** What a job's move to `completed` carries besides the exit facts (a fine-tune's outputs), and what runs after it (before the slot is freed); must not throw. */
   completion?: { patch(job: Job): Promise<JobPatch>; after(job: Job): Promise<void> };
+  /** Several servers on one database: launches record `server_id`; crash checks and recovery skip jobs of a live other server, and adopting one takes it over. */
+  servers?: ServerLiveness;
 }
 
 /** A process this runner answers for: reserved before its job turns `running`, released once it is gone. */
@@ -109,7 +112,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return release(job.job_id);
     }
     const cleared = { pid: undefined, exit_code: undefined, signal: undefined, error: undefined, finished_at: undefined };
-    const running = await transitionJob(jobs, job.job_id, ['queued'], 'running', { ...cleared, started_at: now(), command: [...spec.argv] });
+    const owner = deps.servers === undefined ? {} : { server_id: deps.servers.instanceId };
+    const running = await transitionJob(jobs, job.job_id, ['queued'], 'running', { ...cleared, ...owner, started_at: now(), command: [...spec.argv] });
     if (running === undefined) return release(job.job_id);
     slot.attempt = running.attempt;
     try {
@@ -167,15 +171,19 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
   /** Running jobs without a live process here become `crashed`; live ones found after a restart are adopted. */
   async function checkAlive(): Promise<void> {
-    for (const job of await jobs.list({ status: ['running'] })) {
+    const running = await jobs.list({ status: ['running'] });
+    const live = deps.servers === undefined || running.length === 0 ? new Set<string>() : await deps.servers.liveOthers();
+    for (const job of running) {
       const slot = slots.get(job.job_id);
       if (slot !== undefined && !slot.adopted) continue;
+      // Launched by another server that is alive: its process is that server's to watch (maybe on another machine).
+      if (ownedByLiveOther(deps.servers, live, job.server_id)) continue;
       // Run by its caller, not by us: an external job (a seed-004 trainer with its own ids), or a job of ours
       // that a trainer reported running before we started anything (no pid, and no command: we record the
       // command before spawning). Its process is not ours to watch; it ends with its own status report.
       if (job.external === true || (job.pid === undefined && job.command.length === 0)) continue;
       if (job.pid !== undefined && executor.isAlive(job.pid, job.job_id)) {
-        if (slot === undefined) reserve(job, true, job.pid);
+        if (slot === undefined) await adopt(job, job.pid);
         continue;
       }
       const at = now();
@@ -185,9 +193,20 @@ export function createJobRunner(deps: JobRunnerDeps) {
     for (const [jobId, slot] of slots) if (slot.adopted && slot.pid !== undefined && !executor.isAlive(slot.pid, jobId)) release(jobId);
   }
 
+  /** Watches a live process found running (after a restart, or left by a dead server: the job then becomes this server's). */
+  async function adopt(job: Job, pid: number): Promise<void> {
+    reserve(job, true, pid);
+    const self = deps.servers?.instanceId;
+    if (self === undefined || job.server_id === self) return;
+    const taken = await transitionJob(jobs, job.job_id, ['running'], 'running', (current) => (current.attempt === job.attempt ? { server_id: self } : {}));
+    if (taken === undefined) release(job.job_id);
+  }
+
   /** After a restart: finishes stops the server died in the middle of, detects crashes, adopts survivors, fills the queue. */
   async function recover(): Promise<void> {
+    const live = deps.servers === undefined ? new Set<string>() : await deps.servers.liveOthers();
     for (const job of await jobs.list({ status: ['stopped'] })) {
+      if (ownedByLiveOther(deps.servers, live, job.server_id)) continue;
       const unfinished = job.pid !== undefined && job.exit_code === undefined && job.signal === undefined && !slots.has(job.job_id);
       if (unfinished && job.pid !== undefined && executor.isAlive(job.pid, job.job_id)) {
         await executor.stop(job.job_id, stopOptions(job, job.pid));

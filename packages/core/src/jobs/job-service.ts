@@ -24,6 +24,7 @@ import type { CreateJobRequest, Job, JobStatus, TrainerCommand } from './job.sch
 import type { MetricStore } from './metric-store.port.js';
 import { buildAttemptArgv, checkArgvTemplate, DEFAULT_AGENT_COMMAND, DEFAULT_FINETUNE_COMMAND, DEFAULT_TRAINER_COMMAND, describeMissingProgram } from './trainer-command.js';
 import type { TrainingExecutor } from './training-executor.port.js';
+import type { ServerLiveness } from '../servers/server-liveness.js';
 
 /** Dependencies and settings of the job service; only the first six are required. */
 export interface JobServiceDeps {
@@ -72,6 +73,8 @@ export interface JobServiceDeps {
   logBus?: LogBus;
   /** Largest checkpoint an agent may upload (default 4 GiB). */
   maxCheckpointBytes?: number;
+  /** Local trainers with several servers on one database: launches record this server (`server_id`), and crash checks leave a live other server's jobs alone. */
+  servers?: ServerLiveness;
 }
 
 const refuseFinetune = (job: Job): Job => {
@@ -149,7 +152,7 @@ export function createJobService(deps: JobServiceDeps) {
   }) : createJobRunner({
     jobs, executor: deps.executor, clock, concurrency, stopGraceMs: deps.stopGraceMs ?? 5000, specFor, describeStartError, completion,
     interruptGraceFor: (job) => (job.kind === 'llm-finetune' ? interruptGraceMs : undefined),
-    ...(agent === null ? {} : { describeUnreportedExit: unreported }),
+    ...(agent === null ? {} : { describeUnreportedExit: unreported }), ...(deps.servers ? { servers: deps.servers } : {}),
   });
 
   async function mustGet(jobId: string): Promise<Job> {

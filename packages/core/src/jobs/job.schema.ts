@@ -82,6 +82,7 @@ export const JobSchema = z
     outputs: FinetuneOutputsSchema.optional().describe('llm-finetune: what the completed run produced (adapter, GGUF files, final metrics).'),
     completion_error: z.string().optional().describe('Why collecting or registering a completed run\'s outputs failed (the job stays completed).'),
     worker_id: z.string().optional().describe('Dispatch mode: the remote worker that holds the current attempt.'),
+    server_id: z.string().optional().describe('Local trainers with several servers on one database: the server instance that launched the current attempt (only it watches the process while it is alive).'),
     worker_labels: WorkerLabelsSchema.optional().describe('Labels a worker must have to take the job (dispatch mode), e.g. {"gpu": "a100"}.'),
   })
   .meta({ id: 'TrainingJob' });

@@ -39,10 +39,10 @@ export function createMemoryDatasetStore(): DatasetStore {
       datasets.set(datasetId, next);
       return clone(next);
     },
-    async transition(datasetId, from, to) {
+    async transition(datasetId, from, to, patch = {}) {
       const current = datasets.get(datasetId);
       if (current === undefined || !from.includes(current.status)) return undefined;
-      datasets.set(datasetId, { ...current, status: to });
+      datasets.set(datasetId, clone({ ...current, ...patch, dataset_id: datasetId, status: to }));
       return clone(current);
     },
     async delete(datasetId) {

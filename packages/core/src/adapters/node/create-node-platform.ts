@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { createAnnotationService } from '../../annotations/annotation-service.js';
 import type { DatasetLimits } from '../../datasets/dataset-limits.js';
@@ -35,6 +36,7 @@ import { createGenerationService, type GenerationService } from '../../generatio
 import { createLlamaCppTextGenerator, type LlamaCppTextGeneratorOptions } from '../llama-cpp/llama-cpp-text-generator.js';
 import { createOpenAiCompatibleTextGenerator } from '../openai/openai-compatible-text-generator.js';
 import type { OpenAiCompatibleTextGeneratorOptions } from '../openai/openai-upstream-options.js';
+import { createServerRegistry, type ServerRegistry } from '../../servers/server-liveness.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
 export type NodeJobOptions = Partial<Pick<JobServiceDeps,
@@ -88,6 +90,12 @@ export interface NodePlatformOptions {
    * given here is shared, not closed by `close()`.
    */
   logBus?: LogBus;
+  /**
+   * Several servers on one database: each registers a random instance id and heartbeats (default every 5 s); interrupted
+   * work (prepares, processing tasks, local trainers) of another server is recovered only once it is silent for `timeoutMs`
+   * (default 30 s). Default: on with PostgreSQL, off with SQLite (one server; `{}` turns it on); `false`: off.
+   */
+  servers?: { timeoutMs?: number; heartbeatMs?: number; instanceId?: string } | false;
 }
 
 /** Age (6 h) below which a start-up sweep of a data root shared by several servers leaves a temp file, staging or trash tree alone. */
@@ -125,9 +133,15 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     await postgres?.close();
     throw error;
   });
+  const servers = await openServerRegistry(options.servers, postgres !== undefined, stores, clock).catch(async (error: unknown) => {
+    db.close();
+    await postgres?.close();
+    throw error;
+  });
+  const owner = servers === undefined ? {} : { servers };
   const datasetStore = stores.datasets;
   const datasets = createDatasetService({
-    datasets: datasetStore, blobs, clock, images: createSharpImageProbe({ maxPixels: options.maxImagePixels, check: options.imageCheck }), limits: options.limits,
+    datasets: datasetStore, blobs, clock, images: createSharpImageProbe({ maxPixels: options.maxImagePixels, check: options.imageCheck }), limits: options.limits, ...owner,
   });
   const annotations = createAnnotationService({
     annotations: stores.annotations, datasets: datasetStore, datasetService: datasets, blobs, clock,
@@ -135,7 +149,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   await datasets.recoverInterrupted();
   // Instruction datasets (seed 003) share the dataset upload cap; runs a stopped server left `running` are marked failed.
   const instructions = createInstructionDatasetService({
-    datasets: stores.instructionDatasets, tasks: stores.processingTasks, blobs, clock,
+    datasets: stores.instructionDatasets, tasks: stores.processingTasks, blobs, clock, ...owner,
     ...(options.limits?.maxUploadBytes ? { limits: { maxUploadBytes: options.limits.maxUploadBytes } } : {}),
   });
   await instructions.recoverOnStart();
@@ -165,7 +179,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   const logBus = options.logBus ?? openNodeLogBus({ redisUrl: dispatchOptions?.redisUrl, databaseUrl: databaseOptions?.url, postgres });
   const jobs = createJobService({
     jobs: stores.jobs, metrics: jobMetrics, executor: createExecaTrainingExecutor(), clock, datasets: datasetStore, blobs,
-    resolveModelWeights, baseModels, logBus, ...jobOptions, ...(dispatch ? { dispatch: dispatch.deps } : {}),
+    resolveModelWeights, baseModels, logBus, ...jobOptions, ...(dispatch ? { dispatch: dispatch.deps } : {}), ...owner,
     onCompleted: async (job) => {
       try {
         await registerFinetune(job);
@@ -197,11 +211,14 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     jobs: typeof jobs; jobMetrics: typeof jobMetrics; models: typeof models; inference: InferenceService;
     resources: ResourceIndex; projects: ProjectStore; accounts: AccountService; instructions: InstructionDatasetService;
     gpu: GpuService; settings: SettingsService; system: SystemProbe; generation: GenerationService;
+    /** This server's registration among the servers sharing the database (undefined: alone, SQLite). */
+    servers: ServerRegistry | undefined;
   } = {
-    dataDir, db, postgres, stores, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, instructions, generation,
+    servers, dataDir, db, postgres, stores, blobs, datasets, annotations, jobs, jobMetrics, models, inference, resources, projects, accounts, gpu, settings, system, instructions, generation,
     close: async () => {
       gpu.stop();
       stopWatchdog();
+      await servers?.close().catch(() => undefined);
       await dispatch?.close().catch(() => undefined);
       void inference?.close();
       void generation.close();
@@ -211,6 +228,14 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     },
   };
   return platform;
+}
+
+/** Registers this server among those sharing the database (on by default with PostgreSQL only) and starts its heartbeat. */
+async function openServerRegistry(setting: NodePlatformOptions['servers'], shared: boolean, stores: PlatformStores, clock: Clock) {
+  if (setting === false || (setting === undefined && !shared)) return undefined;
+  const registry = createServerRegistry({ store: stores.servers, clock, hostname: hostname(), pid: process.pid, ...setting });
+  await registry.start();
+  return registry;
 }
 
 export type NodePlatform = Awaited<ReturnType<typeof createNodePlatform>>;

@@ -70,4 +70,6 @@ export { openNodeLogBus, type NodeLogBusOptions } from './node-log-bus.js';
 export { createBullmqJobDispatcher, type BullmqJobDispatcherOptions } from '../bullmq/bullmq-job-dispatcher.js';
 export { createSqliteWorkerStore } from '../sqlite/sqlite-worker-store.js';
 export { createPostgresWorkerStore } from '../postgres/postgres-worker-store.js';
+export { createSqliteServerInstanceStore } from '../sqlite/sqlite-server-instance-store.js';
+export { createPostgresServerInstanceStore } from '../postgres/postgres-server-instance-store.js';
 export { dispatchOptionsFromEnv, openNodeDispatch, parseRedisUrl, type NodeDispatchOptions } from './node-dispatch.js';

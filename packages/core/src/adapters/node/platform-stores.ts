@@ -13,6 +13,7 @@ import { createPostgresRevocationStore } from '../postgres/postgres-revocation-s
 import { createPostgresSettingsStore } from '../postgres/postgres-settings-store.js';
 import { createPostgresUserStore } from '../postgres/postgres-user-store.js';
 import { createPostgresWorkerStore } from '../postgres/postgres-worker-store.js';
+import { createPostgresServerInstanceStore } from '../postgres/postgres-server-instance-store.js';
 import { createSqliteAnnotationStore } from '../sqlite/sqlite-annotation-store.js';
 import type { SqliteDatabase } from '../sqlite/sqlite-database.js';
 import { createSqliteDatasetStore } from '../sqlite/sqlite-dataset-store.js';
@@ -27,6 +28,7 @@ import { createSqliteRevocationStore } from '../sqlite/sqlite-revocation-store.j
 import { createSqliteSettingsStore } from '../sqlite/sqlite-settings-store.js';
 import { createSqliteUserStore } from '../sqlite/sqlite-user-store.js';
 import { createSqliteWorkerStore } from '../sqlite/sqlite-worker-store.js';
+import { createSqliteServerInstanceStore } from '../sqlite/sqlite-server-instance-store.js';
 
 /**
  * Every metadata store of the node platform: on PostgreSQL when `postgres` is given (each port that has a
@@ -50,6 +52,8 @@ export function createPlatformStores(deps: { db: SqliteDatabase; postgres?: Post
     revocations: postgres ? createPostgresRevocationStore(postgres) : createSqliteRevocationStore(db),
     /** Remote training workers (dispatch mode): their labels and last heartbeats. */
     workers: postgres ? createPostgresWorkerStore(postgres) : createSqliteWorkerStore(db),
+    /** The servers sharing this database and their last heartbeats. */
+    servers: postgres ? createPostgresServerInstanceStore(postgres) : createSqliteServerInstanceStore(db),
   };
 }
 

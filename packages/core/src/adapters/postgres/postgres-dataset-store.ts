@@ -77,12 +77,13 @@ export function createPostgresDatasetStore(db: PostgresDatabase): DatasetStore {
         const next = normalize({ ...parseStoredJson<Dataset>(row.data), ...patch, dataset_id: datasetId });
         return (await save(datasetId, row, next, null)) ? { done: true, value: next } : { done: false };
       }),
-    transition: (datasetId, from, to) =>
+    transition: (datasetId, from, to, patch = {}) =>
       compareAndSetLoop<Dataset | undefined>(`dataset ${datasetId}`, async () => {
         const row = await readRow(datasetId);
         if (row === undefined || !from.includes(row.status)) return { done: true, value: undefined };
         const before = parseStoredJson<Dataset>(row.data);
-        return (await save(datasetId, row, { ...before, status: to }, from)) ? { done: true, value: before } : { done: false };
+        const next = normalize({ ...before, ...patch, dataset_id: datasetId, status: to });
+        return (await save(datasetId, row, next, from)) ? { done: true, value: before } : { done: false };
       }),
     delete: async (datasetId) => (await db.query('DELETE FROM datasets WHERE dataset_id = $1 RETURNING dataset_id', [datasetId])).rows.length > 0,
     async putVersion(datasetId, version, images, report) {

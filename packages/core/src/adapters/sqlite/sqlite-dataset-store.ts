@@ -58,10 +58,11 @@ export function createSqliteDatasetStore(db: SqliteDatabase): DatasetStore {
     q.save.run(next.uploaded_at, next.status, JSON.stringify(next), datasetId);
     return next;
   });
-  const transition = db.transaction((datasetId: string, from: DatasetStatus[], to: DatasetStatus) => {
+  const transition = db.transaction((datasetId: string, from: DatasetStatus[], to: DatasetStatus, patch: Partial<Dataset>) => {
     const before = read(datasetId);
     if (before === undefined) return undefined;
-    const { changes } = q.swap.run(to, JSON.stringify({ ...before, status: to }), datasetId, JSON.stringify(from));
+    const next = normalize({ ...before, ...patch, dataset_id: datasetId, status: to });
+    const { changes } = q.swap.run(to, JSON.stringify(next), datasetId, JSON.stringify(from));
     return changes === 1 ? before : undefined;
   });
   const putVersion = db.transaction((datasetId: string, version: string, images: DatasetImage[], report: ValidationReport) => {
@@ -83,7 +84,7 @@ export function createSqliteDatasetStore(db: SqliteDatabase): DatasetStore {
     get: async (datasetId) => read(datasetId),
     list: async () => q.list.all().map((data) => parseStoredJson<Dataset>(data)),
     update: async (datasetId, patch) => update.immediate(datasetId, patch),
-    transition: async (datasetId, from, to) => transition.immediate(datasetId, from, to),
+    transition: async (datasetId, from, to, patch = {}) => transition.immediate(datasetId, from, to, patch),
     delete: async (datasetId) => q.delete.run(datasetId).changes > 0,
     async putVersion(datasetId, version, images, report) {
       try {

@@ -143,6 +143,14 @@ export function describeDatasetStoreContract(name: string, factory: () => Promis
         expect(await store.get('ds_1')).toStrictEqual(dataset('ds_1'));
       });
 
+      test('merges a patch in the same write (undefined keys removed) and leaves the record alone when the status does not match', async () => {
+        await store.create({ ...dataset('ds_p'), error: 'old failure' });
+        expect(await store.transition('ds_p', ['uploaded'], 'preparing', { prepare_server_id: 'srv_a', error: undefined })).toStrictEqual({ ...dataset('ds_p'), error: 'old failure' });
+        expect(await store.get('ds_p')).toStrictEqual({ ...dataset('ds_p'), status: 'preparing', prepare_server_id: 'srv_a' });
+        expect(await store.transition('ds_p', ['uploaded'], 'prepared', { prepare_server_id: 'srv_b' })).toBeUndefined();
+        expect((await store.get('ds_p'))?.prepare_server_id).toBe('srv_a');
+      });
+
       test('lets exactly one of 50 concurrent transitions win', async () => {
         await store.create(dataset('ds_race'));
         const results = await Promise.all(
