@@ -208,7 +208,7 @@ export { createWorkerDispatch, type WorkerDispatch, type WorkerDispatchDeps } fr
 export { buildWorkOrder, attemptWeightsKey, resumesFromCheckpoint, workerDownloadPaths } from './workers/work-order.js';
 export { createMemoryWorkerStore } from './adapters/memory/memory-worker-store.js';
 export type { ServerInstance, ServerInstanceStore } from './servers/server-instance-store.port.js';
-export { createServerRegistry, ownedByLiveOther, type ServerLiveness, type ServerRegistry, type ServerRegistryOptions } from './servers/server-liveness.js';
+export { createServerRegistry, ownedByLiveOther, recoverableHere, type ServerLiveness, type ServerRegistry, type ServerRegistryOptions } from './servers/server-liveness.js';
 export { createMemoryServerInstanceStore } from './adapters/memory/memory-server-instance-store.js';
 export { createMemoryJobDispatcher, type MemoryJobDispatcher, type PendingDispatch } from './adapters/memory/memory-job-dispatcher.js';
 export { WORKER_AUDIENCE } from './accounts/jwt-tokens.js';

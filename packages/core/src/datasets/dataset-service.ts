@@ -10,7 +10,7 @@ import { exportDatasetZip } from './export-dataset.js';
 import type { ImageProbe } from './image-probe.port.js';
 import { prepareDatasetVersion, uploadKey, VERSION, versionKey, type PrepareRequest } from './prepare-dataset.js';
 import { cleanFilename, storeZipUpload } from './upload-dataset.js';
-import { ownedByLiveOther, type ServerLiveness } from '../servers/server-liveness.js';
+import { recoverableHere, type ServerLiveness } from '../servers/server-liveness.js';
 
 export interface DatasetServiceDeps {
   datasets: DatasetStore;
@@ -131,12 +131,12 @@ export function createDatasetService(deps: DatasetServiceDeps) {
       return { filename: `${datasetId}_${options.withLabels ? 'annotated' : 'original'}.zip`, stream };
     },
 
-    /** After a crash: datasets left `preparing` go back to their last stable status, except those another live server is preparing. */
+    /** After a crash: datasets left `preparing` go back to their last stable status, except those this or another live server is preparing (safe to repeat). */
     async recoverInterrupted(): Promise<number> {
       let recovered = 0;
       const live = deps.servers === undefined ? new Set<string>() : await deps.servers.liveOthers();
       for (const d of await datasets.list()) {
-        if (d.status !== 'preparing' || ownedByLiveOther(deps.servers, live, d.prepare_server_id)) continue;
+        if (d.status !== 'preparing' || !recoverableHere(deps.servers, live, d.prepare_server_id)) continue;
         const target = d.versions.length > 0 ? 'prepared' : 'uploaded';
         const moved = await datasets.transition(d.dataset_id, ['preparing'], target, { error: 'prepare was interrupted by a restart', prepare_server_id: undefined });
         if (moved === undefined) continue;

@@ -8,7 +8,7 @@ import type { ProcessingTaskStore } from './processing-task-store.port.js';
 import { processRecords } from './process-records.js';
 import { DEFAULT_PROMPT_TEMPLATE, parsePromptTemplate } from './prompt-template.js';
 import { resolveSplitRatios } from './split-plan.js';
-import { ownedByLiveOther, type ServerLiveness } from '../servers/server-liveness.js';
+import { recoverableHere, type ServerLiveness } from '../servers/server-liveness.js';
 
 /** What seed 003 `POST /datasets/process` asks for (ratios default 0.8 / 0.1 / 0.1, seed 42 as the origin). */
 export interface ProcessInstructionsInput {
@@ -138,7 +138,7 @@ export function createProcessRunner(deps: ProcessRunnerDeps) {
     isBusy: (datasetId: string) => [...running].some((slot) => slot.startsWith(`${datasetId}/`)),
     async recover(): Promise<number> {
       const live = deps.servers === undefined ? new Set<string>() : await deps.servers.liveOthers();
-      const stale = (await tasks.list()).filter((t) => t.status === 'running' && !ownedByLiveOther(deps.servers, live, t.server_id));
+      const stale = (await tasks.list()).filter((t) => t.status === 'running' && recoverableHere(deps.servers, live, t.server_id));
       const at = now();
       for (const t of stale) await tasks.update(t.task_id, { status: 'failed', updated_at: at, finished_at: at, error: 'the server stopped while this task ran' });
       return stale.length;

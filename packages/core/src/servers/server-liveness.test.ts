@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createMemoryServerInstanceStore } from '../adapters/memory/memory-server-instance-store.js';
-import { createServerRegistry, ownedByLiveOther } from './server-liveness.js';
+import { createServerRegistry, ownedByLiveOther, recoverableHere } from './server-liveness.js';
 
 const clockAt = (t: { ms: number }) => ({ now: () => new Date(t.ms) });
 
@@ -40,5 +40,17 @@ describe('createServerRegistry', () => {
     expect(ownedByLiveOther(me, live, 'srv_me')).toBe(false);
     expect(ownedByLiveOther(me, live, undefined)).toBe(false);
     expect(ownedByLiveOther(undefined, live, 'srv_other')).toBe(false);
+  });
+});
+
+describe('recoverableHere', () => {
+  test('work without an owner, or of a dead other server, is recoverable; this server\'s own and a live other\'s are not', () => {
+    const me = { instanceId: 'srv_me', liveOthers: async () => new Set<string>() };
+    const live = new Set(['srv_other']);
+    expect(recoverableHere(me, live, undefined)).toBe(true);
+    expect(recoverableHere(me, live, 'srv_dead')).toBe(true);
+    expect(recoverableHere(me, live, 'srv_me')).toBe(false);
+    expect(recoverableHere(me, live, 'srv_other')).toBe(false);
+    expect(recoverableHere(undefined, live, 'srv_other')).toBe(true);
   });
 });

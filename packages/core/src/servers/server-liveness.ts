@@ -16,6 +16,14 @@ export function ownedByLiveOther(liveness: ServerLiveness | undefined, live: Rea
   return liveness !== undefined && owner !== undefined && owner !== liveness.instanceId && live.has(owner);
 }
 
+/**
+ * True when interrupted work may be recovered by this server: no owner recorded (alone, or written before owners were),
+ * or an owner that is neither this server (its work is in progress here) nor a live other one.
+ */
+export function recoverableHere(liveness: ServerLiveness | undefined, live: ReadonlySet<string>, owner: string | undefined): boolean {
+  return owner === undefined || liveness === undefined || (owner !== liveness.instanceId && !live.has(owner));
+}
+
 export interface ServerRegistryOptions {
   store: ServerInstanceStore;
   clock: Clock;
@@ -92,4 +100,20 @@ export function createServerRegistry(options: ServerRegistryOptions): ServerRegi
       return new Set(live.map((i) => i.instance_id));
     },
   };
+}
+
+/**
+ * Runs the recoveries every `intervalMs` (unref'd timer; a round starts only when the last one ended), so the work of a
+ * server that died while the others kept running is taken over without a restart; returns the function that stops it.
+ */
+export function startRecoverySweep(intervalMs: number, recoveries: ReadonlyArray<() => Promise<unknown>>): () => void {
+  if (!Number.isSafeInteger(intervalMs) || intervalMs < 1) throw new ValidationError(`recovery sweep interval must be a positive integer of ms (got ${intervalMs})`, { reason: 'invalid_sweep' });
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void Promise.allSettled(recoveries.map((recover) => recover())).finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

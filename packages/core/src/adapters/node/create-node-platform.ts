@@ -36,7 +36,7 @@ import { createGenerationService, type GenerationService } from '../../generatio
 import { createLlamaCppTextGenerator, type LlamaCppTextGeneratorOptions } from '../llama-cpp/llama-cpp-text-generator.js';
 import { createOpenAiCompatibleTextGenerator } from '../openai/openai-compatible-text-generator.js';
 import type { OpenAiCompatibleTextGeneratorOptions } from '../openai/openai-upstream-options.js';
-import { createServerRegistry, type ServerRegistry } from '../../servers/server-liveness.js';
+import { createServerRegistry, startRecoverySweep, type ServerRegistry } from '../../servers/server-liveness.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
 export type NodeJobOptions = Partial<Pick<JobServiceDeps,
@@ -93,9 +93,10 @@ export interface NodePlatformOptions {
   /**
    * Several servers on one database: each registers a random instance id and heartbeats (default every 5 s); interrupted
    * work (prepares, processing tasks, local trainers) of another server is recovered only once it is silent for `timeoutMs`
-   * (default 30 s). Default: on with PostgreSQL, off with SQLite (one server; `{}` turns it on); `false`: off.
+   * (default 30 s), at start-up or by the sweep every `sweepMs` (default 15 s). Default: on with PostgreSQL, off with
+   * SQLite (one server; `{}` turns it on); `false`: off.
    */
-  servers?: { timeoutMs?: number; heartbeatMs?: number; instanceId?: string } | false;
+  servers?: { timeoutMs?: number; heartbeatMs?: number; sweepMs?: number; instanceId?: string } | false;
 }
 
 /** Age (6 h) below which a start-up sweep of a data root shared by several servers leaves a temp file, staging or trash tree alone. */
@@ -192,6 +193,9 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   });
   await jobs.recoverOnStart();
   const stopWatchdog = jobs.startWatchdog(watchdogMs);
+  // Prepares and processing tasks of a server that died while this one runs are taken over by this sweep (jobs: by the watchdog).
+  const sweepMs = (options.servers === false ? undefined : options.servers?.sweepMs) ?? 15_000;
+  const stopSweep = servers === undefined ? () => {} : startRecoverySweep(sweepMs, [() => datasets.recoverInterrupted(), () => instructions.recoverOnStart()]);
   /** Seed 002's numeric ids, owners and projects of every resource. */
   const resources = stores.resources;
   const projects = stores.projects;
@@ -218,6 +222,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
     close: async () => {
       gpu.stop();
       stopWatchdog();
+      stopSweep();
       await servers?.close().catch(() => undefined);
       await dispatch?.close().catch(() => undefined);
       void inference?.close();
@@ -233,7 +238,8 @@ export async function createNodePlatform(options: NodePlatformOptions) {
 /** Registers this server among those sharing the database (on by default with PostgreSQL only) and starts its heartbeat. */
 async function openServerRegistry(setting: NodePlatformOptions['servers'], shared: boolean, stores: PlatformStores, clock: Clock) {
   if (setting === false || (setting === undefined && !shared)) return undefined;
-  const registry = createServerRegistry({ store: stores.servers, clock, hostname: hostname(), pid: process.pid, ...setting });
+  const { sweepMs: _sweep, ...registryOptions } = setting ?? {};
+  const registry = createServerRegistry({ store: stores.servers, clock, hostname: hostname(), pid: process.pid, ...registryOptions });
   await registry.start();
   return registry;
 }
