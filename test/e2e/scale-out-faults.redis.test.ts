@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type YoloopsClient } from '@yoloops/client';
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestSchema, type TestSchema } from '../../packages/core/test/support/postgres-server.js';
 import { startTestRedis, type TestRedis } from '../../packages/core/test/support/redis-server.js';
 import { fixturePath, zipDirectory } from '../support/fixtures.js';
-import { startBalancer, startServe, startWorker, trainersOf, TRAINER_ENV, type Balancer, type CliProcess } from '../support/scale-out-cluster.js';
+import { epochLines, fresh, range, retried, startBalancer, startServe, startWorker, trainersOf, TRAINER_ENV, type Balancer, type CliProcess } from '../support/scale-out-cluster.js';
 import { freePort, killProcessGroupsWith, processesWith, waitFor } from '../support/server-process.js';
 
 // Issue 12 acceptance: 2 `yoloops serve` processes (one data root, one PostgreSQL schema, one Redis) behind a
@@ -40,34 +39,10 @@ let datasetId: string;
 /** Job of the worker-kill test, with the epoch attempt 2 resumed at (its log is read from the surviving server later). */
 let twoAttempts: { jobId: string; resumedAt: number; epochs: number } | undefined;
 
-/** Runs `read` again once when the connection itself failed (a killed server's socket), never on an HTTP error. */
-async function retried<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if ((error as { status?: unknown }).status !== undefined) throw error;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    return read();
-  }
-}
 const getJob = (jobId: string) => retried(() => client.training.get(jobId));
 const epochsOf = async (jobId: string) => (await retried(() => client.training.metrics(jobId))).epochs as Epoch[];
 const create = (epochs: number) => retried(() => client.training.create({ dataset_id: datasetId, version: 'v1', epochs, imgsz: 320, batch: 4, model_name: 'yolov8n.pt', base_model_id: null } as never));
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const startWorkerProcess = (id: string) => startWorker({ id, workDir: workDirs[id] as string, server: balancer.url, redis: redis.url, env: { SCRIPTED_TRAINER_EPOCH_MS: String(EPOCH_MS), [MARKER_NAME]: MARKER_VALUE } });
-
-/** A request on a connection of its own (so the balancer spreads a burst over both servers): status and body. */
-function fresh(method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, agent: false, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 async function runningWith(jobId: string, minEpochs: number): Promise<Job> {
   const [job] = await waitFor(`${jobId} running with ${minEpochs} epochs stored`, async () => [await getJob(jobId), (await epochsOf(jobId)).length] as const,
@@ -88,10 +63,6 @@ async function expectEveryEpochOnce(jobId: string, n: number): Promise<Epoch[]> 
   expect(rows.map((r) => r.epoch)).toEqual(range(1, n));
   return rows;
 }
-
-/** The epoch numbers of the scripted trainer's progress lines (`  7/16  0G …`) in log order. */
-const epochLines = (lines: readonly string[], total: number) =>
-  lines.flatMap((line) => new RegExp(`(?:^|\\s)(\\d+)/${total}\\s+0G`).exec(line)?.[1] ?? []).map(Number);
 
 /** Kills server 1 while `jobId` runs; the job completes through the balancer and the survivor streams and serves both jobs' logs. */
 async function killedServer(jobId: string, total: number, survivor: YoloopsClient): Promise<void> {

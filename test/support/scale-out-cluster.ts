@@ -2,6 +2,7 @@
 // processes (the CLI from source under tsx), and a round-robin TCP balancer in front of the servers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -146,3 +147,34 @@ export function trainersOf(jobId: string): number[] {
     }
   });
 }
+
+/** from..to inclusive. */
+export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Runs `read` again once when the connection itself failed (a killed server's socket), never on an HTTP error. */
+export async function retried<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as { status?: unknown }).status !== undefined) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return read();
+  }
+}
+
+/** A request on a connection of its own (so the balancer spreads a burst over both servers): status and body. */
+export function fresh(method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, agent: false, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/** The epoch numbers of the scripted trainer's progress lines (`  7/16  0G …`) in log order. */
+export const epochLines = (lines: readonly string[], total: number) =>
+  lines.flatMap((line) => new RegExp(`(?:^|\\s)(\\d+)/${total}\\s+0G`).exec(line)?.[1] ?? []).map(Number);
