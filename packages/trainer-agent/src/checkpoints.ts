@@ -19,7 +19,10 @@ export interface CheckpointUploadOptions {
   runDir(): string | undefined;
   /** Least time between two uploads' starts (default 30 s). */
   intervalMs?: number;
-  /** How long last.pt must keep its size and mtime before an upload mid-run (default 1000 ms: the trainer may be writing it). */
+  /**
+   * How long last.pt must keep its size and mtime before an upload mid-run (default 1000 ms: the trainer may be
+   * writing it); with short epochs a third of the last epoch's length, since the next epoch rewrites it.
+   */
   settleMs?: number;
   /** Tries of one upload on retryable failures (default 5, backoff 1 s doubling to 10 s). */
   tries?: number;
@@ -30,6 +33,9 @@ type Version = { size: number; mtimeMs: number };
 const same = (a: Version | undefined, b: Version | undefined) => a !== undefined && b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs;
 const versionOf = (file: string): Promise<Version | undefined> => stat(file).then((s) => ({ size: s.size, mtimeMs: s.mtimeMs }), () => undefined);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Looks at a changing last.pt before an epoch's upload gives up; the shortest quiet time asked of it. */
+const SETTLE_LOOKS = 4;
+const MIN_SETTLE_MS = 50;
 
 /**
  * Sends weights/last.pt to `PUT /api/agent/tasks/{id}/checkpoint?attempt=N` (streamed from disk) when its
@@ -44,6 +50,9 @@ export function startCheckpointUploads(options: CheckpointUploadOptions): Checkp
   let sent: Version | undefined;
   let lastStart = -Infinity;
   let running: Promise<void> | undefined;
+  // The first epoch's length is measured from the start (it includes the trainer's start-up: an overestimate).
+  let lastEpochAt = Date.now();
+  let epochMs: number | undefined;
 
   async function send(file: string, version: Version): Promise<void> {
     for (let attempt = 1; attempt <= tries; attempt++) {
@@ -63,20 +72,33 @@ export function startCheckpointUploads(options: CheckpointUploadOptions): Checkp
     const file = path.join(dir, 'weights', 'last.pt');
     const version = await versionOf(file);
     if (version === undefined || same(version, sent)) return;
-    if (settleMs > 0) {
+    let settled = version;
+    // Still being written, or already the next epoch's: follow it a few times, then leave it to a later epoch or the end.
+    for (let look = 0; settleMs > 0; look++) {
       await sleep(settleMs);
-      if (!same(await versionOf(file), version)) return; // still being written: a later epoch or the end sends it
+      const now = await versionOf(file);
+      if (same(now, settled)) break;
+      if (now === undefined || look === SETTLE_LOOKS - 1) return;
+      settled = now;
     }
     lastStart = Date.now();
-    await send(file, version);
+    await send(file, settled);
   }
+  /** The quiet time asked of last.pt: at most `settleMs`, at most a third of an epoch (short epochs rewrite it sooner). */
+  const settleFor = () => {
+    const most = options.settleMs ?? 1000;
+    return epochMs === undefined ? most : Math.min(most, Math.max(MIN_SETTLE_MS, Math.floor(epochMs / 3)));
+  };
   const run = (settleMs: number) => {
     running = upload(settleMs).catch((error: unknown) => options.log(`yoloops-agent: checkpoint upload error: ${String(error)}`)).finally(() => (running = undefined));
     return running;
   };
   return {
     epochEnded() {
-      if (running === undefined && Date.now() - lastStart >= intervalMs) void run(options.settleMs ?? 1000);
+      const at = Date.now();
+      epochMs = at - lastEpochAt;
+      lastEpochAt = at;
+      if (running === undefined && at - lastStart >= intervalMs) void run(settleFor());
     },
     async finish() {
       await running;
