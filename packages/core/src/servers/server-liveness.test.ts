@@ -54,3 +54,18 @@ describe('recoverableHere', () => {
     expect(recoverableHere(undefined, live, 'srv_other')).toBe(true);
   });
 });
+
+describe('createServerRegistry isGone', () => {
+  test('an instance the local check says is gone is not live, even with a fresh heartbeat', async () => {
+    const store = createMemoryServerInstanceStore();
+    const clock = { now: () => new Date('2026-01-01T00:00:00.000Z') };
+    const old = createServerRegistry({ store, clock, pid: 111 });
+    const other = createServerRegistry({ store, clock, pid: 222 });
+    await old.start();
+    await other.start();
+    old.stop();
+    other.stop();
+    const restarted = createServerRegistry({ store, clock, isGone: (i) => i.pid === 111 });
+    expect(await restarted.liveOthers()).toEqual(new Set([other.instanceId]));
+  });
+});

@@ -35,6 +35,11 @@ export interface ServerRegistryOptions {
   instanceId?: string;
   hostname?: string;
   pid?: number;
+  /**
+   * Tells an instance is dead whatever its last heartbeat says, from what this machine knows: a previous life of this
+   * server (same hostname, its pid gone or reused by this process) right after a kill -9 and restart.
+   */
+  isGone?: (instance: ServerInstance) => boolean;
 }
 
 /** Instances silent this long (1 day) are dropped from the store by the heartbeat. */
@@ -96,7 +101,7 @@ export function createServerRegistry(options: ServerRegistryOptions): ServerRegi
     },
     async liveOthers() {
       const since = new Date(clock.now().getTime() - timeoutMs).toISOString();
-      const live = (await store.list()).filter((i) => i.instance_id !== instanceId && i.last_heartbeat >= since);
+      const live = (await store.list()).filter((i) => i.instance_id !== instanceId && i.last_heartbeat >= since && options.isGone?.(i) !== true);
       return new Set(live.map((i) => i.instance_id));
     },
   };

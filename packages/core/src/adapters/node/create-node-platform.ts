@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { createAnnotationService } from '../../annotations/annotation-service.js';
 import type { DatasetLimits } from '../../datasets/dataset-limits.js';
@@ -37,6 +36,7 @@ import { createLlamaCppTextGenerator, type LlamaCppTextGeneratorOptions } from '
 import { createOpenAiCompatibleTextGenerator } from '../openai/openai-compatible-text-generator.js';
 import type { OpenAiCompatibleTextGeneratorOptions } from '../openai/openai-upstream-options.js';
 import { createServerRegistry, startRecoverySweep, type ServerRegistry } from '../../servers/server-liveness.js';
+import { localServerIdentity } from './local-server-instance.js';
 
 /** Training options of the node platform (see `JobServiceDeps`); `watchdogMs` is how often running trainers are checked (default 5000). */
 export type NodeJobOptions = Partial<Pick<JobServiceDeps,
@@ -239,7 +239,7 @@ export async function createNodePlatform(options: NodePlatformOptions) {
 async function openServerRegistry(setting: NodePlatformOptions['servers'], shared: boolean, stores: PlatformStores, clock: Clock) {
   if (setting === false || (setting === undefined && !shared)) return undefined;
   const { sweepMs: _sweep, ...registryOptions } = setting ?? {};
-  const registry = createServerRegistry({ store: stores.servers, clock, hostname: hostname(), pid: process.pid, ...registryOptions });
+  const registry = createServerRegistry({ store: stores.servers, clock, ...localServerIdentity(), ...registryOptions });
   await registry.start();
   return registry;
 }
