@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createClient, type YoloopsClient } from '@yoloops/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestSchema, type TestSchema } from '../../packages/core/test/support/postgres-server.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../../packages/core/test/support/private-postgres.js';
 import { startTestRedis, type TestRedis } from '../../packages/core/test/support/redis-server.js';
 import { fixturePath, zipDirectory } from '../support/fixtures.js';
 import { epochLines, fresh, range, retried, startBalancer, startServe, startWorker, trainersOf, TRAINER_ENV, type Balancer, type CliProcess } from '../support/scale-out-cluster.js';
@@ -12,7 +13,9 @@ import { freePort, killProcessGroupsWith, processesWith, waitFor } from '../supp
 
 // Issue 12 acceptance: 2 `yoloops serve` processes (one data root, one PostgreSQL schema, one Redis) behind a
 // round-robin TCP balancer, 2 `yoloops worker` processes, the scripted trainer; then kill -9 a worker, kill -9 a
-// server, restart Redis, cut PostgreSQL's connections and race 50 stop/resume calls. Run alone: it kills processes.
+// server, restart Redis, cut PostgreSQL's connections, crash and restart the PostgreSQL server, and race 50
+// stop/resume calls. PostgreSQL and Redis are the test's own processes (initdb/pg_ctl, redis-server). Run alone:
+// it kills processes.
 
 type Job = Awaited<ReturnType<YoloopsClient['training']['get']>>;
 type Epoch = { epoch: number; attempt: number; metrics: Record<string, number | null> };
@@ -22,6 +25,7 @@ const EPOCH_MS = 1600;
 const MARKER = `YOLOOPS_SCALE_OUT_TEST=${randomBytes(6).toString('hex')}`;
 const [MARKER_NAME, MARKER_VALUE] = MARKER.split('=') as [string, string];
 
+let postgres: PrivatePostgres;
 let schema: TestSchema;
 let redis: TestRedis;
 let balancer: Balancer;
@@ -131,7 +135,8 @@ async function frozenWorker(jobId: string, total: number, onA: Job, holder: stri
 }
 
 beforeAll(async () => {
-  schema = await createTestSchema('scaleout'); // fails naming YOLOOPS_TEST_POSTGRES_URL when it is unset
+  postgres = await startPrivatePostgres(); // a server of its own: the crash test stops and starts it
+  schema = await createTestSchema('scaleout', { url: postgres.url });
   redis = await startTestRedis({ persist: true });
   dataDir = mkdtempSync(path.join(tmpdir(), 'yoloops-scale-out-'));
   for (const id of workerIds) workDirs[id] = mkdtempSync(path.join(tmpdir(), `yoloops-scale-out-${id}-`));
@@ -161,6 +166,7 @@ afterAll(async () => {
   await pgProxy?.close();
   await redis?.close();
   await schema?.drop();
+  await postgres?.close();
   for (const dir of [dataDir, ...Object.values(workDirs)]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -278,6 +284,24 @@ describe('scale-out faults: 2 servers, 2 workers, PostgreSQL, Redis', () => {
     const done = await finished(jobId);
     expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
     await expectEveryEpochOnce(jobId, total);
+  }, 150_000);
+
+  test('PostgreSQL server crashed (immediate shutdown, every backend gone) and started again 2 s later: the servers reconnect, the job completes, every epoch once', async () => {
+    const total = 8;
+    const { job_id: jobId } = await create(total);
+    await runningWith(jobId, 2);
+    await postgres.kill();
+    expect((await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status).toBeGreaterThanOrEqual(500); // the database is really gone
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await postgres.start(); // a new postmaster: crash recovery, then connections again
+    const statuses = () => Promise.all(range(1, 10).map(async () => (await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status));
+    await waitFor('both servers answering from the restarted database', statuses, (all) => all.every((s) => s === 200), 30_000);
+    expect(await statuses()).toEqual(range(1, 10).map(() => 200));
+    const done = await finished(jobId);
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
+    await expectEveryEpochOnce(jobId, total);
+    await waitFor('the model registered', () => getJob(jobId), (job) => Boolean(job.model_id), 20_000);
+    expect(await modelsOf(jobId)).toHaveLength(1);
   }, 150_000);
 
   test('50 concurrent stop/resume calls over both servers: one consistent final state', async () => {

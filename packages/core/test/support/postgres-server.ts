@@ -25,11 +25,11 @@ export interface TestSchema {
 }
 
 /**
- * Creates a schema named `prefix_<random>` on `YOLOOPS_TEST_POSTGRES_URL` and opens a migrated pool on it.
+ * Creates a schema named `prefix_<random>` on `YOLOOPS_TEST_POSTGRES_URL` (or `options.url`) and opens a migrated pool on it.
  * @example const s = await createTestSchema('jobs'); afterAll(() => s.drop());
  */
-export async function createTestSchema(prefix = 'test', options: { max?: number } = {}): Promise<TestSchema> {
-  const url = testPostgresUrl();
+export async function createTestSchema(prefix = 'test', options: { max?: number; url?: string } = {}): Promise<TestSchema> {
+  const url = options.url ?? testPostgresUrl();
   const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
   const pools: PostgresDatabase[] = [];
   const open = async (o: { max?: number } = options) => {

@@ -1,5 +1,6 @@
 import { MemoryStore, type ClientRateLimitInfo, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 
 /** Where the rate limiters of one app count: one store per limiter, released together. */
@@ -9,6 +10,9 @@ export interface RateLimitStores {
   /** Releases what the stores hold (the Redis connection). */
   close(): Promise<void>;
 }
+
+// ioredis (CommonJS) is required when Redis stores are made: a server without YOLOOPS_REDIS_URL never loads it.
+const require = createRequire(import.meta.url);
 
 /** Counts in this process's memory (one server; the default). */
 export function createMemoryRateLimitStores(): RateLimitStores {
@@ -53,7 +57,8 @@ class RedisOrLocalStore implements Store {
   private options: Options | undefined;
   private scriptsLoaded: Promise<void> | undefined;
 
-  constructor(private readonly redis: RedisStore, private readonly connected: () => boolean, private readonly warn: (error: unknown) => void) {
+  /** `status`: the connection's state (ioredis: `ready` when commands can be sent). */
+  constructor(private readonly redis: RedisStore, private readonly status: () => string, private readonly warn: (error: unknown) => void) {
     this.prefix = redis.prefix;
   }
 
@@ -64,7 +69,13 @@ class RedisOrLocalStore implements Store {
 
   /** `op` on Redis; on any failure (or while disconnected) `fallback` on this server's memory. */
   private async shared<T>(op: (redis: RedisStore) => Promise<T>, fallback: (local: MemoryStore) => Promise<T>): Promise<T> {
-    if (!this.connected() || this.options === undefined) return fallback(this.local);
+    if (this.options === undefined) return fallback(this.local);
+    const status = this.status();
+    if (status !== 'ready') {
+      // Told here too, not only by the connection's error events: those can come later than the requests.
+      this.warn(new Error(`Redis connection is ${status}`));
+      return fallback(this.local);
+    }
     try {
       // Loads the Lua scripts once per store; a failed load is tried again on the next request.
       this.scriptsLoaded ??= this.redis.init(this.options).catch((error: unknown) => {
@@ -109,6 +120,7 @@ class RedisOrLocalStore implements Store {
 export function createRedisRateLimitStores(options: RedisRateLimitOptions): RedisRateLimitStores {
   const prefix = options.prefix ?? 'yoloops:rl:';
   const warn = options.onError ?? throttledWarn();
+  const { Redis } = require('ioredis') as typeof IORedis;
   const client = new Redis(options.url, {
     enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 500, connectTimeout: 2000,
   });
@@ -117,7 +129,7 @@ export function createRedisRateLimitStores(options: RedisRateLimitOptions): Redi
   const stores: RedisOrLocalStore[] = [];
   return {
     store(name) {
-      const store = new RedisOrLocalStore(new RedisStore({ sendCommand, prefix: `${prefix}${name}:` }), () => client.status === 'ready', warn);
+      const store = new RedisOrLocalStore(new RedisStore({ sendCommand, prefix: `${prefix}${name}:` }), () => client.status, warn);
       stores.push(store);
       return store;
     },

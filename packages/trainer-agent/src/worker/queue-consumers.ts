@@ -1,8 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DispatchMessageSchema } from '@yoloops/core';
-import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
+import type * as BullMQ from 'bullmq';
+import type { Job, Worker } from 'bullmq';
+import { createRequire } from 'node:module';
 import type { AttemptRunner } from './attempt-runner.js';
 import { createSlots } from './slots.js';
+
+// bullmq (and the Redis client under it) is required when a worker starts: a program that imports this package
+// for the trainer agent alone, or the server for the agent's path, never loads it.
+const require = createRequire(import.meta.url);
 
 /** Options of {@link startQueueConsumers}. */
 export interface QueueConsumersOptions {
@@ -45,6 +51,7 @@ function errorLogger(log: (line: string) => void, queue: string): (error: Error)
  * (`maxStalledCount` unbounded): the server decides by claim whether they still run.
  */
 export function startQueueConsumers(o: QueueConsumersOptions): QueueConsumers {
+  const { DelayedError, WaitingError, Worker } = require('bullmq') as typeof BullMQ;
   const slots = createSlots(o.concurrency);
   const workers: Worker[] = [];
   const syncPause = () => {

@@ -1,5 +1,5 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { loadIoredis } from '../redis/load-ioredis.js';
 import { CoreError } from '../../errors.js';
 import type { DispatchRequest, JobDispatcher } from '../../jobs/job-dispatcher.port.js';
 import { dispatchJobId, queueNameFor, redeliveryJobId } from '../../workers/worker-queues.js';
@@ -27,11 +27,16 @@ export function createBullmqJobDispatcher(options: BullmqJobDispatcherOptions): 
   // Named in errors without user or password.
   const where = URL.canParse(options.url) ? `${new URL(options.url).protocol}//${new URL(options.url).host}` : 'the Redis URL';
   const report = (error: Error) => options.onError?.(error);
+  const { Redis } = loadIoredis();
   const connection = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
   connection.on('error', report);
   const queues = new Map<string, Queue>();
   let closed = false;
-  const queueOf = (name: string): Queue => {
+  // bullmq is loaded with the first dispatch: a server that never dispatches (no Redis configured) never loads it.
+  let bullmq: Promise<typeof import('bullmq')> | undefined;
+  const queueOf = async (name: string): Promise<Queue> => {
+    const { Queue } = await (bullmq ??= import('bullmq'));
+    if (closed) throw new CoreError('EXTERNAL_FAILURE', 'the BullMQ dispatcher is closed', { reason: 'dispatcher_closed' });
     let queue = queues.get(name);
     if (queue === undefined) {
       queue = new Queue(name, { connection, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
@@ -53,7 +58,7 @@ export function createBullmqJobDispatcher(options: BullmqJobDispatcherOptions): 
       if (closed) throw new CoreError('EXTERNAL_FAILURE', 'the BullMQ dispatcher is closed', { reason: 'dispatcher_closed' });
       const ref = { job_id: request.job_id, attempt: request.attempt };
       const jobId = dispatchOptions.redelivery === true ? redeliveryJobId(ref) : dispatchJobId(ref);
-      const added = queueOf(queueNameFor(request.worker_labels)).add('train', ref, { jobId, removeOnComplete: true, removeOnFail: true });
+      const added = queueOf(queueNameFor(request.worker_labels)).then((queue) => queue.add('train', ref, { jobId, removeOnComplete: true, removeOnFail: true }));
       added.catch(() => undefined);
       try {
         await withTimeout(added, `the dispatch of ${jobId}`);

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresDatabase, PostgresQueryable } from './postgres-database.js';
 import { migratePostgresDatabase } from './postgres-migrations.js';
 
@@ -21,6 +21,8 @@ export function fromPglite(lite: PGlite): PostgresDatabase {
  * @example const db = await openPgliteDatabase(); // a throwaway in-memory PostgreSQL for tests
  */
 export async function openPgliteDatabase(dir?: string): Promise<PostgresDatabase> {
+  // Loaded here: nothing but an in-process database needs PGlite's WebAssembly build.
+  const { PGlite } = await import('@electric-sql/pglite');
   const lite = await PGlite.create(dir);
   const db = fromPglite(lite);
   try {

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { CoreError, ValidationError } from '../../errors.js';
 import { migratePostgresDatabase } from './postgres-migrations.js';
 
@@ -32,6 +32,14 @@ const postgresHost = (url: string): string => {
   }
   return parsed.host;
 };
+
+/**
+ * `pg`, loaded on first use: a server on the embedded default (SQLite) never pays for the PostgreSQL driver's
+ * memory and start-up.
+ */
+export async function loadPg(): Promise<typeof pg> {
+  return (await import('pg')).default;
+}
 
 /** SQLSTATEs of a connection the server ended (terminated, crashed, restarting) or lost. */
 const LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006']);
@@ -123,6 +131,7 @@ async function ensureSchema(db: PostgresDatabase, schema: string): Promise<void>
  * @example const db = await openPostgresDatabase('postgres://yoloops:secret@127.0.0.1:5432/yoloops', { schema: 'yoloops' });
  */
 export async function openPostgresDatabase(url: string, options: OpenPostgresOptions = {}): Promise<PostgresDatabase> {
+  const pg = await loadPg();
   const host = postgresHost(url);
   const schema = options.schema ?? 'public';
   if (!POSTGRES_SCHEMA_NAME.test(schema)) {

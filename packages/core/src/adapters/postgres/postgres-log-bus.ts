@@ -1,6 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { LogBus, LogBusListener, LogBusMessage } from '../../jobs/log-bus.port.js';
-import type { PostgresQueryable } from './postgres-database.js';
+import { loadPg, type PostgresQueryable } from './postgres-database.js';
 
 /** Options of {@link createPostgresLogBus}. */
 export interface PostgresLogBusOptions {
@@ -78,6 +78,7 @@ export function createPostgresLogBus(options: PostgresLogBusOptions): LogBus {
     delay = Math.min(delay * 2, 30_000);
   };
   async function connectListener(): Promise<void> {
+    const pg = await loadPg();
     const client = new pg.Client({ connectionString: options.url });
     const lost = (error?: Error) => {
       if (error) report(error);
@@ -109,6 +110,7 @@ export function createPostgresLogBus(options: PostgresLogBusOptions): LogBus {
   async function notify(payload: string): Promise<void> {
     if (options.db) return void (await options.db.query('SELECT pg_notify($1, $2)', [channel, payload]));
     if (!notifier) {
+      const pg = await loadPg();
       const client = new pg.Client({ connectionString: options.url });
       client.on('error', (error) => {
         report(error);

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { loadIoredis } from './load-ioredis.js';
 import type { LogBus, LogBusListener, LogBusMessage } from '../../jobs/log-bus.port.js';
 
 /** Options of {@link createRedisLogBus}. */
@@ -34,6 +35,7 @@ export function createRedisLogBus(options: RedisLogBusOptions): LogBus {
   const prefix = options.prefix ?? 'yoloops:logs:';
   // lazyConnect: nothing connects before the first command (a server that never streams a log never opens the subscriber).
   const redisOptions: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 2 };
+  const { Redis } = loadIoredis();
   const pub = new Redis(options.url, redisOptions);
   const sub = new Redis(options.url, { ...redisOptions, maxRetriesPerRequest: null });
   const report = (error: Error) => options.onError?.(error);
