@@ -94,6 +94,27 @@ async function killedServer(jobId: string, total: number, survivor: YoloopsClien
   expect(epochLines(lines.slice(resumeLine), twoAttempts.epochs)).toEqual(range(twoAttempts.resumedAt, twoAttempts.epochs));
 }
 
+/**
+ * A job of 8 epochs running when the database goes away (`away`) for `downMs`, then comes back (`back`): every request
+ * is a 500 meanwhile, then both servers answer again, and the job completes with every epoch stored once.
+ */
+async function databaseOutage(downMs: number, away: () => Promise<void>, back: () => Promise<void>): Promise<string> {
+  const total = 8;
+  const { job_id: jobId } = await create(total);
+  await runningWith(jobId, 2);
+  await away();
+  expect((await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status).toBeGreaterThanOrEqual(500); // the database is really gone
+  await new Promise((resolve) => setTimeout(resolve, downMs));
+  await back();
+  const statuses = () => Promise.all(range(1, 10).map(async () => (await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status));
+  await waitFor('both servers answering from the database again', statuses, (all) => all.every((s) => s === 200), 30_000);
+  expect(await statuses()).toEqual(range(1, 10).map(() => 200));
+  const done = await finished(jobId);
+  expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
+  await expectEveryEpochOnce(jobId, total);
+  return jobId;
+}
+
 /** Worker `holder` is frozen while its trainer of `jobId` goes on: the other worker takes over, the old attempt is fenced, a restart reaps it. */
 async function frozenWorker(jobId: string, total: number, onA: Job, holder: string): Promise<void> {
   const other = workerIds.find((id) => id !== holder) as string;
@@ -271,35 +292,12 @@ describe('scale-out faults: 2 servers, 2 workers, PostgreSQL, Redis', () => {
   }, 150_000);
 
   test('PostgreSQL away for 3 s mid-run (open connections dropped, new ones refused), then back: the servers reconnect, the job completes', async () => {
-    const total = 8;
-    const { job_id: jobId } = await create(total);
-    await runningWith(jobId, 2);
-    await pgProxy.cut();
-    expect((await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status).toBeGreaterThanOrEqual(500); // the database is really gone
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    await pgProxy.restore();
-    const statuses = () => Promise.all(range(1, 10).map(async () => (await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status));
-    await waitFor('both servers answering from the database again', statuses, (all) => all.every((s) => s === 200), 20_000);
-    expect(await statuses()).toEqual(range(1, 10).map(() => 200));
-    const done = await finished(jobId);
-    expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
-    await expectEveryEpochOnce(jobId, total);
+    await databaseOutage(3000, () => pgProxy.cut(), () => pgProxy.restore());
   }, 150_000);
 
-  test('PostgreSQL server crashed (immediate shutdown, every backend gone) and started again 2 s later: the servers reconnect, the job completes, every epoch once', async () => {
-    const total = 8;
-    const { job_id: jobId } = await create(total);
-    await runningWith(jobId, 2);
-    await postgres.kill();
-    expect((await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status).toBeGreaterThanOrEqual(500); // the database is really gone
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await postgres.start(); // a new postmaster: crash recovery, then connections again
-    const statuses = () => Promise.all(range(1, 10).map(async () => (await fresh('GET', `${balancer.url}/train/jobs/${jobId}`)).status));
-    await waitFor('both servers answering from the restarted database', statuses, (all) => all.every((s) => s === 200), 30_000);
-    expect(await statuses()).toEqual(range(1, 10).map(() => 200));
-    const done = await finished(jobId);
-    expect(done, JSON.stringify(done)).toMatchObject({ status: 'completed' });
-    await expectEveryEpochOnce(jobId, total);
+  test('PostgreSQL server crashed (immediate shutdown, every backend gone) and started again 2 s later: the servers reconnect, the job completes, every epoch once, one model', async () => {
+    // pg_ctl start: a new postmaster runs crash recovery, then takes connections again.
+    const jobId = await databaseOutage(2000, () => postgres.kill(), () => postgres.start());
     await waitFor('the model registered', () => getJob(jobId), (job) => Boolean(job.model_id), 20_000);
     expect(await modelsOf(jobId)).toHaveLength(1);
   }, 150_000);

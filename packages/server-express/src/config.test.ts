@@ -65,6 +65,7 @@ const CASES: Record<SettingName, Case> = {
     env: DATABASE, pick: (s) => (s.database || undefined)?.schema, good: 'per-data-root', want: 'per-data-root', bad: 'My-Schema', message: 'YOLOOPS_DATABASE_SCHEMA must be per-data-root or a schema name of lower-case letters',
   },
   YOLOOPS_DATABASE_POOL_MAX: { env: DATABASE, pick: (s) => (s.database || undefined)?.poolMax, good: '4', want: 4, badEnv: {}, bad: '4', message: 'YOLOOPS_DATABASE_POOL_MAX is set without YOLOOPS_DATABASE_URL' },
+  YOLOOPS_SERVER_TIMEOUT_MS: { env: DATABASE, pick: (s) => (s.servers || undefined)?.timeoutMs, good: '10000', want: 10000, badEnv: {}, bad: '10000', message: 'YOLOOPS_SERVER_TIMEOUT_MS is set without YOLOOPS_DATABASE_URL' },
   YOLOOPS_REDIS_URL: {
     pick: (s) => s.jobs?.dispatch, good: 'rediss://:hunter2@cache:6380/0', want: { redisUrl: 'rediss://:hunter2@cache:6380/0' }, bad: 'http://cache:6379',
     message: 'YOLOOPS_REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, got a http: URL',

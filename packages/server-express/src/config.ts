@@ -24,6 +24,7 @@ export const ServeEnvSchema = z.object({
   YOLOOPS_DATABASE_URL: setting(databaseUrl, { description: 'PostgreSQL server holding the metadata instead of <data dir>/yoloops.db (postgres://user:password@host:5432/database); files stay in the data root', default: 'none: SQLite in the data root' }),
   YOLOOPS_DATABASE_SCHEMA: setting(databaseSchema, { description: 'PostgreSQL schema of the tables, created when missing (per-data-root: one per data root, from its real path; meant for test isolation)', default: 'public' }),
   YOLOOPS_DATABASE_POOL_MAX: setting(integer(1), { description: 'PostgreSQL connections this server opens at most', default: '10' }),
+  YOLOOPS_SERVER_TIMEOUT_MS: setting(integerIn(3000, 3_600_000), { description: 'with several servers on one database: milliseconds without a server\'s heartbeat after which another takes over its unfinished work (dataset prepares, instruction processing, its local trainers\' jobs)', default: '30000' }),
   YOLOOPS_MAX_UPLOAD_BYTES: setting(integer(1), { description: 'largest upload (dataset or model ZIP, video) in bytes', default: `${DEFAULT_DATASET_LIMITS.maxUploadBytes} (${DEFAULT_DATASET_LIMITS.maxUploadBytes / GIB} GiB)` }),
   YOLOOPS_MAX_IMAGE_PIXELS: setting(integer(1), { description: 'largest image accepted, in pixels', default: '40000000' }),
   YOLOOPS_IMAGE_CHECK: setting(oneOf('structure', 'decode'), { description: 'image check at dataset prepare: structure (Ultralytics\' own) or decode (decode every image)', default: 'structure' }),
@@ -154,6 +155,7 @@ function toServeOptions(env: ServeEnv): StartServerOptions {
       dispatch: env.YOLOOPS_REDIS_URL === undefined ? undefined : compact({ redisUrl: env.YOLOOPS_REDIS_URL, timeoutMs: env.YOLOOPS_WORKER_TIMEOUT_MS }),
     }),
     generation: generation(env),
+    servers: env.YOLOOPS_SERVER_TIMEOUT_MS === undefined ? undefined : { timeoutMs: env.YOLOOPS_SERVER_TIMEOUT_MS },
     database: env.YOLOOPS_DATABASE_URL === undefined ? undefined : compact({ url: env.YOLOOPS_DATABASE_URL, schema: env.YOLOOPS_DATABASE_SCHEMA, poolMax: env.YOLOOPS_DATABASE_POOL_MAX }),
     ...security(env),
   };
@@ -168,7 +170,7 @@ export const ServeConfigSchema = ServeEnvSchema.superRefine((env, ctx) => {
   if (env.YOLOOPS_WORKER_TIMEOUT_MS !== undefined && env.YOLOOPS_REDIS_URL === undefined) {
     ctx.addIssue({ code: 'custom', path: ['YOLOOPS_WORKER_TIMEOUT_MS'], message: 'is set without YOLOOPS_REDIS_URL: workers exist only in dispatch mode; set the Redis URL too, or unset it' });
   }
-  for (const name of ['YOLOOPS_DATABASE_SCHEMA', 'YOLOOPS_DATABASE_POOL_MAX'] as const) {
+  for (const name of ['YOLOOPS_DATABASE_SCHEMA', 'YOLOOPS_DATABASE_POOL_MAX', 'YOLOOPS_SERVER_TIMEOUT_MS'] as const) {
     if (env.YOLOOPS_DATABASE_URL === undefined && env[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set without YOLOOPS_DATABASE_URL: set the database URL too, or unset it' });
   }
   if (env.YOLOOPS_LLM_BASE_URL === undefined) {

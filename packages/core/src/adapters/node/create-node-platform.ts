@@ -93,7 +93,7 @@ export interface NodePlatformOptions {
   /**
    * Several servers on one database: each registers a random instance id and heartbeats (default every 5 s); interrupted
    * work (prepares, processing tasks, local trainers) of another server is recovered only once it is silent for `timeoutMs`
-   * (default 30 s), at start-up or by the sweep every `sweepMs` (default 15 s). Default: on with PostgreSQL, off with
+   * (default 30 s), at start-up or by the sweep every `sweepMs` (default 15 s, or half the timeout when shorter). Default: on with PostgreSQL, off with
    * SQLite (one server; `{}` turns it on); `false`: off.
    */
   servers?: { timeoutMs?: number; heartbeatMs?: number; sweepMs?: number; instanceId?: string } | false;
@@ -194,7 +194,9 @@ export async function createNodePlatform(options: NodePlatformOptions) {
   await jobs.recoverOnStart();
   const stopWatchdog = jobs.startWatchdog(watchdogMs);
   // Prepares and processing tasks of a server that died while this one runs are taken over by this sweep (jobs: by the watchdog).
-  const sweepMs = (options.servers === false ? undefined : options.servers?.sweepMs) ?? 15_000;
+  const liveness = options.servers === false ? undefined : options.servers;
+  // Every 15 s, or twice per timeout when that is shorter, so that a dead server's work waits at most ~1.5 timeouts.
+  const sweepMs = liveness?.sweepMs ?? Math.min(15_000, Math.max(1000, Math.floor((liveness?.timeoutMs ?? 30_000) / 2)));
   const stopSweep = servers === undefined ? () => {} : startRecoverySweep(sweepMs, [() => datasets.recoverInterrupted(), () => instructions.recoverOnStart()]);
   /** Seed 002's numeric ids, owners and projects of every resource. */
   const resources = stores.resources;
