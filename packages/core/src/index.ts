@@ -5,6 +5,7 @@ export {
 export { systemClock, type Clock } from './platform/clock.port.js';
 export { createId, RESOURCE_ID_PATTERN } from './platform/ids.js';
 export type { BlobStore, BlobReader, BlobStat, WriteOptions } from './storage/blob-store.port.js';
+export { zipBlobFolder } from './storage/zip-blob-folder.js';
 export { parseBlobKey } from './storage/blob-key.js';
 
 export {
@@ -75,6 +76,7 @@ export { createMemoryLogBus } from './adapters/memory/memory-log-bus.js';
 export {
   createAgentUploads, cleanShippedLines, MAX_SHIPPED_LINES, MAX_SHIPPED_LINE_CHARS, DEFAULT_MAX_CHECKPOINT_BYTES,
   type AgentUploads, type AgentUploadDeps, type ShippedLogBatch, type ShippedLogResult, type CheckpointResult,
+  DEFAULT_MAX_RUN_FILE_BYTES, RUN_FILES_DIR, type RunFilesResult, type RunFileSink,
 } from './jobs/agent-uploads.js';
 
 export {

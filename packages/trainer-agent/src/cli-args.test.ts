@@ -7,7 +7,7 @@ describe('parseRunArgs', () => {
       ['run', '--server', 'http://s', '--task', 'j1', '--run-dir', '/r', '--attempt', '2', '--no-export', '--', 'yolo', 'train', '--epochs', '3', '--', 'x'],
       {},
     );
-    expect(args).toEqual({ server: 'http://s', task: 'j1', runDir: '/r', attempt: 2, noExport: true, flushTimeoutMs: 20_000, shipLogs: false, checkpoints: false, command: ['yolo', 'train', '--epochs', '3', '--', 'x'] });
+    expect(args).toEqual({ server: 'http://s', task: 'j1', runDir: '/r', attempt: 2, noExport: true, flushTimeoutMs: 20_000, shipLogs: false, checkpoints: false, runFiles: false, command: ['yolo', 'train', '--epochs', '3', '--', 'x'] });
   });
 
   test('takes token, attempt and retry cap from the environment when not given', () => {
@@ -19,6 +19,13 @@ describe('parseRunArgs', () => {
     const args = parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--ship-logs', '--checkpoints', '--', 't'], { YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS: '500' });
     expect(args).toMatchObject({ shipLogs: true, checkpoints: true, checkpointIntervalMs: 500 });
     expect(() => parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--', 't'], { YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS: 'soon' })).toThrow(/YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS/);
+  });
+
+  test('--run-files switches on uploads of the run folder and needs --run-dir, naming both flags otherwise', () => {
+    expect(parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--run-dir', 'out', '--run-files', '--', 't'], { YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS: '500' }))
+      .toMatchObject({ runDir: 'out', runFiles: true, checkpointIntervalMs: 500 });
+    expect(() => parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--run-files', '--', 't'], {})).toThrow(UsageError);
+    expect(() => parseRunArgs(['run', '--server', 'http://s', '--task', 'j', '--run-files', '--', 't'], {})).toThrow(/--run-files needs --run-dir/);
   });
 
   test.each([

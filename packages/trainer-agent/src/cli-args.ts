@@ -20,6 +20,8 @@ export interface RunArgs {
   checkpoints: boolean;
   /** Least time between checkpoint uploads (`YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS`, default 30 s). */
   checkpointIntervalMs?: number;
+  /** Upload a fine-tune's `checkpoint-N/` folders and, on success, its outputs to the server (needs `runDir`). */
+  runFiles: boolean;
   command: string[];
 }
 
@@ -31,7 +33,7 @@ export class UsageError extends Error {
 /** The `--help` text. */
 export const USAGE = `usage: yoloops-agent run --server URL --task ID [--run-dir DIR] [--token T] [--attempt N]
                          [--export-cmd "CMD {weights}" | --no-export] [--flush-timeout SEC]
-                         [--ship-logs] [--checkpoints] -- <trainer command…>
+                         [--ship-logs] [--checkpoints] [--run-files] -- <trainer command…>
 
   --server URL         yoloops server base URL
   --task ID            training task (job) id
@@ -46,7 +48,10 @@ export const USAGE = `usage: yoloops-agent run --server URL --task ID [--run-dir
   --ship-logs          send the trainer's output lines to the server's job log
                        (batched, through the outbox: nothing lost while the server is away)
   --checkpoints        upload weights/last.pt when it changed, at most every 30 s
-                       (env YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS) and once at the end`;
+                       (env YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS) and once at the end
+  --run-files          upload a fine-tune's checkpoint-N folders and, on success, its outputs
+                       to the server (for remote workers); needs --run-dir, checkpoints at
+                       most every 30 s (env YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS)`;
 
 function positiveInt(value: string | undefined, label: string): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -68,7 +73,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
       options: {
         server: { type: 'string' }, task: { type: 'string' }, 'run-dir': { type: 'string' }, token: { type: 'string' },
         attempt: { type: 'string' }, 'export-cmd': { type: 'string' }, 'no-export': { type: 'boolean' }, 'flush-timeout': { type: 'string' },
-        'ship-logs': { type: 'boolean' }, checkpoints: { type: 'boolean' },
+        'ship-logs': { type: 'boolean' }, checkpoints: { type: 'boolean' }, 'run-files': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -80,6 +85,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (!values.task) throw new UsageError('--task is required');
   if (command.length === 0 || command[0] === '') throw new UsageError('the trainer command is missing after --');
   if (values['export-cmd'] !== undefined && values['no-export']) throw new UsageError('--export-cmd and --no-export exclude each other');
+  if (values['run-files'] && !values['run-dir']) throw new UsageError('--run-files needs --run-dir (the folder the fine-tune writes checkpoint-N/ and its outputs into)');
   const token = values.token ?? env.YOLOOPS_AGENT_TOKEN;
   const retryCapMs = positiveInt(env.YOLOOPS_AGENT_RETRY_CAP_MS, 'YOLOOPS_AGENT_RETRY_CAP_MS');
   const checkpointIntervalMs = positiveInt(env.YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS, 'YOLOOPS_AGENT_CHECKPOINT_INTERVAL_MS');
@@ -96,6 +102,7 @@ export function parseRunArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     shipLogs: values['ship-logs'] ?? false,
     checkpoints: values.checkpoints ?? false,
     ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
+    runFiles: values['run-files'] ?? false,
     command,
   };
 }

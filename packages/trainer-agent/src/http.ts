@@ -11,7 +11,7 @@ import { parseRetryAfter } from './backoff.js';
  * the outbox until the server URL is fixed).
  */
 export type SendOutcome =
-  | { kind: 'acked'; status: number }
+  | { kind: 'acked'; status: number; data?: object }
   | { kind: 'rejected'; status: number; message: string }
   | { kind: 'retry'; reason: string; retryAfterMs?: number };
 
@@ -46,7 +46,8 @@ export function classifyResponse(status: number, body: string, retryAfter?: stri
   const envelope = parseEnvelope(body);
   const message = envelope?.msg || body.slice(0, 200) || `HTTP ${status}`;
   if (status >= 200 && status < 300) {
-    if (envelope?.success !== false) return { kind: 'acked', status };
+    // The envelope's object `data` (e.g. the run-files route's `{stored:false}` for a stale attempt) goes to the caller.
+    if (envelope?.success !== false) return { kind: 'acked', status, ...(typeof envelope?.data === 'object' && envelope.data !== null ? { data: envelope.data } : {}) };
     // A server error in the envelope (the database away…) is not the report's fault: it is sent again.
     if (retryable(envelope.code)) return { kind: 'retry', reason: `HTTP ${status} with code ${envelope.code}${envelope.msg ? ` ${envelope.msg}` : ''}` };
     return { kind: 'rejected', status, message };
@@ -61,12 +62,12 @@ export function classifyResponse(status: number, body: string, retryAfter?: stri
 
 const retryable = (code: unknown) => typeof code === 'number' && (code === 408 || code === 429 || (code >= 500 && code < 600));
 
-function parseEnvelope(body: string): { success?: unknown; code?: unknown; msg?: string } | undefined {
+function parseEnvelope(body: string): { success?: unknown; code?: unknown; msg?: string; data?: unknown } | undefined {
   try {
     const value: unknown = JSON.parse(body);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { success, code, msg } = value as { success?: unknown; code?: unknown; msg?: unknown };
-    return { success, code, ...(typeof msg === 'string' ? { msg } : {}) };
+    const { success, code, msg, data } = value as { success?: unknown; code?: unknown; msg?: unknown; data?: unknown };
+    return { success, code, data, ...(typeof msg === 'string' ? { msg } : {}) };
   } catch {
     return undefined;
   }

@@ -14,3 +14,4 @@ export { runWorkerCli, type WorkerCliIo } from './worker/worker-cli.js';
 export { parseWorkerArgs, parseLabels, WORKER_USAGE, type WorkerArgs } from './worker/worker-args.js';
 export { createLogShipper, type LogShipper, type LogShipperOptions } from './log-shipper.js';
 export { startCheckpointUploads, type CheckpointUploads, type CheckpointUploadOptions } from './checkpoints.js';
+export { startRunFileUploads, type RunFileUploads, type RunFileUploadOptions } from './run-files.js';

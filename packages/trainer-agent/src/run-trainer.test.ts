@@ -1,6 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { describeMissingProgram } from '@yoloops/core';
-import { decideOutcome } from './run-trainer.js';
+import { STATUS_PATH, STATUS_TYPES } from './events.js';
+import { decideOutcome, runTrainer } from './run-trainer.js';
 
 describe('decideOutcome', () => {
   test.each([
@@ -23,5 +30,51 @@ describe('decideOutcome', () => {
     expect(outcome.message).toHaveLength(500);
     expect(outcome.message?.startsWith('trainer exited with code 1\n')).toBe(true);
     expect(outcome.message?.endsWith('THE END')).toBe(true);
+  });
+});
+
+/** A fine-tune that writes one checkpoint folder, then its final outputs, and exits 0. */
+const FINE_TUNE = `
+import { mkdirSync, writeFileSync } from 'node:fs';
+mkdirSync('run/checkpoint-2', { recursive: true });
+writeFileSync('run/checkpoint-2/adapter_model.safetensors', 'adapter@2');
+writeFileSync('run/checkpoint-2/trainer_state.json', JSON.stringify({ global_step: 2, log_history: [] }));
+writeFileSync('run/trainer_log.jsonl', JSON.stringify({ current_steps: 2, total_steps: 2, loss: 1.5 }) + '\\n');
+writeFileSync('run/adapter_model.safetensors', 'final adapter');
+writeFileSync('run/all_results.json', JSON.stringify({ train_loss: 1.5 }));
+`;
+
+describe('runTrainer --run-files', () => {
+  test('the last checkpoint and the outputs reach the server before the completed status is posted', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'run-files-trainer-'));
+    writeFileSync(path.join(cwd, 'trainer.mjs'), FINE_TUNE);
+    const seen: string[] = [];
+    // The network edge: a real server answering every route, recording what came in which order.
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        if (url.pathname.endsWith('/run-files')) seen.push(`${req.method} run-files dir=${url.searchParams.get('dir')}`);
+        if (url.pathname === STATUS_PATH) seen.push(`status ${(JSON.parse(Buffer.concat(chunks).toString()) as { statusType: number }).statusType}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, code: 200, msg: 'ok', data: { stored: true } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let stderr = '';
+    const io = { cwd, stderr: new Writable({ write: (chunk: Buffer, _encoding, done) => ((stderr += chunk.toString()), done()) }) };
+    try {
+      const code = await runTrainer({
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, task: 'job', runDir: 'run', attempt: 1, noExport: true, flushTimeoutMs: 10_000,
+        shipLogs: false, checkpoints: false, runFiles: true, command: [process.execPath, 'trainer.mjs'],
+      }, io);
+      expect(code).toBe(0);
+      expect(seen).toEqual([`status ${STATUS_TYPES.running}`, 'PUT run-files dir=checkpoint-2', 'PUT run-files dir=', `status ${STATUS_TYPES.completed}`]);
+      expect(stderr).toContain('yoloops-agent: uploaded checkpoint-2 (2 files,');
+      expect(stderr).toMatch(/yoloops-agent: uploaded the run's outputs \(3 files, \d+ B\) to the server/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

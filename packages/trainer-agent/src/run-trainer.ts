@@ -10,6 +10,7 @@ import { createLineTail } from './line-tail.js';
 import { createLogShipper } from './log-shipper.js';
 import { createProgress } from './progress.js';
 import { startResultsTail } from './results-tail.js';
+import { startRunFileUploads } from './run-files.js';
 import type { StepBatch } from './step-tail.js';
 import { startStepTail } from './step-tail.js';
 import { handOverWeights } from './weights.js';
@@ -112,8 +113,9 @@ function tailSteps(runDir: string | undefined, agent: TrainerAgent, io: RunIo, l
 }
 
 /**
- * What a remote worker's agent adds (`--ship-logs`, `--checkpoints`): the trainer's output lines go to the
- * server's job log through the outbox, and weights/last.pt is uploaded as epochs end and once at the end.
+ * What a remote worker's agent adds (`--ship-logs`, `--checkpoints`, `--run-files`): the trainer's output lines
+ * go to the server's job log through the outbox, weights/last.pt is uploaded as epochs end and once at the end,
+ * and a fine-tune's checkpoint-N folders as they are written, then (on success) its outputs.
  */
 function remoteExtras(args: RunArgs, agent: TrainerAgent, child: ResultPromise, runDir: () => string | undefined, log: (line: string) => void) {
   const shipper = args.shipLogs ? createLogShipper({ send: (lines) => agent.reportLogLines(lines) }) : undefined;
@@ -121,16 +123,24 @@ function remoteExtras(args: RunArgs, agent: TrainerAgent, child: ResultPromise, 
     child.stdout?.on('data', (chunk: Buffer) => shipper.push('stdout', chunk));
     child.stderr?.on('data', (chunk: Buffer) => shipper.push('stderr', chunk));
   }
+  const interval = args.checkpointIntervalMs === undefined ? {} : { intervalMs: args.checkpointIntervalMs };
   const uploads = args.checkpoints
-    ? startCheckpointUploads({ taskId: args.task, attempt: args.attempt, http: agent.http, runDir, log, ...(args.checkpointIntervalMs === undefined ? {} : { intervalMs: args.checkpointIntervalMs }) })
+    ? startCheckpointUploads({ taskId: args.task, attempt: args.attempt, http: agent.http, runDir, log, ...interval })
+    : undefined;
+  const runFiles = args.runFiles && args.runDir !== undefined
+    ? startRunFileUploads({ taskId: args.task, attempt: args.attempt, http: agent.http, runDir: args.runDir, log, ...interval })
     : undefined;
   return {
     epochEnded: () => uploads?.epochEnded(),
     /** Journals the last lines and sends the final checkpoint (before the terminal status: a resume starts from it). */
     async finish() {
       await shipper?.close();
+      // The reports before it go first: a job the agent's first report creates (an external one) must exist when its checkpoint arrives.
+      if (uploads) await agent.flush(args.flushTimeoutMs);
       await uploads?.finish();
     },
+    /** Sends the last checkpoint and, when `completed`, the outputs; resolves only after (the terminal status follows). */
+    finishRunFiles: async (completed: boolean) => runFiles?.finish(completed),
   };
 }
 
@@ -178,9 +188,12 @@ export async function runTrainer(input: RunArgs, io: RunIo): Promise<number> {
   if (result.exitCode === undefined && !result.signal && outcome.message) log(`yoloops-agent: ${outcome.message}`);
   const found = tail.file();
   const runDir = args.runDir ?? (found === undefined ? undefined : path.dirname(found));
+  // With --run-files the last checkpoint (and, on success, the outputs) reach the server before the terminal status.
+  await extras.finishRunFiles(outcome.status === 'completed');
   // A fine-tune (step logs found) leaves its adapter in the run folder: the server collects it when the job completes.
-  if (outcome.status === 'completed' && steps?.found()) log(`yoloops-agent: fine-tune outputs stay in ${args.runDir ?? ''}`);
-  else if (outcome.status === 'completed' && runDir !== undefined) {
+  if (outcome.status === 'completed' && steps?.found()) {
+    if (!args.runFiles) log(`yoloops-agent: fine-tune outputs stay in ${args.runDir ?? ''}`);
+  } else if (outcome.status === 'completed' && runDir !== undefined) {
     await handOverWeights({ runDir, taskId: args.task, attempt: args.attempt, http: agent.http, noExport: args.noExport, log, ...(args.exportCmd !== undefined ? { exportCmd: args.exportCmd } : {}) });
   }
   await report(agent.reportStatus(outcome.status, outcome.message), log);

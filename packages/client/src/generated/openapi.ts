@@ -127,6 +127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agent/tasks/{task_id}/run-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Trainer agent: upload a fine-tune's checkpoint folder or final outputs
+         * @description A remote worker's LLaMA-Factory run into the job's run folder on the server: `dir=checkpoint-N` stores the `file` parts as that checkpoint folder, all or nothing, and removes older uploaded checkpoints (a resume on any worker continues from the newest); `dir` empty stores them at the run folder's top level, each file renamed into place (the adapter, full model, metrics and GGUF files the completion of the job collects, so the agent sends them before it reports `completed`). Part file names are plain names (letters, digits, `. _ -`; no folders, no dot-files); at most 64 files, 64 GiB each. Only for llm-finetune jobs (a detector's is a `success:false` 409). An upload of an attempt older than the job's, or one the job moved past while it arrived, is drained and ignored (`stored: false`). Auth: the job's agent token, an admin's token or the job owner's; another job's agent token is a 403.
+         */
+        put: operations["uploadTaskRunFiles"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/agent/tasks/{task_id}/steps": {
         parameters: {
             query?: never;
@@ -1229,7 +1249,7 @@ export interface paths {
         };
         /**
          * Worker: the prepared dataset version of a claimed attempt (ZIP)
-         * @description images/, labels/ and a data.yaml with relative paths (Ultralytics resolves them from its folder). With auth on: a worker token (`yoloops workers token`) or an admin's.
+         * @description images/, labels/ and a data.yaml with relative paths (Ultralytics resolves them from its folder); for an llm-finetune, its processed instruction dataset folder (dataset_info.json and the split files LLaMA-Factory reads). With auth on: a worker token (`yoloops workers token`) or an admin's.
          */
         get: operations["downloadWorkerDataset"];
         put?: never;
@@ -1249,7 +1269,7 @@ export interface paths {
         };
         /**
          * Worker: the weights a claimed attempt starts from
-         * @description The stored checkpoint (last.pt) of a resumed attempt, or the job's start weights (a fine-tune's base, an extended job's parent weights). 404 when the work order named none. With auth on: a worker token (`yoloops workers token`) or an admin's.
+         * @description The stored checkpoint (last.pt) of a resumed attempt, or the job's start weights (a fine-tune's base, an extended job's parent weights); for an llm-finetune resume, its newest uploaded checkpoint-N folder as a ZIP. 404 when the work order named none. With auth on: a worker token (`yoloops workers token`) or an admin's.
          */
         get: operations["downloadWorkerWeights"];
         put?: never;
@@ -4112,6 +4132,11 @@ export interface components {
             /** @description Size of the job log after the call. */
             size: number;
         };
+        TrainingRunFilesResult: {
+            stored: boolean;
+            files: number;
+            size: number;
+        };
         TrainingSettings: {
             /** @description null: the trainer's own (Ultralytics lr0), as jobs pass none. */
             default_learning_rate: number | null;
@@ -4289,15 +4314,30 @@ export interface components {
                 model?: string;
             };
             dataset: {
-                /** @description Path (relative to the server) of the prepared version as a ZIP with data.yaml (relative paths), images and labels. */
+                /** @description Path (relative to the server) of the prepared version as a ZIP with data.yaml (relative paths), images and labels; for an llm-finetune, the processed instruction dataset folder as a ZIP (dataset_info.json and its files). */
                 url: string;
                 dataset_id: string;
                 version: string;
             };
-            /** @description Weights to download; {model} is then that local file. */
+            /** @description Weights to download; {model} is then that local file (a detector), or resume_from_checkpoint that folder (a fine-tune). */
             weights: {
                 url: string;
                 file_name: string;
+                /**
+                 * @description true: a ZIP of a checkpoint-N folder (an llm-finetune resume) that the worker unpacks as file_name in its run folder.
+                 * @default false
+                 */
+                folder: boolean;
+            } | null;
+            /**
+             * @description An llm-finetune attempt's trainer configuration; null for a detector.
+             * @default null
+             */
+            finetune: {
+                /** @description LLaMA-Factory train arguments, less dataset_dir, output_dir and resume_from_checkpoint, which the worker sets to its own paths and writes as the {config} YAML. */
+                arguments: {
+                    [key: string]: unknown;
+                };
             } | null;
         };
         Worker: {
@@ -4729,6 +4769,46 @@ export interface operations {
                         code: number;
                         msg: string;
                         data: components["schemas"]["TrainingLogBatchResult"];
+                    } | components["schemas"]["Seed004Error"];
+                };
+            };
+        };
+    };
+    uploadTaskRunFiles: {
+        parameters: {
+            query: {
+                /** @description Attempt whose trainer wrote the files. */
+                attempt: string;
+                /** @description `checkpoint-<N>`, or empty for the run folder's top level. */
+                dir?: string;
+            };
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description The folder's files as repeated `file` parts, each named by its file name */
+                    file: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description `{success, code, msg, data}`; `msg` says why nothing was stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        success: true;
+                        code: number;
+                        msg: string;
+                        data: components["schemas"]["TrainingRunFilesResult"];
                     } | components["schemas"]["Seed004Error"];
                 };
             };
@@ -7333,7 +7413,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The weights file */
+            /** @description The weights file (a ZIP of the checkpoint folder for a fine-tune) */
             200: {
                 headers: {
                     [name: string]: unknown;

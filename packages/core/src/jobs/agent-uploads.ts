@@ -16,6 +16,23 @@ export const MAX_SHIPPED_LINES = 2000;
 export const MAX_SHIPPED_LINE_CHARS = 64 * 1024;
 /** Default cap of one uploaded checkpoint (weights/last.pt). */
 export const DEFAULT_MAX_CHECKPOINT_BYTES = 4 * 1024 ** 3;
+/** Largest single file of a fine-tune run an agent uploads (a full model's safetensors shard included). */
+export const DEFAULT_MAX_RUN_FILE_BYTES = 64 * 1024 ** 3;
+/** The folders of a fine-tune run an agent uploads: `''` (the run folder's top level) or `checkpoint-<N>`. */
+export const RUN_FILES_DIR = /^(?:checkpoint-\d{1,12})?$/;
+/** A file name of an uploaded run file: no folders, no dot-files, no `..`. */
+const RUN_FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
+/** How a run-files upload came out (`note` says why nothing was stored). */
+export interface RunFilesResult {
+  stored: boolean;
+  files: number;
+  size: number;
+  note: string;
+}
+
+/** Stores one received file under `name`; called once per file, in body order. */
+export type RunFileSink = (name: string, body: Readable) => Promise<void>;
 
 /** A batch of trainer output lines an agent shipped: `seq` counts the batches of one attempt from 1. */
 export interface ShippedLogBatch {
@@ -47,6 +64,8 @@ export interface AgentUploadDeps {
   logBus: LogBus;
   /** Largest checkpoint accepted (default 4 GiB); a larger one is TOO_LARGE and leaves the stored one. */
   maxCheckpointBytes?: number;
+  /** Largest single run file of a fine-tune accepted (default 64 GiB). */
+  maxRunFileBytes?: number;
 }
 
 /** Where the high-water mark of shipped batches lives: `{attempt, seq}` of the last one appended. */
@@ -111,6 +130,7 @@ function serializer() {
 export function createAgentUploads(deps: AgentUploadDeps) {
   const { jobs, blobs, logBus } = deps;
   const maxCheckpoint = deps.maxCheckpointBytes ?? DEFAULT_MAX_CHECKPOINT_BYTES;
+  const maxRunFile = deps.maxRunFileBytes ?? DEFAULT_MAX_RUN_FILE_BYTES;
   const exclusive = serializer();
   async function current(jobId: string, attempt: number): Promise<Job | string> {
     const job = await jobs.get(jobId);
@@ -142,7 +162,7 @@ export function createAgentUploads(deps: AgentUploadDeps) {
     return { stored: true, lines: lines.length, size: end, note: 'ok' };
   }
   async function checkpoint(jobId: string, attempt: number, body: Readable): Promise<CheckpointResult> {
-    const job = await current(jobId, positive(attempt, 'attempt')).catch((error: unknown) => {
+    const job = await Promise.resolve().then(() => current(jobId, positive(attempt, 'attempt'))).catch((error: unknown) => {
       body.resume();
       throw error;
     });
@@ -167,7 +187,70 @@ export function createAgentUploads(deps: AgentUploadDeps) {
       await blobs.delete(scratch);
     }
   }
+  /**
+   * A fine-tune's files from a remote worker into the job's run folder: `dir` `checkpoint-N` as a whole (scratch
+   * folder renamed over it, older uploaded checkpoints removed: a resume starts from the newest), `''` file by file
+   * (each renamed into place: the final adapter, model and metrics the completion collects). `receive` calls the sink
+   * once per file; a stale attempt's files are drained and ignored.
+   */
+  async function runFiles(jobId: string, attempt: number, dir: string, receive: (sink: RunFileSink) => Promise<unknown>): Promise<RunFilesResult> {
+    const drain: RunFileSink = async (_name, body) => void body.resume();
+    const refuse = async (error: Error) => {
+      await receive(drain).catch(() => undefined);
+      throw error;
+    };
+    if (!RUN_FILES_DIR.test(dir)) {
+      return refuse(new ValidationError(`dir must be empty (the run folder) or checkpoint-<N> (got ${JSON.stringify(dir.slice(0, 64))})`, { reason: 'invalid_run_files_dir' }));
+    }
+    // In the chain, not before it: a bad attempt is refused (the parts drained) like any other refusal.
+    const job = await Promise.resolve().then(() => current(jobId, positive(attempt, 'attempt'))).catch(refuse);
+    if (typeof job === 'string') {
+      await receive(drain);
+      return { stored: false, files: 0, size: 0, note: job };
+    }
+    if (job.kind !== 'llm-finetune') {
+      return refuse(new InvalidStateError(`job ${jobId} trains a detector: its agent uploads weights/last.pt to /checkpoint and its weights to /weights`, { reason: 'not_a_finetune', details: { job_id: jobId } }));
+    }
+    const keys = jobKeys(jobId);
+    const scratch = `${keys.dir}/run-upload/${randomBytes(8).toString('hex')}`;
+    const names: string[] = [];
+    let size = 0;
+    try {
+      await receive(async (name, body) => {
+        // At the top level a file must not take a checkpoint folder's name (it would replace the folder).
+        if (!RUN_FILE_NAME.test(name) || names.includes(name) || (dir === '' && RUN_FILES_DIR.test(name))) {
+          body.resume();
+          throw new ValidationError(`run file name ${JSON.stringify(name.slice(0, 64))} is not a plain file name (letters, digits, . _ -; no folders, no dot-files) or came twice`, { reason: 'invalid_run_file_name' });
+        }
+        const metered = meter(maxRunFile, `run file ${name}`);
+        const [piped, written] = await Promise.allSettled([pipeline(body, metered.stream), blobs.write(`${scratch}/${name}`, metered.stream)]);
+        if (piped.status === 'rejected') throw piped.reason;
+        if (written.status === 'rejected') throw written.reason;
+        names.push(name);
+        size += written.value.size;
+      });
+      if (names.length === 0) throw new ValidationError('no run file in the upload', { reason: 'no_run_files' });
+      // Checked again after the bytes arrived: a resume meanwhile makes this attempt's files stale.
+      const still = await current(jobId, attempt);
+      if (typeof still === 'string') return { stored: false, files: 0, size: 0, note: still };
+      await exclusive(jobId, async () => {
+        if (dir === '') {
+          for (const name of names) await blobs.replacePrefix(`${scratch}/${name}`, `${keys.run}/${name}`);
+          return;
+        }
+        await blobs.replacePrefix(scratch, `${keys.run}/${dir}`);
+        const step = Number(dir.slice('checkpoint-'.length));
+        const older = new Set((await blobs.list(keys.run)).map((key) => /^\/(checkpoint-(\d+))\//.exec(key.slice(keys.run.length))).filter((m) => m !== null && Number(m[2]) < step).map((m) => m![1]!));
+        for (const folder of older) await blobs.delete(`${keys.run}/${folder}`);
+      });
+      return { stored: true, files: names.length, size, note: 'ok' };
+    } finally {
+      await blobs.delete(scratch);
+    }
+  }
   return {
+    /** Stores a fine-tune's uploaded run files (a checkpoint-N folder, or the final outputs) in the job's run folder. */
+    storeRunFiles: runFiles,
     /** Appends a shipped batch to the job log once per (attempt, seq) and publishes it on the log bus. */
     appendLogs: (jobId: string, batch: ShippedLogBatch) => exclusive(`log:${jobId}`, () => append(jobId, batch)),
     /** Stores the attempt's checkpoint as the job's weights/last.pt (atomically: scratch file, then rename). */

@@ -1,7 +1,6 @@
 import type { Clock } from '../platform/clock.port.js';
 import type { WorkerStore } from '../workers/worker-store.port.js';
 import type { JobDispatcher } from './job-dispatcher.port.js';
-import { transitionJob } from './job-state.js';
 import type { JobStore } from './job-store.port.js';
 import type { Job } from './job.schema.js';
 
@@ -19,8 +18,6 @@ export interface DispatchRunnerDeps {
   forgetWorkersAfterMs?: number;
 }
 
-const FINETUNE_REMOTE = 'llm-finetune jobs run on the server\'s own executor: start the server without YOLOOPS_REDIS_URL to fine-tune language models';
-
 /**
  * The dispatch-mode replacement of the process runner (same interface): queued jobs become queue messages,
  * trainers run on remote workers, and the watchdog re-sends what Redis lost and what silent workers held.
@@ -29,7 +26,6 @@ export function createDispatchRunner(deps: DispatchRunnerDeps) {
   const { jobs, dispatcher } = deps;
   let tail: Promise<void> = Promise.resolve();
   let waiting: Promise<void> | undefined;
-  const now = () => deps.clock.now().toISOString();
 
   /** Whether the message went out; a failure is reported (the queue is likely away: the round stops, the watchdog tries again). */
   const send = async (job: Job, redelivery: boolean): Promise<boolean> => {
@@ -44,10 +40,6 @@ export function createDispatchRunner(deps: DispatchRunnerDeps) {
   async function dispatchQueued(): Promise<void> {
     for (const job of await jobs.list({ status: ['queued'] })) {
       if (job.external === true) continue;
-      if (job.kind === 'llm-finetune') {
-        await transitionJob(jobs, job.job_id, ['queued'], 'failed', { error: FINETUNE_REMOTE, failed_at: now(), finished_at: now() });
-        continue;
-      }
       if (!(await send(job, false))) return;
     }
   }

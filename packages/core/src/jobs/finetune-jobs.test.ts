@@ -113,6 +113,9 @@ describe('llm-finetune jobs', () => {
     expect(qlora.llm).toMatchObject({ finetuning_type: 'qlora', quantization_bit: 4, template: 'deepseekr1' });
     const int8 = await jobs.createFinetune({ dataset_dir: DIR, quantization_bit: 8 });
     expect(int8.llm).toMatchObject({ finetuning_type: 'qlora', quantization_bit: 8 });
+    // Dispatch mode: the labels a worker needs to take it (its queue), checked like a detector job's.
+    expect((await jobs.createFinetune({ dataset_dir: DIR, worker_labels: { gpu: 'a100' } })).worker_labels).toEqual({ gpu: 'a100' });
+    await expect(jobs.createFinetune({ dataset_dir: DIR, worker_labels: { 'bad key!': 'x' } })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/worker_labels/) });
     await expect(jobs.extend(qlora.job_id, 1)).rejects.toMatchObject({ code: expect.stringMatching(/UNSUPPORTED|INVALID_STATE/) });
     await expect(world.service({ finetuneCommand: LF_COMMAND }).createFinetune({ dataset_dir: DIR })).rejects.toMatchObject({ code: 'UNSUPPORTED', reason: 'no_base_model_catalog' });
   });

@@ -119,6 +119,7 @@ export async function planFinetuneJob(deps: FinetunePlanDeps, input: CreateFinet
     base_model_id: null, original_model_path: base.model_name_or_path, epochs: r.num_train_epochs, imgsz: 0, batch: r.per_device_train_batch_size,
     status: 'queued', created_at: now, queued_at: now, log_file: deps.blobs.localPath(keys.log), run_dir: deps.blobs.localPath(keys.run), attempt: 1, command: [],
     ...(trainerCommand === undefined ? {} : { trainer_command: trainerCommand }),
+    ...(r.worker_labels === undefined ? {} : { worker_labels: r.worker_labels }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RESOURCE_ID_PATTERN } from '../platform/ids.js';
+import { WorkerLabelsSchema } from '../workers/worker.schema.js';
 
 /** What a job trains: a detector (the default, also when `kind` is absent) or a language model fine-tune. */
 export const JobKindSchema = z.enum(['detect', 'llm-finetune']).meta({ id: 'TrainingJobKind', description: 'detect (absent = detect) or llm-finetune.' });
@@ -91,6 +92,7 @@ export const CreateFinetuneJobRequestSchema = z
     save_steps: z.number().int().min(1).max(1_000_000).default(500),
     template: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'template must be a trainer template name such as qwen').optional()
       .describe('Chat template override; default: the catalog entry\'s.'),
+    worker_labels: WorkerLabelsSchema.optional().describe('Dispatch mode: labels the worker that trains the job must have, e.g. {"gpu": "a100"}.'),
   })
   .meta({ id: 'CreateFinetuneJobRequest' });
 /** Input of `createJobService().createFinetune` (defaults applied inside). */

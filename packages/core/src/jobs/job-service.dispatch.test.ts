@@ -58,7 +58,7 @@ describe.each(['memory', 'sqlite'] as const)('job service in dispatch mode (%s)'
       job_id: job.job_id, attempt: 1, kind: 'detect', agent_token: `agent-${job.job_id}-1`, resume: false,
       trainer: service.config().trainerCommand.train,
       values: { epochs: '3', imgsz: '640', batch: '8', name: 'train', job_id: job.job_id, model: 'yolov8n.pt' },
-      dataset: { url: `/api/workers/jobs/${job.job_id}/dataset?attempt=1`, dataset_id: 'ds_1', version: 'v1' }, weights: null,
+      dataset: { url: `/api/workers/jobs/${job.job_id}/dataset?attempt=1`, dataset_id: 'ds_1', version: 'v1' }, weights: null, finetune: null,
     });
     expect(await service.get(job.job_id)).toMatchObject({ status: 'running', worker_id: 'w-a', attempt: 1, worker_labels: { gpu: 'a100' } });
     expect((await dispatch.list()).find((w) => w.worker_id === 'w-a')).toMatchObject({ current_job: job.job_id, alive: true, labels: { gpu: 'a100', zone: 'eu' } });
@@ -225,7 +225,7 @@ describe.each(['memory', 'sqlite'] as const)('job service in dispatch mode (%s)'
     await service.checkAlive();
     expect(dispatcher.pending().filter((p) => p.message.job_id !== parent.job_id).map((p) => p.queue).sort()).toEqual(['train.gpu=a100', 'train.gpu=h100']);
     const order = await service.workers!.claim('w-x', { job_id: other.job_id, attempt: 1 });
-    expect(order.weights).toEqual({ url: `/api/workers/jobs/${other.job_id}/weights?attempt=1`, file_name: 'start_last.pt' });
+    expect(order.weights).toEqual({ url: `/api/workers/jobs/${other.job_id}/weights?attempt=1`, file_name: 'start_last.pt', folder: false });
   });
 
   test('a dispatch that fails leaves the job queued and is reported (the watchdog tries again on its next round)', async () => {

@@ -73,6 +73,8 @@ export interface JobServiceDeps {
   logBus?: LogBus;
   /** Largest checkpoint an agent may upload (default 4 GiB). */
   maxCheckpointBytes?: number;
+  /** Largest single run file (a fine-tune's checkpoint or output file) an agent may upload (default 64 GiB). */
+  maxRunFileBytes?: number;
   /** Local trainers with several servers on one database: launches record this server (`server_id`), and crash checks leave a live other server's jobs alone. */
   servers?: ServerLiveness;
 }
@@ -257,7 +259,8 @@ export function createJobService(deps: JobServiceDeps) {
     /** What a trainer (agent or seed 004 caller) reports: epochs, status changes, its registered model. See job-notify.ts. */
     ...createJobNotify({ jobs, metrics: deps.metrics, clock, completion, ...(deps.maxExternalJobs === undefined ? {} : { maxExternalJobs: deps.maxExternalJobs }) }),
     /** What a remote agent uploads: shipped log lines and checkpoints, fenced by attempt. See agent-uploads.ts. */
-    ...createAgentUploads({ jobs, blobs, logBus: deps.logBus ?? createMemoryLogBus(), ...(deps.maxCheckpointBytes === undefined ? {} : { maxCheckpointBytes: deps.maxCheckpointBytes }) }),
+    ...createAgentUploads({ jobs, blobs, logBus: deps.logBus ?? createMemoryLogBus(), ...(deps.maxCheckpointBytes === undefined ? {} : { maxCheckpointBytes: deps.maxCheckpointBytes }),
+      ...(deps.maxRunFileBytes === undefined ? {} : { maxRunFileBytes: deps.maxRunFileBytes }) }),
     startWatchdog(intervalMs = 5000): () => void {
       const timer = setInterval(() => void runner.checkAlive().catch(() => undefined), intervalMs);
       timer.unref();

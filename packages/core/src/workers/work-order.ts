@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { jobKeys, type LocalBlobStore } from '../jobs/job-paths.js';
+import { toLlamaFactoryConfig } from '../jobs/llamafactory-config.js';
 import { RESUMED_FROM_START } from '../jobs/job-requests.js';
 import type { Job, TrainerCommand } from '../jobs/job.schema.js';
 import { RUN_NAME } from '../jobs/job-paths.js';
@@ -17,8 +19,33 @@ const START_FILES = ['start_base.pt', 'start_last.pt', 'start_best.pt'] as const
  */
 export function attemptWeightsKey(job: Job, blobs: LocalBlobStore): string | undefined {
   const keys = jobKeys(job.job_id);
+  if (job.kind === 'llm-finetune') {
+    // A fine-tune resumes from a checkpoint-N folder of its run (the newest one its agents uploaded); a fresh one starts from a model name.
+    if (!resumesFromCheckpoint(job)) return undefined;
+    const key = `${keys.run}/${path.basename(job.resumed_from ?? '')}`;
+    return /\/checkpoint-\d+$/.test(key) && blobs.localPath(key) === job.resumed_from ? key : undefined;
+  }
   if (resumesFromCheckpoint(job)) return keys.lastPt;
   return START_FILES.map((name) => `${keys.dir}/${name}`).find((key) => blobs.localPath(key) === job.original_model_path);
+}
+
+/** The data-root key of an absolute path inside the data root (a fine-tune's dataset folder), or undefined. */
+export function dataRootKey(blobs: LocalBlobStore, absolute: string): string | undefined {
+  const root = path.dirname(blobs.localPath('probe'));
+  const key = path.relative(root, absolute).split(path.sep).join('/');
+  if (key === '' || key.startsWith('..') || path.isAbsolute(key)) return undefined;
+  try {
+    return blobs.localPath(key) === absolute ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The LLaMA-Factory arguments of a fine-tune's attempt, less the three paths a worker sets to its own (dataset_dir, output_dir, resume_from_checkpoint). */
+function finetuneArguments(job: Job): Record<string, unknown> | null {
+  if (job.kind !== 'llm-finetune' || job.llm === undefined) return null;
+  const { dataset_dir: _dataset, output_dir: _output, resume_from_checkpoint: _resume, ...rest } = toLlamaFactoryConfig(job.llm, { outputDir: '' });
+  return rest;
 }
 
 /** Paths (relative to the server) of a job's downloads for workers. */
@@ -45,6 +72,7 @@ export function buildWorkOrder(options: { job: Job; trainer: TrainerCommand; age
       ...(weightsKey === undefined ? { model: job.original_model_path } : {}),
     },
     dataset: { url: urls.dataset, dataset_id: job.dataset_id, version: job.version },
-    weights: weightsKey === undefined ? null : { url: urls.weights, file_name: weightsKey.split('/').pop() ?? 'weights.pt' },
+    weights: weightsKey === undefined ? null : { url: urls.weights, file_name: weightsKey.split('/').pop() ?? 'weights.pt', folder: job.kind === 'llm-finetune' },
+    finetune: job.kind === 'llm-finetune' ? { arguments: finetuneArguments(job) ?? {} } : null,
   };
 }

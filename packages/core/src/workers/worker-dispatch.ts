@@ -8,7 +8,8 @@ import type { Job, JobPatch, TrainerCommand } from '../jobs/job.schema.js';
 import type { Clock } from '../platform/clock.port.js';
 import { labelsSatisfy } from './worker-queues.js';
 import type { WorkerStore } from './worker-store.port.js';
-import { attemptWeightsKey, buildWorkOrder } from './work-order.js';
+import { finetuneResumePoint } from '../jobs/finetune-requests.js';
+import { attemptWeightsKey, buildWorkOrder, dataRootKey } from './work-order.js';
 import {
   WorkerClaimSchema, WorkerExitSchema, WorkerHeartbeatSchema, WorkerIdSchema,
   type ClaimRefusalReason, type WorkerCancel, type WorkerHeartbeatAnswer, type WorkerExitAnswer, type WorkerRecord, type WorkerView, type WorkOrder,
@@ -94,7 +95,9 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
   /** A running job taken over by `id`: attempt + 1 from the server's stored checkpoint (or the start), if nobody moved it meanwhile. */
   async function takeOver(id: string, job: Job): Promise<Job | undefined> {
     const lastPt = jobKeys(job.job_id).lastPt;
-    const from = (await deps.blobs.stat(lastPt)) ? deps.blobs.localPath(lastPt) : RESUMED_FROM_START;
+    // A detector resumes from weights/last.pt, a fine-tune from its newest uploaded checkpoint-N folder.
+    const from = job.kind === 'llm-finetune' ? await finetuneResumePoint(deps.blobs, job)
+      : (await deps.blobs.stat(lastPt)) ? deps.blobs.localPath(lastPt) : RESUMED_FROM_START;
     const at = now();
     return fencedTransition(jobs, job.job_id, { from: ['running'], to: 'running' }, (current) => current.attempt === job.attempt && current.worker_id === job.worker_id, (current) => ({
       ...CLEARED, attempt: current.attempt + 1, resume_count: (current.resume_count ?? 0) + 1, resumed_at: at, resumed_from: from,
@@ -176,17 +179,32 @@ export function createWorkerDispatch(deps: WorkerDispatchDeps) {
     return job;
   }
 
-  /** Data-root key of the weights a claimed attempt starts from; NOT_FOUND when it starts from a model name or the file is gone. */
-  async function attemptWeights(jobId: string, attempt: number): Promise<string> {
-    const key = attemptWeightsKey(await attemptJob(jobId, attempt), deps.blobs);
-    if (key === undefined || !(await deps.blobs.stat(key))) {
-      throw new NotFoundError(`attempt ${attempt} of job ${jobId} starts from no stored weights file`, { reason: 'weights_not_found', details: { job_id: jobId } });
+  /**
+   * Data-root key of the weights a claimed attempt starts from (a file; for a fine-tune a checkpoint-N folder,
+   * `folder: true`); NOT_FOUND when it starts from a model name or the weights are gone.
+   */
+  async function attemptWeights(jobId: string, attempt: number): Promise<{ key: string; folder: boolean }> {
+    const job = await attemptJob(jobId, attempt);
+    const key = attemptWeightsKey(job, deps.blobs);
+    const folder = job.kind === 'llm-finetune';
+    const present = key !== undefined && (folder ? (await deps.blobs.list(key)).length > 0 : (await deps.blobs.stat(key)) !== undefined);
+    if (key === undefined || !present) {
+      throw new NotFoundError(`attempt ${attempt} of job ${jobId} starts from no stored weights`, { reason: 'weights_not_found', details: { job_id: jobId } });
+    }
+    return { key, folder };
+  }
+
+  /** Data-root key of a claimed fine-tune attempt's processed dataset folder (what its dataset download zips). */
+  async function attemptDatasetFolder(job: Job): Promise<string> {
+    const key = job.llm === undefined ? undefined : dataRootKey(deps.blobs, job.llm.dataset_dir);
+    if (key === undefined || (await deps.blobs.list(key)).length === 0) {
+      throw new NotFoundError(`the dataset folder of job ${job.job_id} is gone from the data root: process the instruction dataset again and start a new fine-tune`, { reason: 'dataset_not_found', details: { job_id: job.job_id } });
     }
     return key;
   }
 
   return {
-    heartbeat, claim, exit, list, attemptJob, attemptWeights,
+    heartbeat, claim, exit, list, attemptJob, attemptWeights, attemptDatasetFolder,
     /** Whether a running job's worker gave it up: silent past the timeout, or alive without listing its attempt. */
     async isAbandoned(job: Job): Promise<boolean> {
       return job.worker_id !== undefined && !holderRuns(job, await workers.get(job.worker_id));

@@ -96,11 +96,18 @@ export const WorkOrderSchema = z
       model: z.string().optional().describe('{model} when no weights are downloaded (a name the trainer fetches itself, e.g. yolov8n.pt).'),
     }),
     dataset: z.object({
-      url: z.string().describe('Path (relative to the server) of the prepared version as a ZIP with data.yaml (relative paths), images and labels.'),
+      url: z.string().describe('Path (relative to the server) of the prepared version as a ZIP with data.yaml (relative paths), images and labels; for an llm-finetune, the processed instruction dataset folder as a ZIP (dataset_info.json and its files).'),
       dataset_id: z.string(),
       version: z.string(),
     }),
-    weights: z.object({ url: z.string(), file_name: z.string() }).nullable().describe('Weights to download; {model} is then that local file.'),
+    weights: z.object({
+      url: z.string(),
+      file_name: z.string(),
+      folder: z.boolean().default(false).describe('true: a ZIP of a checkpoint-N folder (an llm-finetune resume) that the worker unpacks as file_name in its run folder.'),
+    }).nullable().describe('Weights to download; {model} is then that local file (a detector), or resume_from_checkpoint that folder (a fine-tune).'),
+    finetune: z.object({
+      arguments: z.record(z.string(), z.unknown()).describe('LLaMA-Factory train arguments, less dataset_dir, output_dir and resume_from_checkpoint, which the worker sets to its own paths and writes as the {config} YAML.'),
+    }).nullable().default(null).describe('An llm-finetune attempt\'s trainer configuration; null for a detector.'),
   })
   .meta({ id: 'WorkOrder' });
 export type WorkOrder = z.infer<typeof WorkOrderSchema>;

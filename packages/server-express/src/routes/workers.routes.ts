@@ -1,6 +1,6 @@
 import {
   ClaimRefusalReasonSchema, InvalidStateError, WorkerClaimSchema, WorkerExitAnswerSchema, WorkerExitSchema, WorkerHeartbeatAnswerSchema,
-  WorkerHeartbeatSchema, WorkerIdSchema, WorkerViewSchema, WorkOrderSchema, type WorkerDispatch,
+  WorkerHeartbeatSchema, WorkerIdSchema, WorkerViewSchema, WorkOrderSchema, zipBlobFolder, type WorkerDispatch,
 } from '@yoloops/core';
 import { z } from 'zod';
 import { defineRoute, type Route } from '../http/route.js';
@@ -68,22 +68,28 @@ export const workersRoutes: Route[] = [
   }),
   defineRoute({
     method: 'get', path: '/api/workers/jobs/{job_id}/dataset', operationId: 'downloadWorkerDataset', summary: 'Worker: the prepared dataset version of a claimed attempt (ZIP)', tags: ['workers'],
-    description: `images/, labels/ and a data.yaml with relative paths (Ultralytics resolves them from its folder). ${AUTH}`,
+    description: `images/, labels/ and a data.yaml with relative paths (Ultralytics resolves them from its folder); for an llm-finetune, its processed instruction dataset folder (dataset_info.json and the split files LLaMA-Factory reads). ${AUTH}`,
     auth: 'worker', rateLimit: 'none', params: JobParams, query: AttemptQuery,
     responses: { 200: { description: 'The ZIP', contentType: 'application/zip' }, ...errorResponses(400, 404, 409) },
     handler: async ({ params, query, services }) => {
-      const job = await dispatchOf(services).attemptJob(params.job_id, query.attempt);
+      const dispatch = dispatchOf(services);
+      const job = await dispatch.attemptJob(params.job_id, query.attempt);
+      if (job.kind === 'llm-finetune') {
+        return { kind: 'stream', contentType: 'application/zip', filename: `${job.job_id}-dataset.zip`, stream: zipBlobFolder(services.blobs, await dispatch.attemptDatasetFolder(job)) };
+      }
       return { kind: 'stream', contentType: 'application/zip', ...(await services.datasets.exportZip(job.dataset_id, { version: job.version, withLabels: true })) };
     },
   }),
   defineRoute({
     method: 'get', path: '/api/workers/jobs/{job_id}/weights', operationId: 'downloadWorkerWeights', summary: 'Worker: the weights a claimed attempt starts from', tags: ['workers'],
-    description: `The stored checkpoint (last.pt) of a resumed attempt, or the job's start weights (a fine-tune's base, an extended job's parent weights). 404 when the work order named none. ${AUTH}`,
+    description: `The stored checkpoint (last.pt) of a resumed attempt, or the job's start weights (a fine-tune's base, an extended job's parent weights); for an llm-finetune resume, its newest uploaded checkpoint-N folder as a ZIP. 404 when the work order named none. ${AUTH}`,
     auth: 'worker', rateLimit: 'none', params: JobParams, query: AttemptQuery,
-    responses: { 200: { description: 'The weights file', contentType: 'application/octet-stream' }, ...errorResponses(400, 404, 409) },
+    responses: { 200: { description: 'The weights file (a ZIP of the checkpoint folder for a fine-tune)', contentType: 'application/octet-stream' }, ...errorResponses(400, 404, 409) },
     handler: async ({ params, query, services }) => {
-      const weightsKey = await dispatchOf(services).attemptWeights(params.job_id, query.attempt);
-      return { kind: 'stream', contentType: 'application/octet-stream', filename: weightsKey.split('/').pop() ?? 'weights.pt', stream: await services.blobs.read(weightsKey) };
+      const { key, folder } = await dispatchOf(services).attemptWeights(params.job_id, query.attempt);
+      const name = key.split('/').pop() ?? 'weights.pt';
+      if (folder) return { kind: 'stream', contentType: 'application/zip', filename: `${name}.zip`, stream: zipBlobFolder(services.blobs, key) };
+      return { kind: 'stream', contentType: 'application/octet-stream', filename: name, stream: await services.blobs.read(key) };
     },
   }),
   listRoute('/workers', 'listWorkers'),

@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  checkArgvTemplate, renderArgv, WorkOrderSchema, type DispatchMessage, type TrainingExecutor, type TrainingExit, type WorkOrder,
+  checkArgvTemplate, FINETUNE_CONFIG_NAME, renderArgv, renderLlamaFactoryYaml, WorkOrderSchema, type DispatchMessage, type TrainingExecutor, type TrainingExit, type WorkOrder,
 } from '@yoloops/core';
 import type { DatasetCache } from './dataset-cache.js';
-import { safeSegment } from './dataset-cache.js';
+import { extractZip, safeSegment } from './dataset-cache.js';
 import { downloadUntilDone, postUntilAnswered, type RetryOptions } from './retry.js';
 import type { WorkerHttp } from './worker-http.js';
 
@@ -60,11 +60,57 @@ export function attemptPaths(jobsDir: string, order: Pick<WorkOrder, 'job_id' | 
   return { project, runDir: path.join(project, safeSegment(order.values.name, 'run name')), logFile: `${project}.log`, inputs: `${project}.in` };
 }
 
+/** Caps of the ZIPs a fine-tune downloads (a full model's checkpoint holds files over core's 4 GiB default). */
+const FINETUNE_ZIP_LIMITS = { maxEntryBytes: MAX_WEIGHTS_BYTES, maxTotalBytes: 4 * MAX_WEIGHTS_BYTES };
+
+/** Downloads the ZIP at `route` and unpacks it into `into` (a fresh folder); the ZIP is removed afterwards. */
+async function downloadFolder(deps: AttemptDeps, route: string, into: string, what: string, signal?: AbortSignal): Promise<void> {
+  const zip = `${into}.zip`;
+  await rm(into, { recursive: true, force: true });
+  await mkdir(into, { recursive: true });
+  try {
+    await downloadUntilDone(deps.http, { route, file: zip, maxBytes: 4 * MAX_WEIGHTS_BYTES, what }, { ...deps.retry, ...(signal ? { signal } : {}) });
+    await extractZip(zip, into, FINETUNE_ZIP_LIMITS);
+  } finally {
+    await rm(zip, { force: true });
+  }
+}
+
+/**
+ * A fine-tune attempt's inputs: the processed dataset folder, the checkpoint-N folder a resume continues from
+ * (unpacked into the run folder, where LLaMA-Factory keeps its own), and the trainer YAML with this machine's
+ * paths (`{config}`, written into the run folder as on the server).
+ */
+async function prepareFinetune(deps: AttemptDeps, order: WorkOrder, paths: ReturnType<typeof attemptPaths>, signal?: AbortSignal): Promise<{ data: string; config: string }> {
+  if (order.finetune === null) throw new Error(`work order of ${order.job_id} is an llm-finetune without its trainer arguments`);
+  const data = path.join(paths.inputs, 'dataset');
+  await downloadFolder(deps, order.dataset.url, data, `the dataset of ${order.job_id}`, signal);
+  let resumeFrom: string | undefined;
+  if (order.weights) {
+    resumeFrom = path.join(paths.runDir, safeSegment(order.weights.file_name, 'checkpoint folder name'));
+    await downloadFolder(deps, order.weights.url, resumeFrom, `${order.weights.file_name} of ${order.job_id}`, signal);
+  }
+  await mkdir(paths.runDir, { recursive: true });
+  const config = path.join(paths.runDir, FINETUNE_CONFIG_NAME);
+  const settings = { ...order.finetune.arguments, dataset_dir: data, output_dir: paths.runDir, ...(resumeFrom === undefined ? {} : { resume_from_checkpoint: resumeFrom }) };
+  await writeFile(config, renderLlamaFactoryYaml(settings));
+  return { data, config };
+}
+
 /** Downloads what the attempt reads (dataset version, weights) and renders the agent + trainer argv. */
 export async function prepareAttempt(deps: AttemptDeps, order: WorkOrder, signal?: AbortSignal) {
   const paths = attemptPaths(deps.jobsDir, order);
   checkArgvTemplate(order.trainer, 'work order trainer command');
   await mkdir(paths.inputs, { recursive: true });
+  if (order.kind === 'llm-finetune') {
+    const { data, config } = await prepareFinetune(deps, order, paths, signal);
+    const values = {
+      data, model: order.values.model ?? '', epochs: order.values.epochs, imgsz: order.values.imgsz, batch: order.values.batch, project: paths.project,
+      name: order.values.name, job_id: order.job_id, run_dir: paths.runDir, server: deps.serverUrl, config,
+    };
+    // Its checkpoints and, on success, its outputs go to the server: a resume elsewhere and the model's registration need them.
+    return { paths, argv: [...agentArgv(deps, order, paths, ['--run-files']), ...renderArgv(order.trainer, values)] };
+  }
   const data = await deps.datasets.fetch(order.dataset, signal);
   let model = order.values.model ?? '';
   if (order.weights) {
@@ -79,9 +125,13 @@ export async function prepareAttempt(deps: AttemptDeps, order: WorkOrder, signal
     data, model, epochs: order.values.epochs, imgsz: order.values.imgsz, batch: order.values.batch, project: paths.project, name: order.values.name,
     job_id: order.job_id, run_dir: paths.runDir, server: deps.serverUrl, config: '',
   };
-  const agent = [...deps.agentCommand, 'run', '--server', deps.serverUrl, '--task', order.job_id, '--attempt', String(order.attempt), '--run-dir', paths.runDir,
-    '--flush-timeout', String(deps.agentFlushTimeoutS ?? 3600), ...deps.agentFlags, '--'];
-  return { paths, argv: [...agent, ...renderArgv(order.trainer, values)] };
+  return { paths, argv: [...agentArgv(deps, order, paths, []), ...renderArgv(order.trainer, values)] };
+}
+
+/** `yoloops-agent run …  --` of an attempt, with the worker's agent flags and `extra` ones. */
+function agentArgv(deps: AttemptDeps, order: WorkOrder, paths: ReturnType<typeof attemptPaths>, extra: readonly string[]): string[] {
+  return [...deps.agentCommand, 'run', '--server', deps.serverUrl, '--task', order.job_id, '--attempt', String(order.attempt), '--run-dir', paths.runDir,
+    '--flush-timeout', String(deps.agentFlushTimeoutS ?? 3600), ...deps.agentFlags, ...extra.filter((flag) => !deps.agentFlags.includes(flag)), '--'];
 }
 
 /** Posts how the trainer process ended; retried until the server answers (a fenced exit is answered too). */

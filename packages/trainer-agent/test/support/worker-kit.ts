@@ -38,6 +38,7 @@ export function workOrder(trainer: string, options: { job_id?: string; attempt?:
     values: { epochs: '2', imgsz: '64', batch: '2', name: 'train', job_id: job, model: 'yolov8n.pt' },
     dataset: { url: `/api/workers/jobs/${job}/dataset?attempt=${attempt}`, dataset_id: 'ds_1', version: 'v1' },
     weights: options.weights ? { url: `/api/workers/jobs/${job}/weights?attempt=${attempt}`, file_name: 'last.pt' } : null,
+    finetune: options.kind === 'llm-finetune' ? { arguments: { stage: 'sft', do_train: true } } : null,
   };
 }
 

@@ -6,11 +6,11 @@
  * (SIGTERM → `got-sigterm`, exit 7; SIGINT → `got-sigint`, exit 8).
  */
 export const WORKER_TRAINER = `
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
 const dir = args.project + '/' + args.name;
 mkdirSync(dir + '/weights', { recursive: true });
-const read = (file) => (file && existsSync(file) ? readFileSync(file, 'utf8') : null);
+const read = (file) => (file && existsSync(file) && statSync(file).isFile() ? readFileSync(file, 'utf8') : null);
 writeFileSync(dir + '/args.json', JSON.stringify({ args, dataYaml: read(args.data), model: read(args.model), cwd: process.cwd() }));
 console.log('worker trainer starts');
 writeFileSync(dir + '/results.csv', 'epoch,time,train/box_loss,metrics/mAP50(B)\\n');
