@@ -45,7 +45,7 @@ export const ROUTE_RESOURCES: Readonly<Record<string, RouteResources>> = {
   getSeed000TrainingMetrics: seed000Model, getSeed000TrainingChart: seed000Model,
   notifyTrainResult: auth(NOTIFY), notifyTrainStatus: auth(NOTIFY),
   notifyTrainResultWithSecret: auth(`${NOTIFY}; here the job's secret in the path`), notifyTrainStatusWithSecret: auth(`${NOTIFY}; here the job's secret in the path`),
-  uploadTaskWeights: auth(NOTIFY), reportTaskSteps: auth(NOTIFY), uploadTaskLogs: auth(NOTIFY), uploadTaskCheckpoint: auth(NOTIFY),
+  uploadTaskWeights: auth(NOTIFY), reportTaskSteps: auth(NOTIFY), uploadTaskLogs: auth(NOTIFY), uploadTaskCheckpoint: auth(NOTIFY), uploadTaskRunFiles: auth(NOTIFY),
   registerExternalJob: handler('answers a task id registered by someone else as not found'),
   ...Object.fromEntries(['workerHeartbeat', 'claimWorkerJob', 'reportWorkerExit', 'downloadWorkerDataset', 'downloadWorkerWeights'].map((id) => [id, auth(WORKERS)])),
   listProjects: handler(SEED002), getProject: handler(SEED002), updateProject: handler(SEED002), deleteProject: handler(SEED002),
