@@ -132,4 +132,13 @@ describe('a default install (yoloops serve, yolo on PATH, no yoloops-agent on PA
     expect(done.command).not.toContain('resume');
     expect((await modelOf(jobId)).training_metrics).toMatchObject({ training_history: { epochs: [1, 2] } });
   });
+
+  test('the `yoloops` and `yoloops-agent` that npm links (node_modules/.bin, present since npm ci) run the built CLIs', async () => {
+    for (const [name, usage] of [['yoloops', /yoloops serve/], ['yoloops-agent', /yoloops-agent run/]] as const) {
+      const bin = path.join(REPO_ROOT, 'node_modules', '.bin', name);
+      expect(existsSync(bin), `${bin} is missing: npm links a bin only to a file that exists at install time`).toBe(true);
+      const { stdout, stderr } = await promisify(execFile)(bin, ['--help'], { cwd: REPO_ROOT, timeout: 60_000 }).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
+      expect(`${stdout}${stderr}`).toMatch(usage);
+    }
+  });
 });
